@@ -1,0 +1,175 @@
+/*
+ * Engine event loop: one libevent base driven by one thread, fed by a command queue
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "loop.h"
+
+#include <exception>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+namespace p2pg {
+
+namespace {
+
+/* libevent needs its lock callbacks installed once, before the first base is
+ * made, so that event_active() may be called from the API threads. */
+bool enable_libevent_threads()
+{
+    static const bool enabled = evthread_use_pthreads() == 0;
+    return enabled;
+}
+
+} // namespace
+
+std::unique_ptr<Loop> Loop::create(std::string *error)
+{
+    if (!enable_libevent_threads()) {
+        if (error) *error = "libevent has no pthreads support";
+        return nullptr;
+    }
+    std::unique_ptr<Loop> loop(new Loop());
+    loop->base_ = event_base_new();
+    if (!loop->base_) {
+        if (error) *error = "event_base_new failed";
+        return nullptr;
+    }
+    loop->wakeup_ = event_new(loop->base_, -1, 0, on_wakeup, loop.get());
+    if (!loop->wakeup_) {
+        if (error) *error = "event_new failed";
+        return nullptr;
+    }
+    return loop;
+}
+
+Loop::~Loop()
+{
+    if (wakeup_) event_free(wakeup_);
+    if (base_) event_base_free(base_);
+}
+
+void Loop::run()
+{
+    {
+        std::lock_guard<std::mutex> guard(lock_);
+        loop_thread_ = std::this_thread::get_id();
+    }
+    event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
+    std::lock_guard<std::mutex> guard(lock_);
+    loop_thread_ = std::thread::id();
+}
+
+bool Loop::post(Command fn)
+{
+    std::unique_lock<std::mutex> guard(lock_);
+    if (stopping_) return false;
+    queue_.push_back(std::move(fn));
+    if (wakeup_pending_) return true;
+    wakeup_pending_ = true;
+    guard.unlock();
+    event_active(wakeup_, EV_READ, 0);
+    return true;
+}
+
+bool Loop::call(const Command &fn)
+{
+    if (in_loop_thread()) {
+        fn();
+        return true;
+    }
+
+    std::mutex done_lock;
+    std::condition_variable done_cv;
+    bool done = false;
+    std::exception_ptr failure;
+
+    bool queued = post([&] {
+        try {
+            fn();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        std::lock_guard<std::mutex> guard(done_lock);
+        done = true;
+        done_cv.notify_one();
+    });
+    if (!queued) return false;
+
+    std::unique_lock<std::mutex> guard(done_lock);
+    done_cv.wait(guard, [&] { return done; });
+    if (failure) std::rethrow_exception(failure);
+    return true;
+}
+
+void Loop::stop()
+{
+    std::unique_lock<std::mutex> guard(lock_);
+    if (stopping_) return;
+    stopping_ = true;
+    bool need_wakeup = !wakeup_pending_;
+    wakeup_pending_ = true;
+    guard.unlock();
+    if (need_wakeup) event_active(wakeup_, EV_READ, 0);
+}
+
+bool Loop::in_loop_thread() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return loop_thread_ == std::this_thread::get_id();
+}
+
+unsigned long long Loop::commands_run() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return commands_run_;
+}
+
+void Loop::on_wakeup(int, short, void *arg)
+{
+    static_cast<Loop *>(arg)->drain();
+}
+
+void Loop::drain()
+{
+    for (;;) {
+        std::deque<Command> batch;
+        {
+            std::lock_guard<std::mutex> guard(lock_);
+            batch.swap(queue_);
+            if (batch.empty()) {
+                wakeup_pending_ = false;
+                if (stopping_) event_base_loopbreak(base_);
+                return;
+            }
+        }
+        for (Command &command : batch) {
+            /* A command that throws must not take the loop down; call()
+             * wraps its own commands and reports their failure itself. */
+            try {
+                command();
+            } catch (...) {
+            }
+            std::lock_guard<std::mutex> guard(lock_);
+            ++commands_run_;
+        }
+    }
+}
+
+} // namespace p2pg

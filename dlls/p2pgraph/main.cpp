@@ -1,0 +1,180 @@
+/*
+ * Peer-to-Peer Graphing: library start-up and shut-down
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <climits>
+#include <shared_mutex>
+#include <string>
+
+#include "p2pgraph_private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
+
+namespace {
+
+/* The highest (and only) version of the graphing API this DLL offers. */
+constexpr WORD kHighestVersion = PEER_GRAPH_VERSION;
+
+struct Library {
+    /* Exclusive for Startup/Shutdown, shared for every other call. */
+    std::shared_mutex lock;
+    unsigned references = 0;
+    std::unique_ptr<p2pg::Loop> loop;
+    HANDLE loop_thread = nullptr;
+    p2pg::HandleTable handles;
+};
+
+/* Never destroyed: at process exit the loop thread may still be running
+ * (the application need not call PeerGraphShutdown). */
+Library &library()
+{
+    static Library *instance = new Library;
+    return *instance;
+}
+
+DWORD WINAPI loop_thread_proc(void *arg)
+{
+    static_cast<p2pg::Loop *>(arg)->run();
+    return 0;
+}
+
+HRESULT start_library(Library &lib)
+{
+    std::string error;
+    std::unique_ptr<p2pg::Loop> loop = p2pg::Loop::create(&error);
+    if (!loop) {
+        WINE_ERR("cannot create the event loop: %s\n", error.c_str());
+        return E_OUTOFMEMORY;
+    }
+    HANDLE thread = CreateThread(nullptr, 0, loop_thread_proc, loop.get(), 0, nullptr);
+    if (!thread) {
+        DWORD err = GetLastError();
+        WINE_ERR("cannot create the loop thread: %u\n", (unsigned)err);
+        return HRESULT_FROM_WIN32(err);
+    }
+    lib.loop = std::move(loop);
+    lib.loop_thread = thread;
+    return S_OK;
+}
+
+/* Closes every handle still open (graphs, event registrations,
+ * enumerations), then stops the loop and waits for its thread. */
+void stop_library(Library &lib)
+{
+    std::vector<std::shared_ptr<p2pg::Object>> objects = lib.handles.remove_all();
+    if (!objects.empty()) {
+        WINE_TRACE("closing %u handles left open\n", (unsigned)objects.size());
+        lib.loop->call([&objects] {
+            for (auto &object : objects) object->close();
+        });
+    }
+    lib.loop->stop();
+    WaitForSingleObject(lib.loop_thread, INFINITE);
+    CloseHandle(lib.loop_thread);
+    lib.loop_thread = nullptr;
+    /* Objects may own loop resources until close() ran; both are gone now. */
+    objects.clear();
+    lib.loop.reset();
+}
+
+HRESULT startup(WORD requested, PEER_VERSION_DATA *version_data)
+{
+    if (!version_data) return E_INVALIDARG;
+    /* MAKEWORD(major, minor): 1.0 is the lowest version there is; a higher
+     * request is answered with the version we have, as WSAStartup does. */
+    if (LOBYTE(requested) < 1) return PEER_E_UNSUPPORTED_VERSION;
+
+    Library &lib = library();
+    std::unique_lock<std::shared_mutex> guard(lib.lock);
+    if (lib.references == UINT_MAX) return E_OUTOFMEMORY;
+    if (lib.references == 0) {
+        HRESULT hr = start_library(lib);
+        if (FAILED(hr)) return hr;
+    }
+    ++lib.references;
+    version_data->wVersion = kHighestVersion;
+    version_data->wHighestVersion = kHighestVersion;
+    return S_OK;
+}
+
+HRESULT shutdown()
+{
+    Library &lib = library();
+    std::unique_lock<std::shared_mutex> guard(lib.lock);
+    if (lib.references == 0) return PEER_E_NOT_INITIALIZED;
+    if (--lib.references == 0) return guarded([&] {
+        stop_library(lib);
+        return S_OK;
+    });
+    return S_OK;
+}
+
+} // namespace
+
+ApiCall::ApiCall()
+{
+    library().lock.lock_shared();
+    initialized_ = library().references > 0;
+}
+
+ApiCall::~ApiCall()
+{
+    library().lock.unlock_shared();
+}
+
+p2pg::Loop &ApiCall::loop() const
+{
+    return *library().loop;
+}
+
+p2pg::HandleTable &ApiCall::handles() const
+{
+    return library().handles;
+}
+
+HRESULT not_implemented(const char *function)
+{
+    ApiCall call;
+    HRESULT hr = call.initialized() ? E_NOTIMPL : PEER_E_NOT_INITIALIZED;
+    WINE_TRACE("%s returning %#x\n", function, (unsigned)hr);
+    return hr;
+}
+
+/* Undocumented data export of the real DLL (an allocator table shared with
+ * P2P.dll).  No documented program reads it; it is exported so that programs
+ * linked against the SDK's import library load, and it stays NULL. */
+extern "C" {
+void *p2pgraph_memory_helper = nullptr;
+}
+
+extern "C" HRESULT WINAPI PeerGraphStartup(WORD wVersionRequested, PPEER_VERSION_DATA pVersionData)
+{
+    WINE_TRACE("(%#x, %p)\n", wVersionRequested, pVersionData);
+    HRESULT hr = startup(wVersionRequested, pVersionData);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
+}
+
+extern "C" HRESULT WINAPI PeerGraphShutdown(void)
+{
+    WINE_TRACE("()\n");
+    HRESULT hr = shutdown();
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
+}

@@ -48,19 +48,19 @@ HRESULT close_direct_connection(HGRAPH handle, ULONGLONG connection_id)
 extern "C" HRESULT WINAPI PeerGraphOpenDirectConnection(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress, ULONGLONG *pullConnectionId)
 {
     WINE_FIXME("(%p, %s, %p, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphSendData(HGRAPH hGraph, ULONGLONG ullConnectionId, const GUID *pType, ULONG cbData, PVOID pvData)
 {
     WINE_FIXME("(%p, %s, %s, %#x, %p): stub\n", hGraph, wine_dbgstr_longlong(ullConnectionId), wine_dbgstr_guid(pType), (unsigned)cbData, pvData);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphEnumConnections(HGRAPH hGraph, DWORD dwFlags, HPEERENUM *phPeerEnum)
 {
     WINE_FIXME("(%p, %#x, %p): stub\n", hGraph, (unsigned)dwFlags, phPeerEnum);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphCloseDirectConnection(HGRAPH hGraph, ULONGLONG ullConnectionId)

@@ -26,17 +26,17 @@ WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 extern "C" HRESULT WINAPI PeerGraphRegisterEvent(HGRAPH hGraph, HANDLE hEvent, ULONG cEventRegistrations, PEER_GRAPH_EVENT_REGISTRATION *pEventRegistrations, HPEEREVENT *phPeerEvent)
 {
     WINE_FIXME("(%p, %p, %#x, %p, %p): stub\n", hGraph, hEvent, (unsigned)cEventRegistrations, pEventRegistrations, phPeerEvent);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphUnregisterEvent(HPEEREVENT hPeerEvent)
 {
     WINE_FIXME("(%p): stub\n", hPeerEvent);
-    return not_implemented(__func__);
+    return event_not_implemented(__func__, hPeerEvent);
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetEventData(HPEEREVENT hPeerEvent, PPEER_GRAPH_EVENT_DATA *ppEventData)
 {
     WINE_FIXME("(%p, %p): stub\n", hPeerEvent, ppEventData);
-    return not_implemented(__func__);
+    return event_not_implemented(__func__, hPeerEvent);
 }

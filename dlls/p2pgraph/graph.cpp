@@ -38,19 +38,19 @@ extern "C" HRESULT WINAPI PeerGraphOpen(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCW
 extern "C" HRESULT WINAPI PeerGraphListen(HGRAPH hGraph, DWORD dwScope, DWORD dwScopeId, WORD wPort)
 {
     WINE_FIXME("(%p, %#x, %#x, %#x): stub\n", hGraph, (unsigned)dwScope, (unsigned)dwScopeId, (unsigned)wPort);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress, ULONGLONG *pullConnectionId)
 {
     WINE_FIXME("(%p, %s, %p, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphClose(HGRAPH hGraph)
 {
     WINE_FIXME("(%p): stub\n", hGraph);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphDelete(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCWSTR pwzDatabaseName)
@@ -62,41 +62,41 @@ extern "C" HRESULT WINAPI PeerGraphDelete(PCWSTR pwzGraphId, PCWSTR pwzPeerId, P
 extern "C" HRESULT WINAPI PeerGraphGetStatus(HGRAPH hGraph, DWORD *pdwStatus)
 {
     WINE_FIXME("(%p, %p): stub\n", hGraph, pdwStatus);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetProperties(HGRAPH hGraph, PPEER_GRAPH_PROPERTIES *ppGraphProperties)
 {
     WINE_FIXME("(%p, %p): stub\n", hGraph, ppGraphProperties);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphSetProperties(HGRAPH hGraph, PPEER_GRAPH_PROPERTIES pGraphProperties)
 {
     WINE_FIXME("(%p, %p): stub\n", hGraph, pGraphProperties);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphPeerTimeToUniversalTime(HGRAPH hGraph, FILETIME *pftPeerTime, FILETIME *pftUniversalTime)
 {
     WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pftPeerTime, pftUniversalTime);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphUniversalTimeToPeerTime(HGRAPH hGraph, FILETIME *pftUniversalTime, FILETIME *pftPeerTime)
 {
     WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pftUniversalTime, pftPeerTime);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphExportDatabase(HGRAPH hGraph, PCWSTR pwzFilePath)
 {
     WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzFilePath));
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphImportDatabase(HGRAPH hGraph, PCWSTR pwzFilePath)
 {
     WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzFilePath));
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }

@@ -26,23 +26,23 @@ WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 extern "C" HRESULT WINAPI PeerGraphEnumNodes(HGRAPH hGraph, PCWSTR pwzPeerId, HPEERENUM *phPeerEnum)
 {
     WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), phPeerEnum);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetNodeInfo(HGRAPH hGraph, ULONGLONG ullNodeId, PPEER_NODE_INFO *ppNodeInfo)
 {
     WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_longlong(ullNodeId), ppNodeInfo);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphSetNodeAttributes(HGRAPH hGraph, PCWSTR pwzAttributes)
 {
     WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzAttributes));
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphSetPresence(HGRAPH hGraph, BOOL fPresent)
 {
     WINE_FIXME("(%p, %#x): stub\n", hGraph, (unsigned)fPresent);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }

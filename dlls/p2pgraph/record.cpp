@@ -26,41 +26,41 @@ WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 extern "C" HRESULT WINAPI PeerGraphAddRecord(HGRAPH hGraph, PPEER_RECORD pRecord, GUID *pRecordId)
 {
     WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pRecord, pRecordId);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphUpdateRecord(HGRAPH hGraph, PPEER_RECORD pRecord)
 {
     WINE_FIXME("(%p, %p): stub\n", hGraph, pRecord);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphDeleteRecord(HGRAPH hGraph, const GUID *pRecordId, BOOL fLocal)
 {
     WINE_FIXME("(%p, %s, %#x): stub\n", hGraph, wine_dbgstr_guid(pRecordId), (unsigned)fLocal);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetRecord(HGRAPH hGraph, const GUID *pRecordId, PPEER_RECORD *ppRecord)
 {
     WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_guid(pRecordId), ppRecord);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphEnumRecords(HGRAPH hGraph, const GUID *pRecordType, PCWSTR pwzPeerId, HPEERENUM *phPeerEnum)
 {
     WINE_FIXME("(%p, %s, %s, %p): stub\n", hGraph, wine_dbgstr_guid(pRecordType), wine_dbgstr_w(pwzPeerId), phPeerEnum);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphSearchRecords(HGRAPH hGraph, PCWSTR pwzCriteria, HPEERENUM *phPeerEnum)
 {
     WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_w(pwzCriteria), phPeerEnum);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }
 
 extern "C" HRESULT WINAPI PeerGraphValidateDeferredRecords(HGRAPH hGraph, ULONG cRecordIds, const GUID *pRecordIds)
 {
     WINE_FIXME("(%p, %#x, %p): stub\n", hGraph, (unsigned)cRecordIds, pRecordIds);
-    return not_implemented(__func__);
+    return graph_not_implemented(__func__, hGraph);
 }

@@ -20,7 +20,9 @@
 
 
 #include "engine/graph.h"
-#include "p2pgraph_private.h"
+#include "engine/enumeration.h"
+#include "convert.h"
+#include "pack.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
@@ -29,10 +31,9 @@ namespace {
 HRESULT close_direct_connection(HGRAPH handle, ULONGLONG connection_id)
 {
     ApiCall call;
-    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
-    if (!handle) return E_INVALIDARG;
-    auto graph = call.handles().lookup_as<p2pg::Graph>(handle_value(handle), p2pg::ObjectKind::graph);
-    if (!graph) return PEER_E_INVALID_GRAPH;
+    std::shared_ptr<p2pg::Graph> graph;
+    HRESULT hr = graph_from_handle(call, handle, &graph);
+    if (FAILED(hr)) return hr;
     /* 0 is never a connection id (it means "none" in
      * PEER_EVENT_CONNECTION_CHANGE_DATA.ullNextConnectionId). */
     if (!connection_id) return E_INVALIDARG;
@@ -40,6 +41,47 @@ HRESULT close_direct_connection(HGRAPH handle, ULONGLONG connection_id)
         bool closed = false;
         call.loop().call([&] { closed = graph->close_direct_connection(connection_id); });
         return closed ? S_OK : PEER_E_CONNECTION_NOT_FOUND;
+    });
+}
+
+/* MS-PPGRH 2.2.4.1: the PT2PT type of the protocol's own ping. */
+const GUID ping_type = {0x0ccbb0d2, 0xbe41, 0x4bd6, {0x91, 0x4b, 0x05, 0x8e, 0xc5, 0xdc, 0xce, 0x64}};
+
+/* The largest payload one PeerGraphSendData takes; it is split into frames
+ * on the wire. */
+constexpr ULONG kMaxSendData = 64 * 1024 * 1024;
+
+HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULONG size, const void *data)
+{
+    bool args_ok = type && (!size || data) && size <= kMaxSendData && !IsEqualGUID(*type, ping_type);
+    std::vector<std::uint8_t> bytes;
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return guarded([&] {
+            bytes.assign(static_cast<const std::uint8_t *>(data), static_cast<const std::uint8_t *>(data) + size);
+            p2pg::GraphError err = graph.send_data(connection_id, guid_from_win32(*type), std::move(bytes));
+            if (err == p2pg::GraphError::record_not_found) return PEER_E_CONNECTION_NOT_FOUND;
+            return hresult_from_graph_error(err);
+        });
+    });
+}
+
+HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
+{
+    const DWORD known = PEER_CONNECTION_NEIGHBOR | PEER_CONNECTION_DIRECT;
+    std::vector<p2pg::ConnectionInfo> connections;
+    HRESULT hr = with_graph(handle, out && flags && !(flags & ~known), [&](p2pg::Graph &graph) {
+        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        connections = graph.connections(flags);
+        return S_OK;
+    });
+    if (FAILED(hr)) return hr;
+    return guarded([&] {
+        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+        for (auto &c : connections) items.push_back(std::make_shared<ConnectionItem>(std::move(c)));
+        ApiCall call;
+        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+        *out = reinterpret_cast<HPEERENUM>(call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
+        return S_OK;
     });
 }
 
@@ -51,16 +93,22 @@ extern "C" HRESULT WINAPI PeerGraphOpenDirectConnection(HGRAPH hGraph, PCWSTR pw
     return graph_not_implemented(__func__, hGraph);
 }
 
-extern "C" HRESULT WINAPI PeerGraphSendData(HGRAPH hGraph, ULONGLONG ullConnectionId, const GUID *pType, ULONG cbData, PVOID pvData)
+extern "C" HRESULT WINAPI PeerGraphSendData(HGRAPH hGraph, ULONGLONG ullConnectionId, const GUID *pType, ULONG cbData,
+                                            PVOID pvData)
 {
-    WINE_FIXME("(%p, %s, %s, %#x, %p): stub\n", hGraph, wine_dbgstr_longlong(ullConnectionId), wine_dbgstr_guid(pType), (unsigned)cbData, pvData);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %s, %u, %p)\n", hGraph, wine_dbgstr_longlong(ullConnectionId), wine_dbgstr_guid(pType),
+               (unsigned)cbData, pvData);
+    HRESULT hr = send_data(hGraph, ullConnectionId, pType, cbData, pvData);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphEnumConnections(HGRAPH hGraph, DWORD dwFlags, HPEERENUM *phPeerEnum)
 {
-    WINE_FIXME("(%p, %#x, %p): stub\n", hGraph, (unsigned)dwFlags, phPeerEnum);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %#x, %p)\n", hGraph, (unsigned)dwFlags, phPeerEnum);
+    HRESULT hr = enum_connections(hGraph, dwFlags, phPeerEnum);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphCloseDirectConnection(HGRAPH hGraph, ULONGLONG ullConnectionId)

@@ -18,25 +18,128 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-
-#include "p2pgraph_private.h"
+#include "engine/events.h"
+#include "engine/graph.h"
+#include "convert.h"
+#include "pack.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
-extern "C" HRESULT WINAPI PeerGraphRegisterEvent(HGRAPH hGraph, HANDLE hEvent, ULONG cEventRegistrations, PEER_GRAPH_EVENT_REGISTRATION *pEventRegistrations, HPEEREVENT *phPeerEvent)
+namespace {
+
+/* A registration remembers its graph so that unregistering (or the
+ * library shutting down) takes it off the graph's list. */
+class Registration : public p2pg::EventRegistration {
+public:
+    Registration(std::vector<p2pg::EventFilter> filters, HANDLE event, std::weak_ptr<p2pg::Graph> graph)
+        : EventRegistration(std::move(filters), [event] { SetEvent(event); }), graph_(std::move(graph))
+    {
+    }
+
+    /* On the loop thread. */
+    void close() override
+    {
+        if (auto graph = graph_.lock()) graph->remove_registration(this);
+    }
+
+private:
+    std::weak_ptr<p2pg::Graph> graph_;
+};
+
+HRESULT register_event(HGRAPH handle, HANDLE event, ULONG count, const PEER_GRAPH_EVENT_REGISTRATION *registrations,
+                       HPEEREVENT *out)
 {
-    WINE_FIXME("(%p, %p, %#x, %p, %p): stub\n", hGraph, hEvent, (unsigned)cEventRegistrations, pEventRegistrations, phPeerEvent);
-    return graph_not_implemented(__func__, hGraph);
+    bool args_ok = event && count && registrations && out;
+    std::vector<p2pg::EventFilter> filters;
+    for (ULONG i = 0; args_ok && i < count; ++i) {
+        DWORD type = registrations[i].eventType;
+        if (type < p2pg::kFirstEventType || type > p2pg::kLastEventType) {
+            args_ok = false;
+            break;
+        }
+        p2pg::EventFilter filter{static_cast<p2pg::EventType>(type), std::nullopt};
+        if (registrations[i].pType) filter.record_type = guid_from_win32(*registrations[i].pType);
+        filters.push_back(filter);
+    }
+
+    ApiCall call;
+    std::shared_ptr<p2pg::Graph> graph;
+    HRESULT hr = graph_from_handle(call, handle, &graph);
+    if (FAILED(hr)) return hr;
+    if (!args_ok) return E_INVALIDARG;
+    return guarded([&] {
+        auto registration = std::make_shared<Registration>(std::move(filters), event, graph);
+        bool added = false;
+        call.loop().call([&] {
+            if (graph->closed()) return;
+            graph->add_registration(registration);
+            added = true;
+        });
+        if (!added) return PEER_E_GRAPH_SHUTTING_DOWN;
+        *out = reinterpret_cast<HPEEREVENT>(call.handles().insert(registration));
+        return S_OK;
+    });
+}
+
+HRESULT unregister_event(HPEEREVENT handle)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!handle) return E_INVALIDARG;
+    auto registration = call.handles().remove(handle_value(handle), p2pg::ObjectKind::event_registration);
+    if (!registration) return E_INVALIDARG;
+    return guarded([&] {
+        call.loop().call([&] { registration->close(); });
+        return S_OK;
+    });
+}
+
+HRESULT get_event_data(HPEEREVENT handle, PEER_GRAPH_EVENT_DATA **out)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!handle || !out) return E_INVALIDARG;
+    auto registration = call.handles().lookup_as<p2pg::EventRegistration>(handle_value(handle),
+                                                                           p2pg::ObjectKind::event_registration);
+    if (!registration) return E_INVALIDARG;
+    return guarded([&] {
+        std::optional<p2pg::GraphEvent> event = registration->pop();
+        if (!event) {
+            *out = nullptr;
+            return PEER_S_NO_EVENT_DATA;
+        }
+        void *block = pack_result([&](Packer &p) { pack_event(p, *event); });
+        if (!block) return E_OUTOFMEMORY;
+        *out = static_cast<PEER_GRAPH_EVENT_DATA *>(block);
+        return S_OK;
+    });
+}
+
+} // namespace
+
+extern "C" HRESULT WINAPI PeerGraphRegisterEvent(HGRAPH hGraph, HANDLE hEvent, ULONG cEventRegistrations,
+                                                 PEER_GRAPH_EVENT_REGISTRATION *pEventRegistrations,
+                                                 HPEEREVENT *phPeerEvent)
+{
+    WINE_TRACE("(%p, %p, %u, %p, %p)\n", hGraph, hEvent, (unsigned)cEventRegistrations, pEventRegistrations,
+               phPeerEvent);
+    HRESULT hr = register_event(hGraph, hEvent, cEventRegistrations, pEventRegistrations, phPeerEvent);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphUnregisterEvent(HPEEREVENT hPeerEvent)
 {
-    WINE_FIXME("(%p): stub\n", hPeerEvent);
-    return event_not_implemented(__func__, hPeerEvent);
+    WINE_TRACE("(%p)\n", hPeerEvent);
+    HRESULT hr = unregister_event(hPeerEvent);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetEventData(HPEEREVENT hPeerEvent, PPEER_GRAPH_EVENT_DATA *ppEventData)
 {
-    WINE_FIXME("(%p, %p): stub\n", hPeerEvent, ppEventData);
-    return event_not_implemented(__func__, hPeerEvent);
+    WINE_TRACE("(%p, %p)\n", hPeerEvent, ppEventData);
+    HRESULT hr = get_event_data(hPeerEvent, ppEventData);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }

@@ -18,21 +18,229 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
+#include <cstddef>
 
-#include "p2pgraph_private.h"
+#include "engine/graph.h"
+#include "convert.h"
+#include "pack.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
-extern "C" HRESULT WINAPI PeerGraphCreate(PPEER_GRAPH_PROPERTIES pGraphProperties, PCWSTR pwzDatabaseName, PPEER_SECURITY_INTERFACE pSecurityInterface, HGRAPH *phGraph)
+namespace {
+
+constexpr std::size_t kMaxDatabaseNameChars = MAX_PATH;
+
+/* Security providers (pfnValidateRecord and friends, SSPI packages) come
+ * with a later piece of work: an interface that asks for one is refused
+ * with E_NOTIMPL, an empty one is accepted. */
+HRESULT check_security_interface(const PEER_SECURITY_INTERFACE *security)
 {
-    WINE_FIXME("(%p, %s, %p, %p): stub\n", pGraphProperties, wine_dbgstr_w(pwzDatabaseName), pSecurityInterface, phGraph);
-    return not_implemented(__func__);
+    if (!security) return S_OK;
+    if (security->dwSize != sizeof(*security) && security->dwSize != offsetof(PEER_SECURITY_INTERFACE, pfnAuthFailed))
+        return E_INVALIDARG;
+    if (!security->pfnValidateRecord != !security->pfnSecureRecord) return E_INVALIDARG;
+    if (security->pwzSspFilename || security->pwzPackageName || security->cbSecurityInfo || security->pfnValidateRecord ||
+        security->pfnFreeSecurityData) {
+        WINE_FIXME("security providers are not supported yet\n");
+        return E_NOTIMPL;
+    }
+    return S_OK;
 }
 
-extern "C" HRESULT WINAPI PeerGraphOpen(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCWSTR pwzDatabaseName, PPEER_SECURITY_INTERFACE pSecurityInterface, ULONG cRecordTypeSyncPrecedence, const GUID *pRecordTypeSyncPrecedence, HGRAPH *phGraph)
+HRESULT environment(const ApiCall &call, p2pg::GraphEnvironment *env)
 {
-    WINE_FIXME("(%s, %s, %s, %p, %#x, %p, %p): stub\n", wine_dbgstr_w(pwzGraphId), wine_dbgstr_w(pwzPeerId), wine_dbgstr_w(pwzDatabaseName), pSecurityInterface, (unsigned)cRecordTypeSyncPrecedence, pRecordTypeSyncPrecedence, phGraph);
-    return not_implemented(__func__);
+    env->loop = &call.loop();
+    if (!graph_data_directory(&env->data_directory)) return E_FAIL;
+    WINE_TRACE("databases in %s\n", env->data_directory.c_str());
+    return S_OK;
+}
+
+HRESULT properties_from_win32(const PEER_GRAPH_PROPERTIES *in, p2pg::GraphProperties *out)
+{
+    if (in->dwSize != sizeof(*in)) return E_INVALIDARG;
+    out->flags = in->dwFlags;
+    out->scope = in->dwScope;
+    out->max_record_size = in->dwMaxRecordSize;
+    out->presence_lifetime = in->ulPresenceLifetime;
+    out->presence_max = in->cPresenceMax;
+    if (in->pwzFriendlyName && !utf8_from_wide(in->pwzFriendlyName, p2pg::kMaxFriendlyNameChars, &out->friendly_name))
+        return E_INVALIDARG;
+    if (in->pwzComment && !utf8_from_wide(in->pwzComment, p2pg::kMaxCommentChars, &out->comment))
+        return E_INVALIDARG;
+    return S_OK;
+}
+
+HRESULT create_graph(PEER_GRAPH_PROPERTIES *properties, const WCHAR *database_name,
+                     PEER_SECURITY_INTERFACE *security, HGRAPH *graph_handle)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!properties || !database_name || !graph_handle) return E_INVALIDARG;
+    p2pg::GraphProperties props;
+    std::string name;
+    HRESULT hr = properties_from_win32(properties, &props);
+    if (FAILED(hr)) return hr;
+    if (!properties->pwzGraphId || !utf8_from_wide(properties->pwzGraphId, p2pg::kMaxIdChars, &props.graph_id) ||
+        !properties->pwzCreatorId || !utf8_from_wide(properties->pwzCreatorId, p2pg::kMaxIdChars, &props.creator_id) ||
+        !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
+        return E_INVALIDARG;
+    if (FAILED(hr = check_security_interface(security))) return hr;
+    p2pg::GraphEnvironment env;
+    if (FAILED(hr = environment(call, &env))) return hr;
+
+    return guarded([&] {
+        std::shared_ptr<p2pg::Graph> graph;
+        p2pg::GraphError err = p2pg::GraphError::io_error;
+        call.loop().call([&] { err = p2pg::Graph::create(env, props, name, &graph); });
+        if (err != p2pg::GraphError::ok) WINE_TRACE("engine error %d\n", static_cast<int>(err));
+        if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
+        *graph_handle = reinterpret_cast<HGRAPH>(call.handles().insert(graph));
+        return S_OK;
+    });
+}
+
+HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name,
+                   PEER_SECURITY_INTERFACE *security, ULONG precedence_count, const GUID *precedence,
+                   HGRAPH *graph_handle)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!graph_id || !peer_id || !database_name || !graph_handle) return E_INVALIDARG;
+    /* The array goes with its count: NULL exactly when the count is 0. */
+    if (!precedence_count != !precedence) return E_INVALIDARG;
+    std::string gid, pid, name;
+    if (!utf8_from_wide(graph_id, p2pg::kMaxIdChars, &gid) || gid.empty() ||
+        !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
+        !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
+        return E_INVALIDARG;
+    HRESULT hr = check_security_interface(security);
+    if (FAILED(hr)) return hr;
+    p2pg::GraphEnvironment env;
+    if (FAILED(hr = environment(call, &env))) return hr;
+
+    return guarded([&] {
+        std::vector<p2pg::Guid> order;
+        for (ULONG i = 0; i < precedence_count; ++i) order.push_back(guid_from_win32(precedence[i]));
+        std::shared_ptr<p2pg::Graph> graph;
+        bool data_created = false;
+        p2pg::GraphError err = p2pg::GraphError::io_error;
+        call.loop().call([&] { err = p2pg::Graph::open(env, gid, pid, name, order, &graph, &data_created); });
+        if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
+        *graph_handle = reinterpret_cast<HGRAPH>(call.handles().insert(graph));
+        return data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK;
+    });
+}
+
+HRESULT close_graph(HGRAPH handle)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!handle) return E_INVALIDARG;
+    auto object = call.handles().remove(handle_value(handle), p2pg::ObjectKind::graph);
+    if (!object) return PEER_E_INVALID_GRAPH;
+    return guarded([&] {
+        call.loop().call([&] { object->close(); });
+        return S_OK;
+    });
+}
+
+HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name)
+{
+    ApiCall call;
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!graph_id || !peer_id || !database_name) return E_INVALIDARG;
+    std::string gid, pid, name;
+    if (!utf8_from_wide(graph_id, p2pg::kMaxIdChars, &gid) || gid.empty() ||
+        !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
+        !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
+        return E_INVALIDARG;
+    p2pg::GraphEnvironment env;
+    HRESULT hr = environment(call, &env);
+    if (FAILED(hr)) return hr;
+    return guarded([&] {
+        p2pg::GraphError err = p2pg::GraphError::io_error;
+        call.loop().call([&] { err = p2pg::Graph::remove(env, gid, pid, name); });
+        return hresult_from_graph_error(err);
+    });
+}
+
+HRESULT get_status(HGRAPH handle, DWORD *status)
+{
+    return with_graph(handle, status != nullptr, [&](p2pg::Graph &graph) {
+        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        *status = graph.status();
+        return S_OK;
+    });
+}
+
+HRESULT get_properties(HGRAPH handle, PEER_GRAPH_PROPERTIES **out)
+{
+    p2pg::GraphProperties props;
+    HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.properties(&props));
+    });
+    if (FAILED(hr)) return hr;
+    void *block = pack_result([&](Packer &p) { pack_properties(p, props); });
+    if (!block) return E_OUTOFMEMORY;
+    *out = static_cast<PEER_GRAPH_PROPERTIES *>(block);
+    return S_OK;
+}
+
+HRESULT set_properties(HGRAPH handle, const PEER_GRAPH_PROPERTIES *in)
+{
+    p2pg::GraphProperties changes;
+    bool args_ok = in && SUCCEEDED(properties_from_win32(in, &changes));
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.set_properties(changes));
+    });
+}
+
+HRESULT convert_time(HGRAPH handle, const FILETIME *in, FILETIME *out, bool to_peer)
+{
+    return with_graph(handle, in && out, [&](p2pg::Graph &graph) {
+        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        p2pg::FileTime t = filetime_from_win32(*in);
+        *out = filetime_to_win32(to_peer ? graph.to_peer_time(t) : graph.to_utc(t));
+        return S_OK;
+    });
+}
+
+HRESULT database_file(HGRAPH handle, const WCHAR *path, bool import)
+{
+    std::string unix_path;
+    bool path_ok = path && path[0];
+    /* Wine cannot map a path whose folder does not exist. */
+    bool mapped = path_ok && unix_path_from_wide(path, &unix_path);
+    return with_graph(handle, path_ok, [&](p2pg::Graph &graph) {
+        if (!mapped) return missing_file_hresult(path);
+        p2pg::GraphError err = import ? graph.import_database(unix_path) : graph.export_database(unix_path);
+        if (err == p2pg::GraphError::no_such_file) return missing_file_hresult(path);
+        return hresult_from_graph_error(err);
+    });
+}
+
+} // namespace
+
+extern "C" HRESULT WINAPI PeerGraphCreate(PPEER_GRAPH_PROPERTIES pGraphProperties, PCWSTR pwzDatabaseName,
+                                          PPEER_SECURITY_INTERFACE pSecurityInterface, HGRAPH *phGraph)
+{
+    WINE_TRACE("(%p, %s, %p, %p)\n", pGraphProperties, wine_dbgstr_w(pwzDatabaseName), pSecurityInterface, phGraph);
+    HRESULT hr = create_graph(pGraphProperties, pwzDatabaseName, pSecurityInterface, phGraph);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
+}
+
+extern "C" HRESULT WINAPI PeerGraphOpen(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCWSTR pwzDatabaseName,
+                                        PPEER_SECURITY_INTERFACE pSecurityInterface, ULONG cRecordTypeSyncPrecedence,
+                                        const GUID *pRecordTypeSyncPrecedence, HGRAPH *phGraph)
+{
+    WINE_TRACE("(%s, %s, %s, %p, %u, %p, %p)\n", wine_dbgstr_w(pwzGraphId), wine_dbgstr_w(pwzPeerId),
+               wine_dbgstr_w(pwzDatabaseName), pSecurityInterface, (unsigned)cRecordTypeSyncPrecedence,
+               pRecordTypeSyncPrecedence, phGraph);
+    HRESULT hr = open_graph(pwzGraphId, pwzPeerId, pwzDatabaseName, pSecurityInterface, cRecordTypeSyncPrecedence,
+                            pRecordTypeSyncPrecedence, phGraph);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphListen(HGRAPH hGraph, DWORD dwScope, DWORD dwScopeId, WORD wPort)
@@ -41,7 +249,8 @@ extern "C" HRESULT WINAPI PeerGraphListen(HGRAPH hGraph, DWORD dwScope, DWORD dw
     return graph_not_implemented(__func__, hGraph);
 }
 
-extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress, ULONGLONG *pullConnectionId)
+extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress,
+                                           ULONGLONG *pullConnectionId)
 {
     WINE_FIXME("(%p, %s, %p, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
     return graph_not_implemented(__func__, hGraph);
@@ -49,54 +258,74 @@ extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEE
 
 extern "C" HRESULT WINAPI PeerGraphClose(HGRAPH hGraph)
 {
-    WINE_FIXME("(%p): stub\n", hGraph);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p)\n", hGraph);
+    HRESULT hr = close_graph(hGraph);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphDelete(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCWSTR pwzDatabaseName)
 {
-    WINE_FIXME("(%s, %s, %s): stub\n", wine_dbgstr_w(pwzGraphId), wine_dbgstr_w(pwzPeerId), wine_dbgstr_w(pwzDatabaseName));
-    return not_implemented(__func__);
+    WINE_TRACE("(%s, %s, %s)\n", wine_dbgstr_w(pwzGraphId), wine_dbgstr_w(pwzPeerId), wine_dbgstr_w(pwzDatabaseName));
+    HRESULT hr = delete_graph(pwzGraphId, pwzPeerId, pwzDatabaseName);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetStatus(HGRAPH hGraph, DWORD *pdwStatus)
 {
-    WINE_FIXME("(%p, %p): stub\n", hGraph, pdwStatus);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p)\n", hGraph, pdwStatus);
+    HRESULT hr = get_status(hGraph, pdwStatus);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetProperties(HGRAPH hGraph, PPEER_GRAPH_PROPERTIES *ppGraphProperties)
 {
-    WINE_FIXME("(%p, %p): stub\n", hGraph, ppGraphProperties);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p)\n", hGraph, ppGraphProperties);
+    HRESULT hr = get_properties(hGraph, ppGraphProperties);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphSetProperties(HGRAPH hGraph, PPEER_GRAPH_PROPERTIES pGraphProperties)
 {
-    WINE_FIXME("(%p, %p): stub\n", hGraph, pGraphProperties);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p)\n", hGraph, pGraphProperties);
+    HRESULT hr = set_properties(hGraph, pGraphProperties);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
-extern "C" HRESULT WINAPI PeerGraphPeerTimeToUniversalTime(HGRAPH hGraph, FILETIME *pftPeerTime, FILETIME *pftUniversalTime)
+extern "C" HRESULT WINAPI PeerGraphPeerTimeToUniversalTime(HGRAPH hGraph, FILETIME *pftPeerTime,
+                                                           FILETIME *pftUniversalTime)
 {
-    WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pftPeerTime, pftUniversalTime);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p, %p)\n", hGraph, pftPeerTime, pftUniversalTime);
+    HRESULT hr = convert_time(hGraph, pftPeerTime, pftUniversalTime, false);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
-extern "C" HRESULT WINAPI PeerGraphUniversalTimeToPeerTime(HGRAPH hGraph, FILETIME *pftUniversalTime, FILETIME *pftPeerTime)
+extern "C" HRESULT WINAPI PeerGraphUniversalTimeToPeerTime(HGRAPH hGraph, FILETIME *pftUniversalTime,
+                                                           FILETIME *pftPeerTime)
 {
-    WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pftUniversalTime, pftPeerTime);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p, %p)\n", hGraph, pftUniversalTime, pftPeerTime);
+    HRESULT hr = convert_time(hGraph, pftUniversalTime, pftPeerTime, true);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphExportDatabase(HGRAPH hGraph, PCWSTR pwzFilePath)
 {
-    WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzFilePath));
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s)\n", hGraph, wine_dbgstr_w(pwzFilePath));
+    HRESULT hr = database_file(hGraph, pwzFilePath, false);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphImportDatabase(HGRAPH hGraph, PCWSTR pwzFilePath)
 {
-    WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzFilePath));
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s)\n", hGraph, wine_dbgstr_w(pwzFilePath));
+    HRESULT hr = database_file(hGraph, pwzFilePath, true);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }

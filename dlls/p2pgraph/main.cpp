@@ -22,7 +22,8 @@
 #include <shared_mutex>
 #include <string>
 
-#include "p2pgraph_private.h"
+#include "engine/graph.h"
+#include "convert.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
@@ -148,41 +149,14 @@ p2pg::HandleTable &ApiCall::handles() const
     return library().handles;
 }
 
-namespace {
-
-HRESULT handle_not_implemented(const char *function, const void *handle, p2pg::ObjectKind kind,
-                               HRESULT bad_handle)
-{
-    ApiCall call;
-    HRESULT hr = E_NOTIMPL;
-    if (!call.initialized())
-        hr = PEER_E_NOT_INITIALIZED;
-    else if (!handle)
-        hr = E_INVALIDARG;
-    else if (!call.handles().lookup(handle_value(handle), kind))
-        hr = bad_handle;
-    WINE_TRACE("%s returning %#x\n", function, (unsigned)hr);
-    return hr;
-}
-
-} // namespace
-
-HRESULT not_implemented(const char *function)
-{
-    ApiCall call;
-    HRESULT hr = call.initialized() ? E_NOTIMPL : PEER_E_NOT_INITIALIZED;
-    WINE_TRACE("%s returning %#x\n", function, (unsigned)hr);
-    return hr;
-}
-
 HRESULT graph_not_implemented(const char *function, HGRAPH graph)
 {
-    return handle_not_implemented(function, graph, p2pg::ObjectKind::graph, PEER_E_INVALID_GRAPH);
-}
-
-HRESULT event_not_implemented(const char *function, HPEEREVENT event)
-{
-    return handle_not_implemented(function, event, p2pg::ObjectKind::event_registration, E_INVALIDARG);
+    ApiCall call;
+    std::shared_ptr<p2pg::Graph> unused;
+    HRESULT hr = graph_from_handle(call, graph, &unused);
+    if (SUCCEEDED(hr)) hr = E_NOTIMPL;
+    WINE_TRACE("%s returning %#x\n", function, (unsigned)hr);
+    return hr;
 }
 
 /* Undocumented data export of the real DLL (an allocator table shared with

@@ -83,9 +83,7 @@ HRESULT guarded(Work work)
  * PEER_E_NOT_INITIALIZED outside Startup/Shutdown, the documented answer for
  * a bad handle, and E_NOTIMPL for anything that would need the missing
  * implementation. */
-HRESULT not_implemented(const char *function);
 HRESULT graph_not_implemented(const char *function, HGRAPH graph);
-HRESULT event_not_implemented(const char *function, HPEEREVENT event);
 
 static inline p2pg::HandleTable::Handle handle_value(const void *handle)
 {

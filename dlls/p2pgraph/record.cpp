@@ -18,49 +18,203 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-
-#include "p2pgraph_private.h"
+#include "engine/enumeration.h"
+#include "engine/graph.h"
+#include "engine/search.h"
+#include "convert.h"
+#include "pack.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
+namespace {
+
+/* MAX_ATTRIBUTE_STREAM_LENGTH; the engine refuses longer attributes with
+ * PEER_E_INVALID_ATTRIBUTES, this only bounds the copy. */
+constexpr std::size_t kMaxAttributeChars = 100000;
+
+/* Copies what the application gave; sizes are bounded before anything is
+ * read so a wild cbData never makes us copy gigabytes. */
+HRESULT record_from_win32(const PEER_RECORD *in, p2pg::Record *out)
+{
+    if (!in || in->dwSize != sizeof(*in)) return E_INVALIDARG;
+    out->type = guid_from_win32(in->type);
+    out->id = guid_from_win32(in->id);
+    out->version = in->dwVersion;
+    out->flags = in->dwFlags;
+    if (in->pwzCreatorId && !utf8_from_wide(in->pwzCreatorId, p2pg::kMaxIdChars, &out->creator_id))
+        return E_INVALIDARG;
+    if (in->pwzModifiedById && !utf8_from_wide(in->pwzModifiedById, p2pg::kMaxIdChars, &out->modified_by_id))
+        return E_INVALIDARG;
+    if (in->pwzAttributes && !utf8_from_wide(in->pwzAttributes, kMaxAttributeChars, &out->attributes))
+        return PEER_E_INVALID_ATTRIBUTES;
+    out->expiration_time = filetime_from_win32(in->ftExpiration);
+    if ((in->data.cbData && !in->data.pbData) || (in->securityData.cbData && !in->securityData.pbData))
+        return E_INVALIDARG;
+    if (in->data.cbData > p2pg::kMaxRecordSizeLimit) return PEER_E_MAX_RECORD_SIZE_EXCEEDED;
+    if (in->securityData.cbData > p2pg::kMaxRecordSizeLimit) return E_INVALIDARG;
+    out->data.assign(in->data.pbData, in->data.pbData + in->data.cbData);
+    out->security_data.assign(in->securityData.pbData, in->securityData.pbData + in->securityData.cbData);
+    return S_OK;
+}
+
+HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
+{
+    p2pg::Record record;
+    HRESULT converted = S_OK;
+    bool args_ok = in && id && in->dwSize == sizeof(*in);
+    if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        if (FAILED(converted)) return converted;
+        p2pg::Guid new_id;
+        p2pg::GraphError err = graph.add_record(record, &new_id);
+        if (err == p2pg::GraphError::ok) *id = guid_to_win32(new_id);
+        return hresult_from_graph_error(err);
+    });
+}
+
+HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
+{
+    p2pg::Record record;
+    HRESULT converted = S_OK;
+    bool args_ok = in && in->dwSize == sizeof(*in);
+    if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        if (FAILED(converted)) return converted;
+        return hresult_from_graph_error(graph.update_record(record));
+    });
+}
+
+HRESULT delete_record(HGRAPH handle, const GUID *id, BOOL local)
+{
+    return with_graph(handle, id != nullptr, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.delete_record(guid_from_win32(*id), local != FALSE));
+    });
+}
+
+HRESULT get_record(HGRAPH handle, const GUID *id, PEER_RECORD **out)
+{
+    p2pg::Record record;
+    HRESULT hr = with_graph(handle, id && out, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.get_record(guid_from_win32(*id), &record));
+    });
+    if (FAILED(hr)) return hr;
+    void *block = pack_result([&](Packer &p) { pack_record(p, record); });
+    if (!block) return E_OUTOFMEMORY;
+    *out = static_cast<PEER_RECORD *>(block);
+    return S_OK;
+}
+
+/* Makes an enumeration of records and its handle. */
+HRESULT record_enumeration(std::vector<p2pg::Record> &records, HPEERENUM *out)
+{
+    return guarded([&] {
+        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+        items.reserve(records.size());
+        for (p2pg::Record &r : records) items.push_back(std::make_shared<RecordItem>(std::move(r)));
+        ApiCall call;
+        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+        *out = reinterpret_cast<HPEERENUM>(
+            call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
+        return S_OK;
+    });
+}
+
+HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEERENUM *out)
+{
+    std::string creator;
+    bool args_ok = out && (!peer_id || utf8_from_wide(peer_id, p2pg::kMaxIdChars, &creator));
+    std::vector<p2pg::Record> records;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        p2pg::Guid t = type ? guid_from_win32(*type) : p2pg::Guid();
+        return hresult_from_graph_error(
+            graph.enum_records(type ? &t : nullptr, peer_id ? &creator : nullptr, &records));
+    });
+    if (FAILED(hr)) return hr;
+    return record_enumeration(records, out);
+}
+
+HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
+{
+    std::string xml;
+    bool args_ok = criteria && out && utf8_from_wide(criteria, SIZE_MAX / 4, &xml);
+    std::unique_ptr<p2pg::SearchQuery> query;
+    p2pg::SearchQuery::Error error = p2pg::SearchQuery::Error::none;
+    if (args_ok) query = p2pg::SearchQuery::parse(xml, &error);
+    std::vector<p2pg::Record> records;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        if (!query) return error == p2pg::SearchQuery::Error::invalid_argument ? E_INVALIDARG : PEER_E_INVALID_SEARCH;
+        return hresult_from_graph_error(graph.search_records(*query, &records));
+    });
+    if (FAILED(hr)) return hr;
+    return record_enumeration(records, out);
+}
+
+/* Without a security provider no record is ever deferred
+ * (PEER_E_DEFERRED_VALIDATION comes only from pfnValidateRecord, which
+ * PeerGraphCreate/Open do not accept yet), so there is nothing to
+ * revalidate: the call checks its arguments and succeeds. */
+HRESULT validate_deferred_records(HGRAPH handle, ULONG count, const GUID *ids)
+{
+    return with_graph(handle, !count || ids, [](p2pg::Graph &graph) {
+        return graph.closed() ? PEER_E_GRAPH_SHUTTING_DOWN : S_OK;
+    });
+}
+
+} // namespace
+
 extern "C" HRESULT WINAPI PeerGraphAddRecord(HGRAPH hGraph, PPEER_RECORD pRecord, GUID *pRecordId)
 {
-    WINE_FIXME("(%p, %p, %p): stub\n", hGraph, pRecord, pRecordId);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p, %p)\n", hGraph, pRecord, pRecordId);
+    HRESULT hr = add_record(hGraph, pRecord, pRecordId);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphUpdateRecord(HGRAPH hGraph, PPEER_RECORD pRecord)
 {
-    WINE_FIXME("(%p, %p): stub\n", hGraph, pRecord);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %p)\n", hGraph, pRecord);
+    HRESULT hr = update_record(hGraph, pRecord);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphDeleteRecord(HGRAPH hGraph, const GUID *pRecordId, BOOL fLocal)
 {
-    WINE_FIXME("(%p, %s, %#x): stub\n", hGraph, wine_dbgstr_guid(pRecordId), (unsigned)fLocal);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %d)\n", hGraph, wine_dbgstr_guid(pRecordId), fLocal);
+    HRESULT hr = delete_record(hGraph, pRecordId, fLocal);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetRecord(HGRAPH hGraph, const GUID *pRecordId, PPEER_RECORD *ppRecord)
 {
-    WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_guid(pRecordId), ppRecord);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %p)\n", hGraph, wine_dbgstr_guid(pRecordId), ppRecord);
+    HRESULT hr = get_record(hGraph, pRecordId, ppRecord);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
-extern "C" HRESULT WINAPI PeerGraphEnumRecords(HGRAPH hGraph, const GUID *pRecordType, PCWSTR pwzPeerId, HPEERENUM *phPeerEnum)
+extern "C" HRESULT WINAPI PeerGraphEnumRecords(HGRAPH hGraph, const GUID *pRecordType, PCWSTR pwzPeerId,
+                                               HPEERENUM *phPeerEnum)
 {
-    WINE_FIXME("(%p, %s, %s, %p): stub\n", hGraph, wine_dbgstr_guid(pRecordType), wine_dbgstr_w(pwzPeerId), phPeerEnum);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %s, %p)\n", hGraph, wine_dbgstr_guid(pRecordType), wine_dbgstr_w(pwzPeerId), phPeerEnum);
+    HRESULT hr = enum_records(hGraph, pRecordType, pwzPeerId, phPeerEnum);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphSearchRecords(HGRAPH hGraph, PCWSTR pwzCriteria, HPEERENUM *phPeerEnum)
 {
-    WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_w(pwzCriteria), phPeerEnum);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %p)\n", hGraph, wine_dbgstr_w(pwzCriteria), phPeerEnum);
+    HRESULT hr = search_records(hGraph, pwzCriteria, phPeerEnum);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphValidateDeferredRecords(HGRAPH hGraph, ULONG cRecordIds, const GUID *pRecordIds)
 {
-    WINE_FIXME("(%p, %#x, %p): stub\n", hGraph, (unsigned)cRecordIds, pRecordIds);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %u, %p)\n", hGraph, (unsigned)cRecordIds, pRecordIds);
+    HRESULT hr = validate_deferred_records(hGraph, cRecordIds, pRecordIds);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }

@@ -20,13 +20,628 @@
 
 #include "graph.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include <event2/event.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "attributes.h"
+#include "loop.h"
+#include "record_rules.h"
+#include "search.h"
+#include "store.h"
+#include "utf.h"
+
 namespace p2pg {
+
+namespace {
+
+constexpr FileTime kSecond = kTicksPerSecond;
+/* MS-PPGRH 3.1.6.7: the Record Expiration timer never runs more often than
+ * every 15 s nor less often than daily. */
+constexpr FileTime kExpirationMinDelay = 15 * kSecond;
+constexpr FileTime kExpirationMaxDelay = 24 * 3600 * kSecond;
+/* MS-PPGRH 3.1.7.22: refresh 20 s before expiry; the timer waits at least 4 s. */
+constexpr FileTime kAutorefreshLead = 20 * kSecond;
+constexpr FileTime kAutorefreshMinDelay = 4 * kSecond;
+/* MS-PPGRH 3.1.7.7: the Graph Info record lives 300 s between refreshes. */
+constexpr FileTime kGraphInfoLifetime = 300 * kSecond;
+
+const char kMetaDatabaseName[] = "database_name";
+const char kMetaPeerTimeDelta[] = "peer_time_delta";
+const char kMetaSynchronized[] = "synchronized";
+const char kMetaLeftPeerTime[] = "left_peer_time";
+
+/* Graphs open in this process, by (graph id, peer id, database name). */
+std::mutex registry_lock;
+std::set<std::string> &open_graphs()
+{
+    static std::set<std::string> *graphs = new std::set<std::string>;
+    return *graphs;
+}
+
+std::string registry_key(const std::string &graph_id, const std::string &peer_id, const std::string &database_name)
+{
+    std::string key = graph_id;
+    key.push_back('\0');
+    key += peer_id;
+    key.push_back('\0');
+    key += database_name;
+    return key;
+}
+
+GraphError from_store(StoreStatus status)
+{
+    switch (status) {
+    case StoreStatus::ok: return GraphError::ok;
+    case StoreStatus::not_found: return GraphError::record_not_found;
+    case StoreStatus::corrupt:
+    case StoreStatus::foreign: return GraphError::invalid_database;
+    case StoreStatus::no_such_file: return GraphError::no_such_file;
+    case StoreStatus::access_denied: return GraphError::access_denied;
+    case StoreStatus::disk_full: return GraphError::disk_full;
+    case StoreStatus::exists: return GraphError::duplicate_graph;
+    case StoreStatus::io_error: break;
+    }
+    return GraphError::io_error;
+}
+
+bool valid_id(const std::string &id)
+{
+    std::size_t n = p2pg::utf16_length(id);
+    return n != std::string::npos && n >= 1 && n <= kMaxIdChars;
+}
+
+/* Payload plus attributes, counted as the wire counts them (MS-PPGRH
+ * 3.1.7.27: Payload Data Size + 2 * Attributes Length). */
+std::uint64_t record_size(const Record &r)
+{
+    std::size_t chars = p2pg::utf16_length(r.attributes);
+    if (chars == std::string::npos) chars = r.attributes.size();
+    return r.data.size() + 2 * static_cast<std::uint64_t>(chars);
+}
+
+bool visible(const Record &r, FileTime now)
+{
+    return !r.deleted() && !is_reserved_record_type(r.type) && r.expiration_time > now;
+}
+
+} // namespace
+
+Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
+    : env_(env), store_(std::move(store)), key_(std::move(key))
+{
+}
+
+Graph::~Graph()
+{
+    if (expiration_timer_) event_free(expiration_timer_);
+    if (autorefresh_timer_) event_free(autorefresh_timer_);
+    if (!key_.empty()) {
+        std::lock_guard<std::mutex> guard(registry_lock);
+        open_graphs().erase(key_);
+    }
+}
+
+std::string Graph::database_path(const GraphEnvironment &env, const std::string &graph_id,
+                                 const std::string &peer_id, const std::string &database_name)
+{
+    /* Ids and names may hold any character: the file is named by a digest. */
+    std::string key = registry_key(graph_id, peer_id, database_name);
+    unsigned char digest[16];
+    gnutls_hash_fast(GNUTLS_DIG_MD5, key.data(), key.size(), digest);
+    char name[40];
+    for (int i = 0; i < 16; ++i) std::snprintf(name + 2 * i, 3, "%02x", digest[i]);
+    return env.data_directory + "/" + name + ".graphdb";
+}
+
+GraphError Graph::claim(const std::string &key)
+{
+    std::lock_guard<std::mutex> guard(registry_lock);
+    if (!open_graphs().insert(key).second) return GraphError::duplicate_graph;
+    return GraphError::ok;
+}
+
+GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in, const std::string &database_name,
+                         std::shared_ptr<Graph> *out)
+{
+    std::string why;
+    if (!validate_new_properties(in, &why) || database_name.empty()) return GraphError::invalid_argument;
+    GraphProperties properties = normalized(in);
+    const std::string &peer_id = properties.creator_id;
+    std::string key = registry_key(properties.graph_id, peer_id, database_name);
+    if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
+    std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
+
+    std::string path = database_path(env, properties.graph_id, peer_id, database_name);
+    std::unique_ptr<Store> existing;
+    StoreStatus status = Store::open(path, false, &existing);
+    if (status != StoreStatus::no_such_file) {
+        /* A database of this graph is already here (or something is in the
+         * way of making one). */
+        return status == StoreStatus::ok ? GraphError::duplicate_graph : from_store(status);
+    }
+    bool created = false;
+    status = Store::open(path, true, &graph->store_, &created);
+    if (status != StoreStatus::ok) return from_store(status);
+    if (!created) return GraphError::duplicate_graph;
+
+    graph->peer_id_ = peer_id;
+    graph->properties_ = properties;
+    graph->ready_ = true;
+    GraphError err;
+    if ((err = graph->write_meta(kMetaGraphId, properties.graph_id)) != GraphError::ok ||
+        (err = graph->write_meta(kMetaPeerId, peer_id)) != GraphError::ok ||
+        (err = graph->write_meta(kMetaDatabaseName, database_name)) != GraphError::ok ||
+        (err = graph->write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok ||
+        (err = graph->write_meta(kMetaSynchronized, "1")) != GraphError::ok) {
+        graph->store_.reset();
+        Store::remove(path);
+        return err;
+    }
+
+    /* MS-PPGRH 3.1.4.1: the creator publishes the Graph Info record. */
+    FileTime now = graph->peer_time();
+    Record info;
+    info.type = kRecordTypeGraphInfo;
+    info.id = kRecordIdGraphInfo;
+    info.version = 1;
+    info.flags = kRecordFlagAutorefresh;
+    info.creator_id = peer_id;
+    info.creation_time = info.modification_time = now;
+    info.expiration_time = now + kGraphInfoLifetime;
+    info.data = encode_graph_info(properties);
+    if ((err = graph->publish(info, RecordChange::added, false)) != GraphError::ok) {
+        graph->store_.reset();
+        Store::remove(path);
+        return err;
+    }
+    graph->schedule_timers();
+    *out = std::move(graph);
+    return GraphError::ok;
+}
+
+GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id, const std::string &peer_id,
+                       const std::string &database_name, const std::vector<Guid> &sync_precedence,
+                       std::shared_ptr<Graph> *out, bool *data_created)
+{
+    if (!valid_id(graph_id) || !valid_id(peer_id) || database_name.empty()) return GraphError::invalid_argument;
+    std::string key = registry_key(graph_id, peer_id, database_name);
+    if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
+    std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
+    graph->peer_id_ = peer_id;
+    graph->opened_ = true;
+    graph->sync_precedence_ = sync_precedence;
+
+    bool created = false;
+    StoreStatus status =
+        Store::open(database_path(env, graph_id, peer_id, database_name), true, &graph->store_, &created);
+    if (status != StoreStatus::ok) return from_store(status);
+
+    GraphError err;
+    if (created) {
+        if ((err = graph->write_meta(kMetaGraphId, graph_id)) != GraphError::ok ||
+            (err = graph->write_meta(kMetaPeerId, peer_id)) != GraphError::ok ||
+            (err = graph->write_meta(kMetaDatabaseName, database_name)) != GraphError::ok ||
+            (err = graph->write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok ||
+            (err = graph->write_meta(kMetaSynchronized, "0")) != GraphError::ok)
+            return err;
+    } else {
+        if (graph->store_->meta(kMetaGraphId).value_or("") != graph_id ||
+            graph->store_->meta(kMetaPeerId).value_or("") != peer_id)
+            return GraphError::invalid_database;
+        graph->peer_time_delta_ = std::strtoll(graph->store_->meta(kMetaPeerTimeDelta).value_or("0").c_str(),
+                                               nullptr, 10);
+    }
+    graph->ready_ = graph->store_->meta(kMetaSynchronized).value_or("0") == "1";
+    if (graph->ready_) {
+        /* Our own internal records went stale while the graph was closed:
+         * refresh them before expiry could take them away. */
+        graph->process_autorefresh();
+        if ((err = graph->load_properties()) != GraphError::ok) return err;
+        graph->process_expirations();
+    }
+    graph->schedule_timers();
+    *data_created = !graph->ready_;
+    *out = std::move(graph);
+    return GraphError::ok;
+}
+
+GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_id, const std::string &peer_id,
+                         const std::string &database_name)
+{
+    if (!valid_id(graph_id) || !valid_id(peer_id) || database_name.empty()) return GraphError::invalid_argument;
+    std::string key = registry_key(graph_id, peer_id, database_name);
+    std::lock_guard<std::mutex> guard(registry_lock);
+    if (open_graphs().count(key)) return GraphError::access_denied;
+    StoreStatus status = Store::remove(database_path(env, graph_id, peer_id, database_name));
+    /* Deleting a graph that has no data here is not an error. */
+    if (status == StoreStatus::no_such_file) return GraphError::ok;
+    return from_store(status);
+}
 
 void Graph::close()
 {
-    auto direct = std::move(direct_);
-    direct_.clear();
-    for (auto &entry : direct) entry.second->close();
+    if (!store_) return;
+    for (auto &entry : std::exchange(direct_, {})) entry.second->close();
+    registrations_.clear();
+    if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
+    if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
+    /* What time-based synchronization needs when the node comes back
+     * (MS-PPGRH 3.1.4.12). */
+    store_->set_meta(kMetaLeftPeerTime, std::to_string(peer_time()));
+    store_->set_meta(kMetaPeerTimeDelta, std::to_string(peer_time_delta_));
+    store_.reset();
+    std::lock_guard<std::mutex> guard(registry_lock);
+    open_graphs().erase(key_);
+    key_.clear();
+}
+
+GraphError Graph::usable() const
+{
+    if (!store_) return GraphError::shutting_down;
+    if (!ready_) return GraphError::not_ready;
+    return GraphError::ok;
+}
+
+std::uint32_t Graph::status() const
+{
+    return ready_ ? std::uint32_t(kStatusSynchronized) : 0u;
+}
+
+FileTime Graph::peer_time() const
+{
+    return to_peer_time(env_.clock->now_utc());
+}
+
+GraphError Graph::write_meta(const char *key, const std::string &value)
+{
+    return from_store(store_->set_meta(key, value));
+}
+
+GraphError Graph::load_properties()
+{
+    std::optional<Record> info = store_->get(kRecordIdGraphInfo);
+    if (!info || info->type != kRecordTypeGraphInfo || !decode_graph_info(info->data, &properties_))
+        return GraphError::invalid_database;
+    return GraphError::ok;
+}
+
+GraphError Graph::properties(GraphProperties *out) const
+{
+    GraphError err = usable();
+    if (err == GraphError::ok) *out = properties_;
+    return err;
+}
+
+GraphError Graph::set_properties(const GraphProperties &changes)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    std::string why;
+    if (!validate_changed_properties(changes, &why)) return GraphError::invalid_argument;
+    std::optional<Record> info = store_->get(kRecordIdGraphInfo);
+    if (!info) return GraphError::invalid_database;
+
+    GraphProperties updated = properties_;
+    updated.friendly_name = changes.friendly_name;
+    updated.comment = changes.comment;
+    updated.presence_lifetime = changes.presence_lifetime;
+    updated.presence_max = changes.presence_max;
+    updated = normalized(updated);
+
+    FileTime now = peer_time();
+    Record next = *info;
+    next.version = info->version + 1;
+    next.modified_by_id = peer_id_;
+    next.modification_time = std::max(now, info->creation_time + 1);
+    next.expiration_time = std::max(info->expiration_time, now + kGraphInfoLifetime);
+    next.data = encode_graph_info(updated);
+    if ((err = publish(next, RecordChange::updated, false)) != GraphError::ok) return err;
+    properties_ = updated;
+    GraphEvent event;
+    event.type = EventType::property_changed;
+    raise(event);
+    return GraphError::ok;
+}
+
+GraphError Graph::check_app_record(const Record &in, FileTime now) const
+{
+    if (is_reserved_record_type(in.type)) return GraphError::invalid_argument;
+    if (in.flags & (kRecordFlagAutorefresh | kRecordFlagDeleted)) return GraphError::invalid_argument;
+    if (!in.creator_id.empty() && !valid_id(in.creator_id)) return GraphError::invalid_argument;
+    if (!in.modified_by_id.empty() && !valid_id(in.modified_by_id)) return GraphError::invalid_argument;
+    if (!parse_attributes(in.attributes, nullptr)) return GraphError::invalid_attributes;
+    if (record_size(in) > properties_.effective_max_record_size()) return GraphError::max_record_size_exceeded;
+    if (in.expiration_time <= now) return GraphError::invalid_argument;
+    return GraphError::ok;
+}
+
+GraphError Graph::publish(const Record &record, RecordChange change, bool notify)
+{
+    GraphError err = from_store(store_->put(record));
+    if (err != GraphError::ok) return err;
+    if (notify) {
+        GraphEvent event;
+        event.type = EventType::record_changed;
+        event.change = change;
+        event.record_id = record.id;
+        event.record_type = record.type;
+        raise(event);
+    }
+    /* MS-PPGRH 3.1.7.3: bring the expiration timer forward when this record
+     * expires before it would fire. */
+    if (env_.loop) {
+        FileTime now = peer_time();
+        FileTime due = std::max(record.expiration_time, now + kExpirationMinDelay);
+        if (!next_expiration_check_ || due < next_expiration_check_) {
+            arm(&expiration_timer_, due - now, on_expiration_timer);
+            next_expiration_check_ = due;
+        }
+    }
+    return GraphError::ok;
+}
+
+GraphError Graph::add_record(const Record &in, Guid *id)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    FileTime now = peer_time();
+    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+
+    Record record = in;
+    if (record.creator_id.empty()) record.creator_id = peer_id_;
+    record.modified_by_id.clear();
+    record.id = make_record_id(record.creator_id, random_guid());
+    record.version = 1;
+    record.flags = 0;
+    record.creation_time = record.modification_time = now;
+    if ((err = publish(record, RecordChange::added, true)) != GraphError::ok) return err;
+    *id = record.id;
+    return GraphError::ok;
+}
+
+GraphError Graph::update_record(const Record &in)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> old = store_->get(in.id);
+    FileTime now = peer_time();
+    if (!old || !visible(*old, now)) return GraphError::record_not_found;
+    if (in.type != old->type) return GraphError::invalid_argument;
+    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+    /* MS-PPGRH 3.1.7.8: an update may not shorten the record's life. */
+    if (in.expiration_time < old->expiration_time) return GraphError::invalid_argument;
+
+    Record record = *old;
+    record.version = old->version + 1;
+    record.modified_by_id = in.modified_by_id.empty() ? peer_id_ : in.modified_by_id;
+    /* Last Modification Time must move past Creation Time. */
+    record.modification_time = std::max(now, old->modification_time + 1);
+    record.expiration_time = in.expiration_time;
+    record.attributes = in.attributes;
+    record.data = in.data;
+    record.security_data = in.security_data;
+    return publish(record, RecordChange::updated, true);
+}
+
+GraphError Graph::delete_record(const Guid &id, bool local)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> old = store_->get(id);
+    FileTime now = peer_time();
+    if (!old || !visible(*old, now)) return GraphError::record_not_found;
+
+    if (local) {
+        /* Gone from this node only; synchronization may bring it back. */
+        if ((err = from_store(store_->erase(id))) != GraphError::ok) return err;
+        GraphEvent event;
+        event.type = EventType::record_changed;
+        event.change = RecordChange::deleted;
+        event.record_id = old->id;
+        event.record_type = old->type;
+        raise(event);
+        return GraphError::ok;
+    }
+    /* MS-PPGRH 3.5.3: a deletion is an update with the Deleted bit, no
+     * payload and no attributes; the tombstone lives until it expires. */
+    Record record = *old;
+    record.version = old->version + 1;
+    record.flags |= kRecordFlagDeleted;
+    record.modified_by_id = peer_id_;
+    record.modification_time = std::max(now, old->modification_time + 1);
+    record.attributes.clear();
+    record.data.clear();
+    return publish(record, RecordChange::deleted, true);
+}
+
+GraphError Graph::get_record(const Guid &id, Record *out) const
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> record = store_->get(id);
+    if (!record || !visible(*record, peer_time())) return GraphError::record_not_found;
+    *out = std::move(*record);
+    return GraphError::ok;
+}
+
+GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    RecordFilter filter;
+    filter.type = type;
+    filter.creator_id = creator_id;
+    FileTime now = peer_time();
+    std::vector<Record> records = store_->list(filter);
+    records.erase(std::remove_if(records.begin(), records.end(), [now](const Record &r) { return !visible(r, now); }),
+                  records.end());
+    *out = std::move(records);
+    return GraphError::ok;
+}
+
+GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *out) const
+{
+    std::vector<Record> records;
+    GraphError err = enum_records(nullptr, nullptr, &records);
+    if (err != GraphError::ok) return err;
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [&query](const Record &r) { return !query.matches(r); }),
+                  records.end());
+    *out = std::move(records);
+    return GraphError::ok;
+}
+
+GraphError Graph::export_database(const std::string &path) const
+{
+    if (!store_) return GraphError::shutting_down;
+    return from_store(store_->export_to(path));
+}
+
+GraphError Graph::import_database(const std::string &path)
+{
+    if (!store_) return GraphError::shutting_down;
+    /* PeerGraphImportDatabase: only for a graph opened with PeerGraphOpen
+     * (and, once there is a network, before Listen or Connect). */
+    if (!opened_) return GraphError::graph_in_use;
+    std::vector<Record> records;
+    StoreStatus status = Store::read_export(path, store_->meta(kMetaGraphId).value_or(""), peer_id_, &records);
+    if (status != StoreStatus::ok) return from_store(status);
+    GraphError err = from_store(store_->put_many(records));
+    if (err != GraphError::ok) return err;
+    bool was_ready = ready_;
+    if (load_properties() != GraphError::ok) {
+        /* An export without Graph Info cannot make the graph usable. */
+        return was_ready ? GraphError::ok : GraphError::invalid_database;
+    }
+    ready_ = true;
+    if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
+    process_autorefresh();
+    process_expirations();
+    schedule_timers();
+    return GraphError::ok;
+}
+
+void Graph::add_registration(std::shared_ptr<EventRegistration> registration)
+{
+    if (store_) registrations_.push_back(std::move(registration));
+}
+
+void Graph::remove_registration(const EventRegistration *registration)
+{
+    registrations_.erase(std::remove_if(registrations_.begin(), registrations_.end(),
+                                        [registration](const auto &r) { return r.get() == registration; }),
+                         registrations_.end());
+}
+
+void Graph::raise(const GraphEvent &event)
+{
+    for (auto &registration : registrations_) registration->offer(event);
+}
+
+void Graph::process_expirations()
+{
+    if (!store_ || !ready_) return;
+    /* Deferred Expiration: records expire only while connected to another
+     * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
+    if (properties_.flags & kGraphFlagDeferExpiration) return;
+    FileTime now = peer_time();
+    for (const Record &record : store_->expired(now)) {
+        /* The Graph Info record is the graph's identity: it is replaced by
+         * newer versions, never dropped, or the properties would be lost. */
+        if (record.type == kRecordTypeGraphInfo) continue;
+        if (store_->erase(record.id) != StoreStatus::ok) continue;
+        if (record.deleted() || is_reserved_record_type(record.type)) continue;
+        GraphEvent event;
+        event.type = EventType::record_changed;
+        event.change = RecordChange::expired;
+        event.record_id = record.id;
+        event.record_type = record.type;
+        raise(event);
+    }
+}
+
+void Graph::process_autorefresh()
+{
+    if (!store_) return;
+    FileTime now = peer_time();
+    for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
+        RecordFilter filter;
+        filter.type = type;
+        filter.creator_id = &peer_id_;
+        filter.include_internal = true;
+        for (const Record &old : store_->list(filter)) {
+            if (!old.autorefresh() || old.expiration_time > now + kAutorefreshLead) continue;
+            Record record = old;
+            FileTime lifetime = old.expiration_time > old.modification_time
+                                    ? old.expiration_time - old.modification_time
+                                    : kGraphInfoLifetime;
+            record.version = old.version + 1;
+            record.modification_time = std::max(now, old.modification_time + 1);
+            record.expiration_time = record.modification_time + lifetime;
+            publish(record, RecordChange::updated, false);
+        }
+    }
+}
+
+void Graph::arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *))
+{
+    if (!env_.loop) return;
+    if (!*timer) *timer = event_new(env_.loop->base(), -1, 0, callback, this);
+    if (!*timer) return;
+    delay = std::max<FileTime>(delay, 0);
+    struct timeval tv;
+    tv.tv_sec = static_cast<time_t>(delay / kSecond);
+    tv.tv_usec = static_cast<suseconds_t>(delay % kSecond / 10);
+    event_add(*timer, &tv);
+}
+
+void Graph::schedule_timers()
+{
+    if (!env_.loop || !store_ || !ready_) return;
+    FileTime now = peer_time();
+    if (std::optional<FileTime> next = store_->earliest_expiration()) {
+        FileTime delay = std::clamp(*next - now, kExpirationMinDelay, kExpirationMaxDelay);
+        arm(&expiration_timer_, delay, on_expiration_timer);
+        next_expiration_check_ = now + delay;
+    } else {
+        next_expiration_check_ = 0;
+    }
+    FileTime refresh_at = 0;
+    for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
+        RecordFilter filter;
+        filter.type = type;
+        filter.creator_id = &peer_id_;
+        filter.include_internal = true;
+        for (const Record &r : store_->list(filter)) {
+            if (!r.autorefresh() || r.deleted()) continue;
+            FileTime at = r.expiration_time - kAutorefreshLead;
+            if (!refresh_at || at < refresh_at) refresh_at = at;
+        }
+    }
+    if (refresh_at) arm(&autorefresh_timer_, std::max(refresh_at - now, kAutorefreshMinDelay), on_autorefresh_timer);
+}
+
+void Graph::on_expiration_timer(int, short, void *arg)
+{
+    Graph *graph = static_cast<Graph *>(arg);
+    graph->next_expiration_check_ = 0;
+    graph->process_expirations();
+    graph->schedule_timers();
+}
+
+void Graph::on_autorefresh_timer(int, short, void *arg)
+{
+    Graph *graph = static_cast<Graph *>(arg);
+    graph->process_autorefresh();
+    graph->schedule_timers();
 }
 
 void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection)
@@ -42,6 +657,23 @@ bool Graph::close_direct_connection(std::uint64_t id)
     direct_.erase(it);
     connection->close();
     return true;
+}
+
+GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data)
+{
+    if (!store_) return GraphError::shutting_down;
+    /* Neighbor connections join these with the neighbor mesh. */
+    auto it = direct_.find(connection_id);
+    if (it == direct_.end()) return GraphError::record_not_found;
+    return it->second->send(type, std::move(data));
+}
+
+std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
+{
+    std::vector<ConnectionInfo> out;
+    if (flags & kConnectionDirect)
+        for (const auto &entry : direct_) out.push_back(entry.second->info());
+    return out;
 }
 
 } // namespace p2pg

@@ -1,0 +1,125 @@
+/*
+ * Peer-to-Peer Graphing: conversions between Win32 and engine values
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <cstring>
+
+#include "engine/utf.h"
+#include "convert.h"
+
+#include <shlobj.h>
+
+WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
+
+HRESULT hresult_from_graph_error(p2pg::GraphError error)
+{
+    using p2pg::GraphError;
+    switch (error) {
+    case GraphError::ok: return S_OK;
+    case GraphError::invalid_argument: return E_INVALIDARG;
+    case GraphError::not_ready: return PEER_E_GRAPH_NOT_READY;
+    case GraphError::record_not_found: return PEER_E_RECORD_NOT_FOUND;
+    case GraphError::max_record_size_exceeded: return PEER_E_MAX_RECORD_SIZE_EXCEEDED;
+    case GraphError::invalid_attributes: return PEER_E_INVALID_ATTRIBUTES;
+    case GraphError::duplicate_graph: return PEER_E_DUPLICATE_GRAPH;
+    case GraphError::invalid_database: return PEER_E_INVALID_DATABASE;
+    case GraphError::access_denied: return E_ACCESSDENIED;
+    case GraphError::graph_in_use: return PEER_E_GRAPH_IN_USE;
+    case GraphError::shutting_down: return PEER_E_GRAPH_SHUTTING_DOWN;
+    case GraphError::no_such_file: return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    case GraphError::disk_full: return HRESULT_FROM_WIN32(ERROR_DISK_FULL);
+    case GraphError::io_error: break;
+    }
+    return E_FAIL;
+}
+
+bool utf8_from_wide(const WCHAR *wide, std::size_t max_chars, std::string *out)
+{
+    std::size_t n = 0;
+    while (wide[n]) {
+        if (n == max_chars) return false;
+        ++n;
+    }
+    std::u16string s(reinterpret_cast<const char16_t *>(wide), n);
+    return p2pg::utf16_to_utf8(s, out);
+}
+
+std::size_t wide_length(const std::string &utf8)
+{
+    std::size_t n = p2pg::utf16_length(utf8);
+    return n == std::string::npos ? 0 : n;
+}
+
+void wide_from_utf8(const std::string &utf8, WCHAR *dst)
+{
+    std::u16string s;
+    if (!p2pg::utf8_to_utf16(utf8, &s)) s.clear();
+    memcpy(dst, s.data(), s.size() * sizeof(WCHAR));
+    dst[s.size()] = 0;
+}
+
+bool unix_path_from_wide(const WCHAR *path, std::string *out)
+{
+    if (!path || !path[0]) return false;
+    char *unix_path = wine_get_unix_file_name(path);
+    if (!unix_path) return false;
+    *out = unix_path;
+    HeapFree(GetProcessHeap(), 0, unix_path);
+    return true;
+}
+
+HRESULT missing_file_hresult(const WCHAR *path)
+{
+    std::size_t n = lstrlenW(path);
+    std::u16string folder(reinterpret_cast<const char16_t *>(path), n);
+    std::size_t slash = folder.find_last_of(u"\\/");
+    if (slash == std::u16string::npos) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    folder.resize(slash ? slash : 1);
+    DWORD attributes = GetFileAttributesW(reinterpret_cast<const WCHAR *>(folder.c_str()));
+    if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_DIRECTORY))
+        return HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND);
+    return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+}
+
+bool graph_data_directory(std::string *out)
+{
+    WCHAR path[MAX_PATH];
+    if (FAILED(SHGetFolderPathW(nullptr, CSIDL_APPDATA | CSIDL_FLAG_CREATE, nullptr, 0, path))) {
+        WINE_ERR("no application data folder\n");
+        return false;
+    }
+    /* Wine converts a path only while its folders exist; the engine makes
+     * the missing ones. */
+    if (!unix_path_from_wide(path, out)) return false;
+    *out += "/PeerNetworking/p2pgraph";
+    return true;
+}
+
+std::shared_ptr<p2pg::Graph> lookup_graph(const ApiCall &call, HGRAPH handle)
+{
+    return call.handles().lookup_as<p2pg::Graph>(handle_value(handle), p2pg::ObjectKind::graph);
+}
+
+HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2pg::Graph> *graph)
+{
+    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+    if (!handle) return E_INVALIDARG;
+    *graph = lookup_graph(call, handle);
+    return *graph ? S_OK : PEER_E_INVALID_GRAPH;
+}

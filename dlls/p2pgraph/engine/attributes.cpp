@@ -1,0 +1,410 @@
+/*
+ * Record attributes: the XML name/value pairs of a record (MS-PPGRH 2.2.3.5)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "attributes.h"
+
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "utf.h"
+
+namespace p2pg {
+
+namespace {
+
+/* The Peer Infrastructure's names (2.2.3.5 lists peerlastmodificationtime twice). */
+const char *const kReservedNames[] = {
+    "peerlastmodifiedby", "peercreatorid",  "peerlastmodificationtime",
+    "peerrecordid",       "peerrecordtype", "peercreationtime",
+};
+
+void set_why(std::string *why, const char *text)
+{
+    if (why) *why = text;
+}
+
+bool is_ascii_alnum(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* libxml2 calls this instead of printing; the last error stays in the context. */
+#if LIBXML_VERSION >= 21200
+void ignore_xml_error(void *, const xmlError *)
+#else
+void ignore_xml_error(void *, xmlError *)
+#endif
+{
+}
+
+/* SAX internalSubset: called as soon as "<!DOCTYPE name ..." is read, before
+ * the internal subset's declarations, so no entity is ever defined. */
+void refuse_doctype(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *)
+{
+    auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+    *static_cast<bool *>(ctxt->_private) = true;
+    xmlStopParser(ctxt);
+}
+
+bool is_leap_year(int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int days_in_month(int year, int month)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return month == 2 && is_leap_year(year) ? 29 : days[month - 1];
+}
+
+/* Days from 1601-01-01 to year-month-day (year >= 1601).  1601 follows a
+ * multiple of 400, so the leap days before year are plain quotients. */
+std::int64_t days_since_1601(int year, int month, int day)
+{
+    std::int64_t years = year - 1601;
+    std::int64_t days = years * 365 + years / 4 - years / 100 + years / 400;
+    for (int m = 1; m < month; ++m) days += days_in_month(year, m);
+    return days + day - 1;
+}
+
+/* Reads exactly count ASCII digits at text[*pos]. */
+bool read_digits(const std::string &text, std::size_t *pos, int count, int *value)
+{
+    int v = 0;
+    for (int i = 0; i < count; ++i) {
+        if (*pos >= text.size() || text[*pos] < '0' || text[*pos] > '9') return false;
+        v = v * 10 + (text[(*pos)++] - '0');
+    }
+    *value = v;
+    return true;
+}
+
+bool read_char(const std::string &text, std::size_t *pos, char c)
+{
+    if (*pos >= text.size() || text[*pos] != c) return false;
+    ++*pos;
+    return true;
+}
+
+std::string attribute_value(xmlAttrPtr attr)
+{
+    std::string value;
+    for (xmlNodePtr child = attr->children; child; child = child->next)
+        if (child->content) value.append(reinterpret_cast<const char *>(child->content));
+    return value;
+}
+
+bool is_named(xmlNodePtr node, const char *name)
+{
+    return !std::strcmp(reinterpret_cast<const char *>(node->name), name);
+}
+
+bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *why)
+{
+    bool have_name = false, have_type = false;
+    std::string type;
+    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
+        const char *name = reinterpret_cast<const char *>(attr->name);
+        if (attr->ns) {
+            set_why(why, "unknown XML attribute on attribute");
+            return false;
+        }
+        if (!std::strcmp(name, "name")) {
+            out->name = attribute_value(attr);
+            have_name = true;
+        } else if (!std::strcmp(name, "type")) {
+            type = attribute_value(attr);
+            have_type = true;
+        } else {
+            set_why(why, "unknown XML attribute on attribute");
+            return false;
+        }
+    }
+    if (!have_name || !have_type) {
+        set_why(why, "attribute without name or type");
+        return false;
+    }
+    if (out->name.empty() || out->name.size() > kMaxAttributeNameLength) {
+        set_why(why, "attribute name length not 1..40");
+        return false;
+    }
+    for (char c : out->name) {
+        if (!is_ascii_alnum(c)) {
+            set_why(why, "attribute name not alphanumeric");
+            return false;
+        }
+    }
+    if (is_reserved_attribute_name(out->name)) {
+        set_why(why, "reserved attribute name");
+        return false;
+    }
+    if (!xml_simple_content(element, &out->value)) {
+        set_why(why, "attribute with element content");
+        return false;
+    }
+    if (type == "string") {
+        out->type = AttributeType::string;
+    } else if (type == "int") {
+        out->type = AttributeType::integer;
+        if (!is_int_value(out->value)) {
+            set_why(why, "int attribute not all digits");
+            return false;
+        }
+    } else if (type == "date") {
+        out->type = AttributeType::date;
+        FileTime ignored;
+        if (!parse_w3c_date(out->value, &ignored)) {
+            set_why(why, "date attribute not a W3C date");
+            return false;
+        }
+    } else {
+        set_why(why, "attribute type not string, int or date");
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+void XmlDocumentDeleter::operator()(_xmlDoc *doc) const
+{
+    xmlFreeDoc(doc);
+}
+
+XmlDocument read_untrusted_xml(const std::string &text, std::string *why)
+{
+    static std::once_flag initialised;
+    std::call_once(initialised, xmlInitParser);
+
+    if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        set_why(why, "XML too large");
+        return nullptr;
+    }
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        set_why(why, "out of memory");
+        return nullptr;
+    }
+    bool saw_doctype = false;
+    ctxt->_private = &saw_doctype;
+    ctxt->sax->serror = ignore_xml_error;
+    ctxt->sax->internalSubset = refuse_doctype;
+    const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC;
+    XmlDocument doc(xmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, "UTF-8", options));
+    const bool well_formed = ctxt->wellFormed && doc;
+    if (saw_doctype) {
+        set_why(why, "DOCTYPE refused");
+    } else if (!well_formed && why) {
+        *why = "malformed XML";
+        if (const char *message = ctxt->lastError.message) {
+            why->append(": ").append(message);
+            while (why->back() == '\n') why->pop_back();
+        }
+    }
+    xmlFreeParserCtxt(ctxt);
+    if (!well_formed || saw_doctype) return nullptr;
+    return doc;
+}
+
+bool xml_simple_content(_xmlNode *element, std::string *text)
+{
+    text->clear();
+    for (xmlNodePtr child = element->children; child; child = child->next) {
+        switch (child->type) {
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            if (child->content) text->append(reinterpret_cast<const char *>(child->content));
+            break;
+        case XML_COMMENT_NODE:
+        case XML_PI_NODE:
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+bool xml_is_whitespace(const char *text)
+{
+    for (; text && *text; ++text)
+        if (!is_xml_space(*text)) return false;
+    return true;
+}
+
+bool is_int_value(const std::string &text)
+{
+    if (text.empty()) return false;
+    for (char c : text)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+int compare_int_values(const std::string &a, const std::string &b)
+{
+    std::size_t ia = a.find_first_not_of('0'), ib = b.find_first_not_of('0');
+    if (ia == std::string::npos) ia = a.size();
+    if (ib == std::string::npos) ib = b.size();
+    const std::size_t la = a.size() - ia, lb = b.size() - ib;
+    if (la != lb) return la < lb ? -1 : 1;
+    return a.compare(ia, la, b, ib, lb);
+}
+
+bool is_reserved_attribute_name(const std::string &name)
+{
+    for (const char *reserved : kReservedNames) {
+        if (name.size() != std::strlen(reserved)) continue;
+        bool same = true;
+        for (std::size_t i = 0; same && i < name.size(); ++i) {
+            char c = name[i];
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            same = c == reserved[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+bool parse_w3c_date(const std::string &text, FileTime *out)
+{
+    std::size_t pos = 0;
+    int year, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+    std::int64_t fraction = 0; /* 100 ns units */
+    std::int64_t offset_minutes = 0;
+
+    if (!read_digits(text, &pos, 4, &year)) return false;
+    if (read_char(text, &pos, '-')) {
+        if (!read_digits(text, &pos, 2, &month)) return false;
+        if (read_char(text, &pos, '-')) {
+            if (!read_digits(text, &pos, 2, &day)) return false;
+            if (read_char(text, &pos, 'T')) {
+                if (!read_digits(text, &pos, 2, &hour) || !read_char(text, &pos, ':') ||
+                    !read_digits(text, &pos, 2, &minute))
+                    return false;
+                if (read_char(text, &pos, ':')) {
+                    if (!read_digits(text, &pos, 2, &second)) return false;
+                    if (read_char(text, &pos, '.')) {
+                        int digits = 0;
+                        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+                            if (digits < 7) fraction = fraction * 10 + (text[pos] - '0');
+                            ++digits;
+                            ++pos;
+                        }
+                        if (!digits) return false;
+                        for (; digits < 7; ++digits) fraction *= 10;
+                    }
+                }
+            }
+            if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+                const int sign = text[pos++] == '-' ? -1 : 1;
+                int zone_hours, zone_minutes;
+                if (!read_digits(text, &pos, 2, &zone_hours) || !read_char(text, &pos, ':') ||
+                    !read_digits(text, &pos, 2, &zone_minutes) || zone_hours > 23 || zone_minutes > 59)
+                    return false;
+                offset_minutes = sign * (zone_hours * 60 + zone_minutes);
+            } else {
+                read_char(text, &pos, 'Z');
+            }
+        }
+    }
+    if (pos != text.size()) return false;
+    if (year < 1601 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59)
+        return false;
+
+    const std::int64_t seconds =
+        days_since_1601(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    if (seconds < 0) return false;
+    *out = seconds * kTicksPerSecond + fraction;
+    return true;
+}
+
+bool parse_attributes(const std::string &xml_utf8, std::vector<Attribute> *out, std::string *why)
+{
+    if (xml_utf8.empty()) {
+        if (out) out->clear();
+        return true;
+    }
+    /* A UTF-16 unit takes at most 3 UTF-8 bytes: a cheap bound before counting. */
+    const std::size_t length =
+        xml_utf8.size() <= 3 * kMaxAttributeStreamLength ? utf16_length(xml_utf8) : kMaxAttributeStreamLength + 1;
+    if (length == std::string::npos) {
+        set_why(why, "attributes not valid UTF-8");
+        return false;
+    }
+    if (length > kMaxAttributeStreamLength) {
+        set_why(why, "attributes longer than MAX_ATTRIBUTE_STREAM_LENGTH");
+        return false;
+    }
+    XmlDocument doc = read_untrusted_xml(xml_utf8, why);
+    if (!doc) return false;
+
+    xmlNodePtr root = xmlDocGetRootElement(doc.get());
+    if (!root || !is_named(root, "attributes")) {
+        set_why(why, "root element is not attributes");
+        return false;
+    }
+    if (root->properties) {
+        set_why(why, "XML attribute on attributes");
+        return false;
+    }
+    std::vector<Attribute> attributes;
+    for (xmlNodePtr child = root->children; child; child = child->next) {
+        switch (child->type) {
+        case XML_ELEMENT_NODE: {
+            if (!is_named(child, "attribute")) {
+                set_why(why, "element other than attribute under attributes");
+                return false;
+            }
+            Attribute attribute;
+            if (!parse_attribute_element(child, &attribute, why)) return false;
+            attributes.push_back(std::move(attribute));
+            break;
+        }
+        case XML_TEXT_NODE:
+        case XML_CDATA_SECTION_NODE:
+            if (!xml_is_whitespace(reinterpret_cast<const char *>(child->content))) {
+                set_why(why, "text under attributes");
+                return false;
+            }
+            break;
+        case XML_COMMENT_NODE:
+        case XML_PI_NODE:
+            break;
+        default:
+            set_why(why, "unexpected node under attributes");
+            return false;
+        }
+    }
+    if (out) *out = std::move(attributes);
+    return true;
+}
+
+} // namespace p2pg

@@ -1,0 +1,85 @@
+/*
+ * Engine events: what a graph tells the application, and the per-registration queues
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "events.h"
+
+namespace p2pg {
+
+EventRegistration::EventRegistration(std::vector<EventFilter> filters, std::function<void()> signal)
+    : filters_(std::move(filters)), signal_(std::move(signal))
+{
+}
+
+bool EventRegistration::wants(const GraphEvent &event) const
+{
+    for (const EventFilter &f : filters_) {
+        if (f.type != event.type) continue;
+        /* The record-type filter applies to the record events only; it is
+         * ignored for the others, as PEER_GRAPH_EVENT_REGISTRATION says. */
+        bool record_event = event.type == EventType::record_changed || event.type == EventType::synchronized;
+        if (!record_event || !f.record_type || *f.record_type == event.record_type) return true;
+    }
+    return false;
+}
+
+bool EventRegistration::wants_type(EventType type) const
+{
+    for (const EventFilter &f : filters_)
+        if (f.type == type) return true;
+    return false;
+}
+
+bool EventRegistration::offer(const GraphEvent &event)
+{
+    if (!wants(event)) return false;
+    {
+        std::lock_guard<std::mutex> guard(lock_);
+        if (queue_.size() >= kMaxPending) {
+            queue_.pop_front();
+            ++dropped_;
+        }
+        queue_.push_back(event);
+    }
+    if (signal_) signal_();
+    return true;
+}
+
+std::optional<GraphEvent> EventRegistration::pop()
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    if (queue_.empty()) return std::nullopt;
+    GraphEvent event = queue_.front();
+    queue_.pop_front();
+    return event;
+}
+
+std::size_t EventRegistration::pending() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return queue_.size();
+}
+
+std::uint64_t EventRegistration::dropped() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return dropped_;
+}
+
+} // namespace p2pg

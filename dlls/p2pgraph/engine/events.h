@@ -1,0 +1,113 @@
+/*
+ * Engine events: what a graph tells the application, and the per-registration queues
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef P2PG_ENGINE_EVENTS_H
+#define P2PG_ENGINE_EVENTS_H
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handle_table.h"
+#include "record.h"
+
+namespace p2pg {
+
+/* PEER_GRAPH_EVENT_TYPE */
+enum class EventType : std::uint32_t {
+    status_changed = 1,
+    property_changed = 2,
+    record_changed = 3,
+    direct_connection = 4,
+    neighbor_connection = 5,
+    incoming_data = 6,
+    connection_required = 7,
+    node_changed = 8,
+    synchronized = 9,
+};
+constexpr std::uint32_t kFirstEventType = 1, kLastEventType = 9;
+
+/* PEER_RECORD_CHANGE_TYPE */
+enum class RecordChange : std::uint32_t { added = 1, updated = 2, deleted = 3, expired = 4 };
+
+/* PEER_GRAPH_STATUS_FLAGS */
+enum GraphStatus : std::uint32_t {
+    kStatusListening = 0x1,
+    kStatusHasConnections = 0x2,
+    kStatusSynchronized = 0x4,
+};
+
+/* One event as the engine raises it; the face turns it into
+ * PEER_GRAPH_EVENT_DATA.  Only the fields of its type are meaningful. */
+struct GraphEvent {
+    EventType type = EventType::status_changed;
+    std::uint32_t status = 0;            /* status_changed */
+    RecordChange change = RecordChange::added; /* record_changed */
+    Guid record_id;                      /* record_changed */
+    Guid record_type;                    /* record_changed, synchronized */
+};
+
+/* A registration filter: the event type and, for record events, the record
+ * type (none = every type). */
+struct EventFilter {
+    EventType type;
+    std::optional<Guid> record_type;
+};
+
+/* The object behind an HPEEREVENT: the queue of one PeerGraphRegisterEvent
+ * call.  Events are pushed on the loop thread and popped by the application
+ * from any thread. */
+class EventRegistration : public Object {
+public:
+    /* signal is called (on the pushing thread) after each push: the face
+     * sets the application's Win32 event there. */
+    EventRegistration(std::vector<EventFilter> filters, std::function<void()> signal);
+
+    ObjectKind kind() const override { return ObjectKind::event_registration; }
+
+    bool wants(const GraphEvent &event) const;
+    bool wants_type(EventType type) const;
+    /* Queues the event if the filters want it; returns whether it did. */
+    bool offer(const GraphEvent &event);
+    std::optional<GraphEvent> pop();
+    std::size_t pending() const;
+    /* Events dropped because the application did not drain the queue. */
+    std::uint64_t dropped() const;
+
+    /* Beyond this many undrained events the oldest are dropped: an
+     * application that never calls PeerGraphGetEventData must not make the
+     * node grow without bound. */
+    static constexpr std::size_t kMaxPending = 65536;
+
+private:
+    const std::vector<EventFilter> filters_;
+    const std::function<void()> signal_;
+    mutable std::mutex lock_;
+    std::deque<GraphEvent> queue_;
+    std::uint64_t dropped_ = 0;
+};
+
+} // namespace p2pg
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Engine record ids (MS-PPGRH 3.1.7.2) and conflict resolution (3.1.7.32)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef P2PG_ENGINE_RECORD_RULES_H
+#define P2PG_ENGINE_RECORD_RULES_H
+
+#include <string>
+
+#include "record.h"
+
+namespace p2pg {
+
+/* A random GUID from GnuTLS's nonce generator. */
+Guid random_guid();
+
+/* MS-PPGRH 3.1.7.2: the low 64 bits of a record id are the two halves of a
+ * random GUID XORed, the high 64 bits the two halves of MD5(creator id)
+ * XORed, so that any node can check that a record id belongs to its creator.
+ * The spec leaves two details open; we read them as follows (one place to
+ * change if a Windows capture says otherwise):
+ *   - MD5 is taken over the creator id in UTF-16LE, without the NUL;
+ *   - a GUID's "high 64 bits" are its bytes 8..15 in memory order, as a
+ *     little-endian number (the GUID seen as two ULONGLONGs on Windows). */
+Guid make_record_id(const std::string &creator_id, const Guid &random);
+bool record_id_matches_creator(const Guid &id, const std::string &creator_id);
+
+/* MS-PPGRH 3.1.7.32: which of two records with the same id is kept. */
+enum class ConflictWinner { received, local, same };
+ConflictWinner resolve_conflict(const Record &received, const Record &local);
+
+} // namespace p2pg
+
+#endif

@@ -1,0 +1,816 @@
+/*
+ * Engine store: one SQLite database per open graph, and export files
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "store.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace p2pg {
+
+const char kMetaGraphId[] = "graph_id";
+const char kMetaPeerId[] = "peer_id";
+
+namespace {
+
+/* Header fields that mark a file as ours, and the format version of both. */
+constexpr std::uint32_t kGraphApplicationId = 0x50325047;  /* "P2PG" */
+constexpr std::uint32_t kExportApplicationId = 0x50325058; /* "P2PX" */
+constexpr int kFormatVersion = 1;
+constexpr char kExportFormat[] = "p2pgraph-wine export";
+
+constexpr int kBusyTimeoutMs = 2000;
+/* Checkpointing every 8192 pages (32 MiB of WAL) rather than SQLite's 1000
+ * lets one checkpoint write a hot index page once instead of many times:
+ * about 30% more put()s per second.  The size limit then truncates the WAL
+ * after a transaction larger than that (a 60 MB record). */
+constexpr int kWalAutocheckpointPages = 8192;
+constexpr int kJournalSizeLimit = 40 * 1024 * 1024;
+constexpr int kCacheKiB = 16 * 1024;
+
+constexpr char kRecordColumns[] = "id, type, version, flags, creator_id, modified_by_id, attributes, "
+                                  "creation_time, expiration_time, modification_time, security_data, data";
+
+std::string records_table_sql(const std::string &schema)
+{
+    return "CREATE TABLE " + schema + "records("
+           "id BLOB NOT NULL UNIQUE CHECK(typeof(id) = 'blob' AND length(id) = 16), "
+           "type BLOB NOT NULL CHECK(typeof(type) = 'blob' AND length(type) = 16), "
+           "version INTEGER NOT NULL, flags INTEGER NOT NULL, "
+           "creator_id TEXT NOT NULL, modified_by_id TEXT NOT NULL, attributes TEXT NOT NULL, "
+           "creation_time INTEGER NOT NULL, expiration_time INTEGER NOT NULL, modification_time INTEGER NOT NULL, "
+           "security_data BLOB NOT NULL, data BLOB NOT NULL)";
+}
+
+StoreStatus status_from_errno(int e)
+{
+    switch (e) {
+    case 0: return StoreStatus::ok;
+    case ENOENT:
+    case ENOTDIR: return StoreStatus::no_such_file;
+    case EACCES:
+    case EPERM:
+    case EROFS: return StoreStatus::access_denied;
+    case ENOSPC:
+    case EDQUOT: return StoreStatus::disk_full;
+    case EEXIST: return StoreStatus::exists;
+    default: return StoreStatus::io_error;
+    }
+}
+
+StoreStatus status_of(sqlite3 *db, int rc)
+{
+    return store_status_from_sqlite(db ? sqlite3_extended_errcode(db) : rc, db ? sqlite3_system_errno(db) : 0);
+}
+
+/* With SQLite built with SQLITE_USE_URI (Debian's is), a name starting
+ * "file:" would be read as a URI. */
+std::string sqlite_name(const std::string &path)
+{
+    return path.compare(0, 5, "file:") == 0 ? "./" + path : path;
+}
+
+std::string parent_dir(const std::string &path)
+{
+    std::size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+StoreStatus make_parent_dirs(const std::string &path)
+{
+    std::string dir = parent_dir(path);
+    for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
+        if (pos != dir.size() && dir[pos] != '/') continue;
+        std::string prefix = dir.substr(0, pos);
+        if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return status_from_errno(errno);
+    }
+    return StoreStatus::ok;
+}
+
+StoreStatus fsync_path(const std::string &path, bool directory)
+{
+    int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) return status_from_errno(errno);
+    int rc = ::fsync(fd);
+    int e = errno;
+    ::close(fd);
+    return rc == 0 ? StoreStatus::ok : status_from_errno(e);
+}
+
+/* An empty file with a unique name beside path, for building a file that is
+ * then moved into place. */
+StoreStatus make_temp_beside(const std::string &path, std::string *temp)
+{
+    std::string name = path + ".tmp-XXXXXX";
+    int fd = ::mkstemp(&name[0]);
+    if (fd < 0) return status_from_errno(errno);
+    ::close(fd);
+    *temp = name;
+    return StoreStatus::ok;
+}
+
+/* Borrows a statement (cached or one-shot) and resets it on scope exit, so
+ * that no statement stays active and no binding outlives the caller's data. */
+class Step {
+public:
+    explicit Step(sqlite3_stmt *stmt, bool owned = false) : stmt_(stmt), owned_(owned) {}
+    ~Step()
+    {
+        if (!stmt_) return;
+        if (owned_) {
+            sqlite3_finalize(stmt_);
+        } else {
+            sqlite3_reset(stmt_);
+            sqlite3_clear_bindings(stmt_);
+        }
+    }
+    Step(const Step &) = delete;
+    Step &operator=(const Step &) = delete;
+
+    explicit operator bool() const { return stmt_ != nullptr; }
+    sqlite3_stmt *get() const { return stmt_; }
+    int step() { return sqlite3_step(stmt_); }
+
+    void bind(int i, const Guid &g) { sqlite3_bind_blob(stmt_, i, g.bytes.data(), 16, SQLITE_STATIC); }
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+    /* Values are bound without a copy: they must outlive the step, so
+     * temporaries are refused at compile time. */
+    void bind(int i, std::string &&) = delete;
+    void bind(int i, std::vector<std::uint8_t> &&) = delete;
+    void bind(int i, Guid &&) = delete;
+    void bind(int i, const std::string &s)
+    {
+        sqlite3_bind_text64(stmt_, i, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+    }
+    void bind(int i, const std::vector<std::uint8_t> &b)
+    {
+        /* A null pointer would bind NULL rather than an empty blob. */
+        if (b.empty())
+            sqlite3_bind_zeroblob(stmt_, i, 0);
+        else
+            sqlite3_bind_blob64(stmt_, i, b.data(), b.size(), SQLITE_STATIC);
+    }
+
+private:
+    sqlite3_stmt *stmt_;
+    bool owned_;
+};
+
+Step one_shot(sqlite3 *db, const std::string &sql)
+{
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) stmt = nullptr;
+    return Step(stmt, true);
+}
+
+int exec(sqlite3 *db, const std::string &sql)
+{
+    return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+}
+
+/* Runs a statement that yields one row and takes its first column as text
+ * (PRAGMAs and single values).  SQLITE_DONE when there was no row. */
+int query_text(sqlite3 *db, const std::string &sql, std::string *out)
+{
+    Step s = one_shot(db, sql);
+    if (!s) return sqlite3_errcode(db);
+    int rc = s.step();
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_DONE : sqlite3_errcode(db);
+    const unsigned char *text = sqlite3_column_text(s.get(), 0);
+    *out = text ? reinterpret_cast<const char *>(text) : "";
+    return SQLITE_OK;
+}
+
+/* Binds the value parameters the filter's WHERE clause (below) uses. */
+const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserved = 4;
+
+std::string where_clause(const RecordFilter &f)
+{
+    std::string w = " WHERE 1";
+    if (f.type) w += " AND type = ?1";
+    if (f.creator_id) w += " AND creator_id = ?2";
+    if (!f.include_deleted) w += " AND (flags & ?3) = 0";
+    if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
+    return w;
+}
+
+void bind_filter(Step &s, const RecordFilter &f)
+{
+    if (f.type) s.bind(kParamType, *f.type);
+    if (f.creator_id) s.bind(kParamCreator, *f.creator_id);
+    if (!f.include_deleted) s.bind(kParamDeletedFlag, static_cast<std::int64_t>(kRecordFlagDeleted));
+    if (!f.include_internal) {
+        s.bind(kParamReserved, kRecordTypeGraphInfo);
+        s.bind(kParamReserved + 1, kRecordTypeSignature);
+        s.bind(kParamReserved + 2, kRecordTypeContact);
+        s.bind(kParamReserved + 3, kRecordTypePresence);
+    }
+}
+
+bool column_guid(sqlite3_stmt *stmt, int i, Guid *g)
+{
+    if (sqlite3_column_type(stmt, i) != SQLITE_BLOB || sqlite3_column_bytes(stmt, i) != 16) return false;
+    std::memcpy(g->bytes.data(), sqlite3_column_blob(stmt, i), 16);
+    return true;
+}
+
+bool column_u32(sqlite3_stmt *stmt, int i, std::uint32_t *v)
+{
+    if (sqlite3_column_type(stmt, i) != SQLITE_INTEGER) return false;
+    sqlite3_int64 x = sqlite3_column_int64(stmt, i);
+    if (x < 0 || x > 0xffffffffll) return false;
+    *v = static_cast<std::uint32_t>(x);
+    return true;
+}
+
+bool column_time(sqlite3_stmt *stmt, int i, FileTime *t)
+{
+    if (sqlite3_column_type(stmt, i) != SQLITE_INTEGER) return false;
+    *t = sqlite3_column_int64(stmt, i);
+    return true;
+}
+
+bool column_text(sqlite3_stmt *stmt, int i, std::string *s)
+{
+    if (sqlite3_column_type(stmt, i) != SQLITE_TEXT) return false;
+    const char *p = reinterpret_cast<const char *>(sqlite3_column_text(stmt, i));
+    s->assign(p ? p : "", sqlite3_column_bytes(stmt, i));
+    return true;
+}
+
+bool column_bytes(sqlite3_stmt *stmt, int i, std::vector<std::uint8_t> *b)
+{
+    if (sqlite3_column_type(stmt, i) != SQLITE_BLOB) return false;
+    const auto *p = static_cast<const std::uint8_t *>(sqlite3_column_blob(stmt, i));
+    b->assign(p, p + sqlite3_column_bytes(stmt, i));
+    return true;
+}
+
+/* Decodes a row of kRecordColumns; false if a column has the wrong kind
+ * (only a file made by someone else can hold such a row). */
+bool read_record(sqlite3_stmt *stmt, Record *r)
+{
+    return column_guid(stmt, 0, &r->id) && column_guid(stmt, 1, &r->type) && column_u32(stmt, 2, &r->version) &&
+           column_u32(stmt, 3, &r->flags) && column_text(stmt, 4, &r->creator_id) &&
+           column_text(stmt, 5, &r->modified_by_id) && column_text(stmt, 6, &r->attributes) &&
+           column_time(stmt, 7, &r->creation_time) && column_time(stmt, 8, &r->expiration_time) &&
+           column_time(stmt, 9, &r->modification_time) && column_bytes(stmt, 10, &r->security_data) &&
+           column_bytes(stmt, 11, &r->data);
+}
+
+/* Steps through a SELECT of kRecordColumns; rows that do not decode are
+ * skipped and make *all_valid false. */
+StoreStatus collect(sqlite3 *db, Step &s, std::vector<Record> *out, bool *all_valid)
+{
+    *all_valid = true;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        Record r;
+        if (read_record(s.get(), &r))
+            out->push_back(std::move(r));
+        else
+            *all_valid = false;
+    }
+    return rc == SQLITE_DONE ? StoreStatus::ok : status_of(db, rc);
+}
+
+/* PRAGMA quick_check, then our header fields and tables. Errors reading the
+ * file keep their own status (a WAL index we may not create is access_denied). */
+StoreStatus check_format(sqlite3 *db, std::uint32_t application_id, const char *const *tables)
+{
+    std::string text;
+    Step check = one_shot(db, "PRAGMA quick_check");
+    if (!check) return status_of(db, SQLITE_ERROR);
+    int rc = check.step();
+    if (rc != SQLITE_ROW) return status_of(db, rc);
+    const unsigned char *verdict = sqlite3_column_text(check.get(), 0);
+    if (!verdict || std::strcmp(reinterpret_cast<const char *>(verdict), "ok") != 0) return StoreStatus::corrupt;
+
+    if ((rc = query_text(db, "PRAGMA application_id", &text)) != SQLITE_OK) return status_of(db, rc);
+    if (std::strtoul(text.c_str(), nullptr, 10) != application_id) return StoreStatus::corrupt;
+    if ((rc = query_text(db, "PRAGMA user_version", &text)) != SQLITE_OK) return status_of(db, rc);
+    if (std::atoi(text.c_str()) != kFormatVersion) return StoreStatus::corrupt;
+
+    for (const char *const *table = tables; *table; ++table) {
+        Step s = one_shot(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1");
+        if (!s) return status_of(db, SQLITE_ERROR);
+        std::string name = *table;
+        s.bind(1, name);
+        rc = s.step();
+        if (rc == SQLITE_DONE) return StoreStatus::corrupt;
+        if (rc != SQLITE_ROW) return status_of(db, rc);
+    }
+    /* The columns we read must all be there. */
+    if (!one_shot(db, std::string("SELECT ") + kRecordColumns + " FROM records LIMIT 0")) return StoreStatus::corrupt;
+    return StoreStatus::ok;
+}
+
+/* Settings for files we did not necessarily write: views and triggers in a
+ * crafted file may not call functions with side effects. */
+void harden(sqlite3 *db)
+{
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+}
+
+StoreStatus open_connection(const std::string &path, int flags, sqlite3 **out)
+{
+    sqlite3 *db = nullptr;
+    int rc = sqlite3_open_v2(sqlite_name(path).c_str(), &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+        StoreStatus status = db ? status_of(db, rc) : store_status_from_sqlite(rc, 0);
+        sqlite3_close_v2(db);
+        return status;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    harden(db);
+    *out = db;
+    return StoreStatus::ok;
+}
+
+/* Builds an empty graph database under a temporary name and links it to
+ * path; *made is false when another opener won the race. */
+StoreStatus create_database(const std::string &path, bool *made)
+{
+    *made = false;
+    std::string temp;
+    StoreStatus status = make_temp_beside(path, &temp);
+    if (status != StoreStatus::ok) return status;
+
+    sqlite3 *db = nullptr;
+    status = open_connection(temp, SQLITE_OPEN_READWRITE, &db);
+    if (status == StoreStatus::ok) {
+        /* No journal: a failure here only loses the temporary file. */
+        std::string sql = "PRAGMA journal_mode = OFF; "
+                          "PRAGMA application_id = " + std::to_string(kGraphApplicationId) + "; "
+                          "PRAGMA user_version = " + std::to_string(kFormatVersion) + "; "
+                          "BEGIN; "
+                          "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL); " +
+                          records_table_sql("") + "; "
+                          "CREATE INDEX records_type ON records(type); "
+                          "CREATE INDEX records_creator ON records(creator_id); "
+                          "CREATE INDEX records_expiration ON records(expiration_time); "
+                          "COMMIT;";
+        int rc = exec(db, sql);
+        if (rc != SQLITE_OK) status = status_of(db, rc);
+        rc = sqlite3_close(db);
+        if (status == StoreStatus::ok && rc != SQLITE_OK) status = StoreStatus::io_error;
+    }
+    if (status == StoreStatus::ok) status = fsync_path(temp, false);
+    if (status == StoreStatus::ok) {
+        /* link() never replaces a database someone else just made; where the
+         * file system has no hard links, fall back to rename(). */
+        if (::link(temp.c_str(), path.c_str()) == 0) {
+            *made = true;
+        } else if (errno != EEXIST) {
+            if (::rename(temp.c_str(), path.c_str()) == 0)
+                *made = true;
+            else
+                status = status_from_errno(errno);
+        }
+    }
+    ::unlink(temp.c_str());
+    if (status == StoreStatus::ok && *made) status = fsync_path(parent_dir(path), true);
+    return status;
+}
+
+bool synchronous_full_requested()
+{
+    const char *value = std::getenv("P2PGRAPH_SYNCHRONOUS");
+    return value && strcasecmp(value, "FULL") == 0;
+}
+
+std::uint32_t big_endian32(const unsigned char *p)
+{
+    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+/* Checks the 100-byte SQLite header of an export before SQLite sees the file:
+ * our marker, rollback-journal mode, and a length that matches the page
+ * count, which catches a truncated copy. */
+StoreStatus check_export_header(const std::string &path)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return status_from_errno(errno);
+    unsigned char h[100];
+    ssize_t got = ::pread(fd, h, sizeof(h), 0);
+    struct stat st;
+    int stat_rc = ::fstat(fd, &st);
+    ::close(fd);
+    if (got < 0 || stat_rc != 0) return StoreStatus::io_error;
+    if (got != static_cast<ssize_t>(sizeof(h)) || std::memcmp(h, "SQLite format 3", 16) != 0)
+        return StoreStatus::corrupt;
+    std::uint32_t page_size = std::uint32_t(h[16]) << 8 | h[17];
+    if (page_size == 1) page_size = 65536;
+    std::uint32_t change_counter = big_endian32(h + 24), page_count = big_endian32(h + 28);
+    std::uint32_t valid_for = big_endian32(h + 92);
+    if (h[18] != 1 || h[19] != 1 || valid_for != change_counter ||
+        static_cast<std::uint64_t>(st.st_size) != std::uint64_t(page_size) * page_count ||
+        big_endian32(h + 68) != kExportApplicationId || big_endian32(h + 60) != kFormatVersion)
+        return StoreStatus::corrupt;
+    return StoreStatus::ok;
+}
+
+} // namespace
+
+const char *store_status_name(StoreStatus status)
+{
+    switch (status) {
+    case StoreStatus::ok: return "ok";
+    case StoreStatus::not_found: return "not_found";
+    case StoreStatus::corrupt: return "corrupt";
+    case StoreStatus::foreign: return "foreign";
+    case StoreStatus::no_such_file: return "no_such_file";
+    case StoreStatus::access_denied: return "access_denied";
+    case StoreStatus::disk_full: return "disk_full";
+    case StoreStatus::io_error: return "io_error";
+    case StoreStatus::exists: return "exists";
+    }
+    return "?";
+}
+
+StoreStatus store_status_from_sqlite(int rc, int sys_errno)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE: return StoreStatus::ok;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT: return StoreStatus::corrupt;
+    case SQLITE_CANTOPEN:
+        if (sys_errno == ENOENT || sys_errno == ENOTDIR) return StoreStatus::no_such_file;
+        if (sys_errno == EACCES || sys_errno == EPERM || sys_errno == EROFS) return StoreStatus::access_denied;
+        return StoreStatus::io_error;
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_AUTH: return StoreStatus::access_denied;
+    case SQLITE_FULL: return StoreStatus::disk_full;
+    default:
+        if (sys_errno == ENOSPC || sys_errno == EDQUOT) return StoreStatus::disk_full;
+        if (sys_errno == EACCES || sys_errno == EPERM) return StoreStatus::access_denied;
+        return StoreStatus::io_error;
+    }
+}
+
+Store::Store(sqlite3 *db, const std::string &path, bool full_sync) : db_(db), path_(path), full_sync_(full_sync) {}
+
+Store::~Store()
+{
+    for (auto &entry : statements_) sqlite3_finalize(entry.second);
+    /* The last connection to close checkpoints and deletes the WAL. */
+    sqlite3_close_v2(db_);
+}
+
+StoreStatus Store::open(const std::string &path, bool create, std::unique_ptr<Store> *out, bool *created)
+{
+    out->reset();
+    if (created) *created = false;
+    if (path.empty()) return StoreStatus::no_such_file;
+
+    bool made = false;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT) return status_from_errno(errno);
+        if (!create) return StoreStatus::no_such_file;
+        StoreStatus status = make_parent_dirs(path);
+        if (status == StoreStatus::ok) status = create_database(path, &made);
+        if (status != StoreStatus::ok) return status;
+    } else if (!S_ISREG(st.st_mode)) {
+        return StoreStatus::corrupt;
+    }
+
+    sqlite3 *db = nullptr;
+    StoreStatus status = open_connection(path, SQLITE_OPEN_READWRITE, &db);
+    if (status != StoreStatus::ok) return status;
+    /* SQLite quietly falls back to read-only when the file is not writable. */
+    if (sqlite3_db_readonly(db, "main") == 1) status = StoreStatus::access_denied;
+    if (status == StoreStatus::ok) {
+        sqlite3_busy_timeout(db, kBusyTimeoutMs);
+        static const char *const tables[] = {"meta", "records", nullptr};
+        status = check_format(db, kGraphApplicationId, tables);
+    }
+    bool full_sync = synchronous_full_requested();
+    if (status == StoreStatus::ok) {
+        std::string mode;
+        int rc = query_text(db, "PRAGMA journal_mode = WAL", &mode);
+        if (rc != SQLITE_OK)
+            status = status_of(db, rc);
+        else if (strcasecmp(mode.c_str(), "wal") != 0)
+            status = StoreStatus::io_error;
+    }
+    if (status == StoreStatus::ok) {
+        std::string sql = std::string("PRAGMA synchronous = ") + (full_sync ? "FULL" : "NORMAL") +
+                          "; PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages) +
+                          "; PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit) +
+                          "; PRAGMA cache_size = -" + std::to_string(kCacheKiB) + ";";
+        int rc = exec(db, sql);
+        if (rc != SQLITE_OK) status = status_of(db, rc);
+    }
+    if (status != StoreStatus::ok) {
+        sqlite3_close_v2(db);
+        return status;
+    }
+    out->reset(new Store(db, path, full_sync));
+    if (created) *created = made;
+    return StoreStatus::ok;
+}
+
+StoreStatus Store::remove(const std::string &path)
+{
+    StoreStatus status = StoreStatus::ok;
+    if (::unlink(path.c_str()) != 0) status = status_from_errno(errno);
+    for (const char *suffix : {"-wal", "-shm", "-journal"}) {
+        std::string side = path + suffix;
+        if (::unlink(side.c_str()) != 0 && errno != ENOENT && status == StoreStatus::ok)
+            status = status_from_errno(errno);
+    }
+    return status;
+}
+
+sqlite3_stmt *Store::prepare(const std::string &sql) const
+{
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return it->second;
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+        return nullptr;
+    statements_.emplace(sql, stmt);
+    return stmt;
+}
+
+StoreStatus Store::status() const
+{
+    return status_of(db_, SQLITE_ERROR);
+}
+
+StoreStatus Store::set_meta(const std::string &key, const std::string &value)
+{
+    Step s(prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    if (!s) return status();
+    s.bind(1, key);
+    s.bind(2, value);
+    return s.step() == SQLITE_DONE ? StoreStatus::ok : status();
+}
+
+std::optional<std::string> Store::meta(const std::string &key) const
+{
+    Step s(prepare("SELECT value FROM meta WHERE key = ?1"));
+    if (!s) return std::nullopt;
+    s.bind(1, key);
+    std::string value;
+    if (s.step() != SQLITE_ROW || !column_text(s.get(), 0, &value)) return std::nullopt;
+    return value;
+}
+
+StoreStatus Store::upsert(const Record &r)
+{
+    static const std::string sql = std::string("INSERT INTO records(") + kRecordColumns +
+        ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(id) DO UPDATE SET "
+        "type = excluded.type, version = excluded.version, flags = excluded.flags, "
+        "creator_id = excluded.creator_id, modified_by_id = excluded.modified_by_id, "
+        "attributes = excluded.attributes, creation_time = excluded.creation_time, "
+        "expiration_time = excluded.expiration_time, modification_time = excluded.modification_time, "
+        "security_data = excluded.security_data, data = excluded.data";
+    Step s(prepare(sql));
+    if (!s) return status();
+    s.bind(1, r.id);
+    s.bind(2, r.type);
+    s.bind(3, static_cast<std::int64_t>(r.version));
+    s.bind(4, static_cast<std::int64_t>(r.flags));
+    s.bind(5, r.creator_id);
+    s.bind(6, r.modified_by_id);
+    s.bind(7, r.attributes);
+    s.bind(8, r.creation_time);
+    s.bind(9, r.expiration_time);
+    s.bind(10, r.modification_time);
+    s.bind(11, r.security_data);
+    s.bind(12, r.data);
+    return s.step() == SQLITE_DONE ? StoreStatus::ok : status();
+}
+
+StoreStatus Store::put(const Record &record)
+{
+    /* Outside BEGIN/COMMIT the statement is its own transaction. */
+    return upsert(record);
+}
+
+StoreStatus Store::put_many(const std::vector<Record> &records)
+{
+    Step begin(prepare("BEGIN IMMEDIATE"));
+    if (!begin || begin.step() != SQLITE_DONE) return status();
+    for (const Record &r : records) {
+        StoreStatus status = upsert(r);
+        if (status != StoreStatus::ok) {
+            Step rollback(prepare("ROLLBACK"));
+            if (rollback) rollback.step();
+            return status;
+        }
+    }
+    Step commit(prepare("COMMIT"));
+    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
+    StoreStatus status = this->status();
+    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    return status;
+}
+
+std::optional<Record> Store::get(const Guid &id) const
+{
+    static const std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE id = ?1";
+    Step s(prepare(sql));
+    if (!s) return std::nullopt;
+    s.bind(1, id);
+    Record r;
+    if (s.step() != SQLITE_ROW || !read_record(s.get(), &r)) return std::nullopt;
+    return r;
+}
+
+std::vector<Record> Store::list(const RecordFilter &filter) const
+{
+    std::vector<Record> records;
+    Step s(prepare(std::string("SELECT ") + kRecordColumns + " FROM records" + where_clause(filter) +
+                   " ORDER BY creation_time, id"));
+    if (!s) return records;
+    bind_filter(s, filter);
+    bool all_valid;
+    collect(db_, s, &records, &all_valid);
+    return records;
+}
+
+std::size_t Store::count(const RecordFilter &filter) const
+{
+    Step s(prepare("SELECT count(*) FROM records" + where_clause(filter)));
+    if (!s) return 0;
+    bind_filter(s, filter);
+    return s.step() == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
+}
+
+StoreStatus Store::erase(const Guid &id)
+{
+    Step s(prepare("DELETE FROM records WHERE id = ?1"));
+    if (!s) return status();
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return status();
+    return sqlite3_changes(db_) ? StoreStatus::ok : StoreStatus::not_found;
+}
+
+std::optional<FileTime> Store::earliest_expiration() const
+{
+    Step s(prepare("SELECT min(expiration_time) FROM records"));
+    if (!s || s.step() != SQLITE_ROW || sqlite3_column_type(s.get(), 0) != SQLITE_INTEGER) return std::nullopt;
+    return sqlite3_column_int64(s.get(), 0);
+}
+
+std::vector<Record> Store::expired(FileTime now) const
+{
+    std::vector<Record> records;
+    Step s(prepare(std::string("SELECT ") + kRecordColumns +
+                   " FROM records WHERE expiration_time <= ?1 ORDER BY expiration_time, id"));
+    if (!s) return records;
+    s.bind(1, now);
+    bool all_valid;
+    collect(db_, s, &records, &all_valid);
+    return records;
+}
+
+StoreStatus Store::export_to(const std::string &path) const
+{
+    std::string temp;
+    StoreStatus status = make_temp_beside(path, &temp);
+    if (status != StoreStatus::ok) return status;
+
+    bool attached = false;
+    {
+        Step attach = one_shot(db_, "ATTACH DATABASE ?1 AS export");
+        if (!attach) {
+            status = this->status();
+        } else {
+            std::string name = sqlite_name(temp);
+            attach.bind(1, name);
+            if (attach.step() == SQLITE_DONE)
+                attached = true;
+            else
+                status = this->status();
+        }
+    }
+    if (attached) {
+        /* No journal: on failure the temporary file is thrown away. */
+        std::string sql = "PRAGMA export.journal_mode = OFF; "
+                          "PRAGMA export.application_id = " + std::to_string(kExportApplicationId) + "; "
+                          "PRAGMA export.user_version = " + std::to_string(kFormatVersion) + "; "
+                          "BEGIN; "
+                          "CREATE TABLE export.export_header(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL); " +
+                          records_table_sql("export.") + "; "
+                          "INSERT INTO export.records(" + kRecordColumns + ") SELECT " + kRecordColumns +
+                          " FROM main.records;";
+        int rc = exec(db_, sql);
+        if (rc != SQLITE_OK) status = status_of(db_, rc);
+
+        const std::pair<std::string, std::string> header[] = {
+            {"format", kExportFormat},
+            {"version", std::to_string(kFormatVersion)},
+            {"graph_id", meta(kMetaGraphId).value_or("")},
+            {"peer_id", meta(kMetaPeerId).value_or("")},
+        };
+        for (const auto &row : header) {
+            if (status != StoreStatus::ok) break;
+            Step insert = one_shot(db_, "INSERT INTO export.export_header(key, value) VALUES(?1, ?2)");
+            if (!insert) {
+                status = this->status();
+                break;
+            }
+            insert.bind(1, row.first);
+            insert.bind(2, row.second);
+            if (insert.step() != SQLITE_DONE) status = this->status();
+        }
+        if (status == StoreStatus::ok && (rc = exec(db_, "COMMIT")) != SQLITE_OK) status = status_of(db_, rc);
+        if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+        if ((rc = exec(db_, "DETACH DATABASE export")) != SQLITE_OK && status == StoreStatus::ok)
+            status = status_of(db_, rc);
+    }
+    if (status == StoreStatus::ok) status = fsync_path(temp, false);
+    if (status == StoreStatus::ok && ::rename(temp.c_str(), path.c_str()) != 0) status = status_from_errno(errno);
+    if (status != StoreStatus::ok) {
+        ::unlink(temp.c_str());
+        return status;
+    }
+    return fsync_path(parent_dir(path), true);
+}
+
+StoreStatus Store::read_export(const std::string &path, const std::string &graph_id, const std::string &peer_id,
+                               std::vector<Record> *records)
+{
+    records->clear();
+    StoreStatus status = check_export_header(path);
+    if (status != StoreStatus::ok) return status;
+
+    sqlite3 *db = nullptr;
+    status = open_connection(path, SQLITE_OPEN_READONLY, &db);
+    if (status != StoreStatus::ok) return status;
+    static const char *const tables[] = {"export_header", "records", nullptr};
+    status = check_format(db, kExportApplicationId, tables);
+
+    std::map<std::string, std::string> header;
+    if (status == StoreStatus::ok) {
+        Step s = one_shot(db, "SELECT key, value FROM export_header");
+        if (!s) status = StoreStatus::corrupt;
+        int rc = SQLITE_DONE;
+        std::string key, value;
+        while (s && (rc = s.step()) == SQLITE_ROW) {
+            if (!column_text(s.get(), 0, &key) || !column_text(s.get(), 1, &value)) {
+                status = StoreStatus::corrupt;
+                break;
+            }
+            header[key] = value;
+        }
+        if (status == StoreStatus::ok && rc != SQLITE_DONE) status = status_of(db, rc);
+    }
+    if (status == StoreStatus::ok &&
+        (header["format"] != kExportFormat || header["version"] != std::to_string(kFormatVersion) ||
+         !header.count("graph_id") || !header.count("peer_id")))
+        status = StoreStatus::corrupt;
+    if (status == StoreStatus::ok && (header["graph_id"] != graph_id || header["peer_id"] != peer_id))
+        status = StoreStatus::foreign;
+    if (status == StoreStatus::ok) {
+        Step s = one_shot(db, std::string("SELECT ") + kRecordColumns + " FROM records ORDER BY creation_time, id");
+        bool all_valid = false;
+        if (!s)
+            status = StoreStatus::corrupt;
+        else
+            status = collect(db, s, records, &all_valid);
+        if (status == StoreStatus::ok && !all_valid) status = StoreStatus::corrupt;
+    }
+    sqlite3_close_v2(db);
+    if (status != StoreStatus::ok) records->clear();
+    return status;
+}
+
+} // namespace p2pg

@@ -1,0 +1,167 @@
+/*
+ * Peer-to-Peer Graphing: results packed into one block for PeerGraphFreeData
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <cstring>
+
+#include "convert.h"
+#include "pack.h"
+
+void *Packer::reserve(std::size_t n, std::size_t align)
+{
+    at_ = (at_ + align - 1) & ~(align - 1);
+    void *p = base_ ? base_ + at_ : nullptr;
+    at_ += n;
+    return p;
+}
+
+WCHAR *Packer::string(const std::string &utf8, bool null_if_empty)
+{
+    if (utf8.empty() && null_if_empty) return nullptr;
+    std::size_t chars = wide_length(utf8) + 1;
+    WCHAR *dst = static_cast<WCHAR *>(reserve(chars * sizeof(WCHAR), alignof(WCHAR)));
+    if (dst) wide_from_utf8(utf8, dst);
+    return dst;
+}
+
+BYTE *Packer::bytes(const std::vector<std::uint8_t> &data)
+{
+    if (data.empty()) return nullptr;
+    BYTE *dst = static_cast<BYTE *>(reserve(data.size(), 1));
+    if (dst) memcpy(dst, data.data(), data.size());
+    return dst;
+}
+
+void pack_record(Packer &packer, const p2pg::Record &record)
+{
+    PEER_RECORD *r = static_cast<PEER_RECORD *>(packer.reserve(sizeof(PEER_RECORD), alignof(PEER_RECORD)));
+    WCHAR *creator = packer.string(record.creator_id, false);
+    /* A record nobody updated reports its creator as the last modifier. */
+    WCHAR *modified_by = packer.string(record.modified_by_id.empty() ? record.creator_id : record.modified_by_id, false);
+    WCHAR *attributes = packer.string(record.attributes, true);
+    BYTE *security = packer.bytes(record.security_data);
+    BYTE *data = packer.bytes(record.data);
+    if (!packer.writing()) return;
+    r->dwSize = sizeof(*r);
+    r->type = guid_to_win32(record.type);
+    r->id = guid_to_win32(record.id);
+    r->dwVersion = record.version;
+    r->dwFlags = record.flags;
+    r->pwzCreatorId = creator;
+    r->pwzModifiedById = modified_by;
+    r->pwzAttributes = attributes;
+    r->ftCreation = filetime_to_win32(record.creation_time);
+    r->ftExpiration = filetime_to_win32(record.expiration_time);
+    r->ftLastModified = filetime_to_win32(record.modification_time);
+    r->securityData.cbData = static_cast<ULONG>(record.security_data.size());
+    r->securityData.pbData = security;
+    r->data.cbData = static_cast<ULONG>(record.data.size());
+    r->data.pbData = data;
+}
+
+void pack_properties(Packer &packer, const p2pg::GraphProperties &p)
+{
+    PEER_GRAPH_PROPERTIES *out = static_cast<PEER_GRAPH_PROPERTIES *>(
+        packer.reserve(sizeof(PEER_GRAPH_PROPERTIES), alignof(PEER_GRAPH_PROPERTIES)));
+    WCHAR *graph_id = packer.string(p.graph_id, false);
+    WCHAR *creator_id = packer.string(p.creator_id, false);
+    WCHAR *friendly_name = packer.string(p.friendly_name, true);
+    WCHAR *comment = packer.string(p.comment, true);
+    if (!packer.writing()) return;
+    out->dwSize = sizeof(*out);
+    out->dwFlags = p.flags;
+    out->dwScope = p.scope;
+    out->dwMaxRecordSize = p.max_record_size;
+    out->pwzGraphId = graph_id;
+    out->pwzCreatorId = creator_id;
+    out->pwzFriendlyName = friendly_name;
+    out->pwzComment = comment;
+    out->ulPresenceLifetime = p.presence_lifetime;
+    out->cPresenceMax = p.presence_max;
+}
+
+void pack_event(Packer &packer, const p2pg::GraphEvent &event)
+{
+    PEER_GRAPH_EVENT_DATA *out = static_cast<PEER_GRAPH_EVENT_DATA *>(
+        packer.reserve(sizeof(PEER_GRAPH_EVENT_DATA), alignof(PEER_GRAPH_EVENT_DATA)));
+    if (!packer.writing()) return;
+    out->eventType = static_cast<PEER_GRAPH_EVENT_TYPE>(event.type);
+    switch (event.type) {
+    case p2pg::EventType::status_changed:
+        out->dwStatus = static_cast<PEER_GRAPH_STATUS_FLAGS>(event.status);
+        break;
+    case p2pg::EventType::record_changed:
+        out->recordChangeData.dwSize = sizeof(out->recordChangeData);
+        out->recordChangeData.changeType = static_cast<PEER_RECORD_CHANGE_TYPE>(event.change);
+        out->recordChangeData.recordId = guid_to_win32(event.record_id);
+        out->recordChangeData.recordType = guid_to_win32(event.record_type);
+        break;
+    case p2pg::EventType::synchronized:
+        out->synchronizedData.dwSize = sizeof(out->synchronizedData);
+        out->synchronizedData.recordType = guid_to_win32(event.record_type);
+        break;
+    default:
+        break;
+    }
+}
+
+std::size_t RecordItem::packed_size() const
+{
+    Packer measure(nullptr);
+    pack_record(measure, record_);
+    return measure.size();
+}
+
+void *RecordItem::pack(unsigned char *dst) const
+{
+    Packer write(dst);
+    pack_record(write, record_);
+    return dst;
+}
+
+void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info)
+{
+    PEER_CONNECTION_INFO *out = static_cast<PEER_CONNECTION_INFO *>(
+        packer.reserve(sizeof(PEER_CONNECTION_INFO), alignof(PEER_CONNECTION_INFO)));
+    WCHAR *peer_id = packer.string(info.peer_id, false);
+    if (!packer.writing()) return;
+    out->dwSize = sizeof(*out);
+    out->dwFlags = info.flags;
+    out->ullConnectionId = info.connection_id;
+    out->ullNodeId = info.node_id;
+    out->pwzPeerId = peer_id;
+    out->address.dwSize = sizeof(out->address);
+    /* Same 28-byte layout, but Windows numbers AF_INET6 23 where Linux says 10. */
+    memcpy(&out->address.sin6, info.address.data(), sizeof(out->address.sin6));
+    out->address.sin6.sin6_family = WS_AF_INET6;
+}
+
+std::size_t ConnectionItem::packed_size() const
+{
+    Packer measure(nullptr);
+    pack_connection_info(measure, info_);
+    return measure.size();
+}
+
+void *ConnectionItem::pack(unsigned char *dst) const
+{
+    Packer write(dst);
+    pack_connection_info(write, info_);
+    return dst;
+}

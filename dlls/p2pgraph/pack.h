@@ -1,0 +1,94 @@
+/*
+ * Peer-to-Peer Graphing: results packed into one block for PeerGraphFreeData
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef __WINE_P2PGRAPH_PACK_H
+#define __WINE_P2PGRAPH_PACK_H
+
+#include <string>
+#include <vector>
+
+#include "engine/enumeration.h"
+#include "engine/events.h"
+#include "engine/graph.h"
+#include "engine/graph_info.h"
+#include "engine/record.h"
+#include "p2pgraph_private.h"
+
+/* Lays out a structure and everything it points to in one block.  The same
+ * code runs twice: first with no memory to measure, then to write. */
+class Packer {
+public:
+    explicit Packer(unsigned char *base) : base_(base) {}
+    /* n bytes aligned to align; nullptr while measuring. */
+    void *reserve(std::size_t n, std::size_t align);
+    /* A NUL-terminated UTF-16 copy, or nullptr for an empty optional one. */
+    WCHAR *string(const std::string &utf8, bool null_if_empty);
+    /* A copy of bytes (nullptr when there are none). */
+    BYTE *bytes(const std::vector<std::uint8_t> &data);
+    std::size_t size() const { return at_; }
+    bool writing() const { return base_ != nullptr; }
+
+private:
+    unsigned char *base_;
+    std::size_t at_ = 0;
+};
+
+/* Measures, allocates from the result blocks and writes; nullptr when out
+ * of memory. */
+template <class Fill>
+void *pack_result(Fill fill)
+{
+    Packer measure(nullptr);
+    fill(measure);
+    void *block = result_blocks().allocate(measure.size());
+    if (!block) return nullptr;
+    Packer write(static_cast<unsigned char *>(block));
+    fill(write);
+    return block;
+}
+
+void pack_record(Packer &packer, const p2pg::Record &record);
+void pack_properties(Packer &packer, const p2pg::GraphProperties &properties);
+void pack_event(Packer &packer, const p2pg::GraphEvent &event);
+void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
+
+/* A record as an enumeration item (PEER_RECORD *). */
+class RecordItem : public p2pg::EnumItem {
+public:
+    explicit RecordItem(p2pg::Record record) : record_(std::move(record)) {}
+    std::size_t packed_size() const override;
+    void *pack(unsigned char *dst) const override;
+
+private:
+    p2pg::Record record_;
+};
+
+/* A connection as an enumeration item (PEER_CONNECTION_INFO *). */
+class ConnectionItem : public p2pg::EnumItem {
+public:
+    explicit ConnectionItem(p2pg::ConnectionInfo info) : info_(std::move(info)) {}
+    std::size_t packed_size() const override;
+    void *pack(unsigned char *dst) const override;
+
+private:
+    p2pg::ConnectionInfo info_;
+};
+
+#endif

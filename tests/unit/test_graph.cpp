@@ -468,8 +468,11 @@ void test_export_import(void **)
     assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
     assert_true(created);
     assert_int_equal(f.graph->import_database(f.dir + "/missing.bin"), GraphError::no_such_file);
+    auto events = listen_all(*f.graph, {{EventType::status_changed, std::nullopt}});
     assert_int_equal(f.graph->import_database(file), GraphError::ok);
     assert_true(f.graph->ready());
+    auto e = events->pop();
+    assert_true(e && e->type == EventType::status_changed && e->status == kStatusSynchronized);
     for (auto &id : ids) {
         Record back;
         assert_int_equal(f.graph->get_record(id, &back), GraphError::ok);

@@ -526,6 +526,14 @@ GraphError Graph::import_database(const std::string &path)
     process_autorefresh();
     process_expirations();
     schedule_timers();
+    if (!was_ready) {
+        /* The imported data is what a first synchronization would have
+         * brought: the graph is synchronized from now on. */
+        GraphEvent event;
+        event.type = EventType::status_changed;
+        event.status = this->status();
+        raise(event);
+    }
     return GraphError::ok;
 }
 

@@ -32,7 +32,7 @@ fake=$stage/fakebuild/dlls/p2pgraph
 mkdir -p "$fake"
 cp "$so" "$pe" "$fake/"
 out=$(P2PGRAPH_BUILDDIR=$stage/fakebuild P2PGRAPH_WINEPREFIX=${P2PGRAPH_WINEPREFIX:-$builddir/.wineprefix} \
-      LD_DEBUG=files "$srcdir/tools/winerun" "$builddir/samples/p2pgraph-info.exe" 2>&1)
+      LD_DEBUG=files "$srcdir/tools/winerun" "$builddir/samples/local-graph.exe" 2>&1)
 rc=$?
 check "sample runs against the staged module" test $rc -eq 0
 # Wine searches its own module dir before WINEDLLPATH: a copy installed

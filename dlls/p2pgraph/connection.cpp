@@ -59,7 +59,6 @@ HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULON
         return guarded([&] {
             bytes.assign(static_cast<const std::uint8_t *>(data), static_cast<const std::uint8_t *>(data) + size);
             p2pg::GraphError err = graph.send_data(connection_id, guid_from_win32(*type), std::move(bytes));
-            if (err == p2pg::GraphError::record_not_found) return PEER_E_CONNECTION_NOT_FOUND;
             return hresult_from_graph_error(err);
         });
     });

@@ -42,6 +42,10 @@ HRESULT hresult_from_graph_error(p2pg::GraphError error)
     case GraphError::access_denied: return E_ACCESSDENIED;
     case GraphError::graph_in_use: return PEER_E_GRAPH_IN_USE;
     case GraphError::shutting_down: return PEER_E_GRAPH_SHUTTING_DOWN;
+    case GraphError::already_listening: return PEER_E_ALREADY_LISTENING;
+    case GraphError::connection_not_found: return PEER_E_CONNECTION_NOT_FOUND;
+    /* The face waits and retries; an application never sees it. */
+    case GraphError::would_block: return HRESULT_FROM_WIN32(WSAEWOULDBLOCK);
     case GraphError::no_such_file: return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     case GraphError::disk_full: return HRESULT_FROM_WIN32(ERROR_DISK_FULL);
     case GraphError::io_error: break;

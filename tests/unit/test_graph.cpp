@@ -61,6 +61,7 @@ struct Fixture {
     GraphProperties props(const char *id = "graph-1") const
     {
         GraphProperties p;
+        p.scope = 0; /* PEER_GRAPH_SCOPE_ANY: global */
         p.graph_id = id;
         p.creator_id = "alice";
         p.friendly_name = "Friends";
@@ -101,6 +102,7 @@ struct CountingConnection : DirectConnection {
         sent.push_back(std::move(data));
         return GraphError::ok;
     }
+    bool connected() const override { return true; }
     ConnectionInfo info() const override
     {
         ConnectionInfo i;
@@ -133,6 +135,7 @@ void test_create_and_properties(void **)
     assert_string_equal(p.friendly_name.c_str(), "Friends");
     assert_string_equal(p.comment.c_str(), "a comment");
     assert_int_equal(p.presence_lifetime, 300);
+    assert_int_equal(p.scope, kScopeGlobal);
     assert_true(f.graph->ready());
     assert_int_equal(f.graph->status(), kStatusSynchronized);
     std::vector<Record> records;
@@ -155,7 +158,7 @@ void test_create_rejects_bad_properties(void **)
     p.max_record_size = kMaxRecordSizeLimit + 1;
     assert_int_equal(Graph::create(f.env, p, "db", &g), GraphError::invalid_argument);
     p = f.props();
-    p.scope = 0;
+    p.scope = 4; /* PEER_GRAPH_SCOPE_LOOPBACK has no Graph Info value */
     assert_int_equal(Graph::create(f.env, p, "db", &g), GraphError::invalid_argument);
     p = f.props();
     p.comment.assign(512, 'c');
@@ -400,6 +403,12 @@ void test_deferred_expiration_keeps_records(void **)
     auto events = listen_all(*f.graph);
     f.graph->process_expirations();
     assert_false(events->pop().has_value());
+    /* Not even hidden: the node has never been connected. */
+    Record back;
+    assert_int_equal(f.graph->get_record(id, &back), GraphError::ok);
+    std::vector<Record> all;
+    f.graph->enum_records(nullptr, nullptr, &all);
+    assert_int_equal(all.size(), 1);
 }
 
 void test_autorefresh_keeps_graph_info(void **)
@@ -530,7 +539,7 @@ void test_direct_connection_table(void **)
     auto a = std::make_shared<CountingConnection>();
     auto b = std::make_shared<CountingConnection>();
     assert_false(f.graph->close_direct_connection(1));
-    assert_int_equal(f.graph->send_data(10, type_guid(1), {1}), GraphError::record_not_found);
+    assert_int_equal(f.graph->send_data(10, type_guid(1), {1}), GraphError::connection_not_found);
     a->id = 10;
     b->id = 11;
     f.graph->add_direct_connection(10, a);

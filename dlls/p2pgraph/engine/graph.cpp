@@ -107,10 +107,6 @@ std::uint64_t record_size(const Record &r)
     return r.data.size() + 2 * static_cast<std::uint64_t>(chars);
 }
 
-bool visible(const Record &r, FileTime now)
-{
-    return !r.deleted() && !is_reserved_record_type(r.type) && r.expiration_time > now;
-}
 
 } // namespace
 
@@ -281,6 +277,18 @@ void Graph::close()
     std::lock_guard<std::mutex> guard(registry_lock);
     open_graphs().erase(key_);
     key_.clear();
+}
+
+bool Graph::visible(const Record &r, FileTime now) const
+{
+    if (r.deleted() || is_reserved_record_type(r.type)) return false;
+    /* Deferred Expiration: a node alone keeps its records past their time. */
+    return r.expiration_time > now || expiration_deferred();
+}
+
+bool Graph::expiration_deferred() const
+{
+    return (properties_.flags & kGraphFlagDeferExpiration) != 0;
 }
 
 GraphError Graph::usable() const
@@ -481,7 +489,8 @@ GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, 
     filter.creator_id = creator_id;
     FileTime now = peer_time();
     std::vector<Record> records = store_->list(filter);
-    records.erase(std::remove_if(records.begin(), records.end(), [now](const Record &r) { return !visible(r, now); }),
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [this, now](const Record &r) { return !visible(r, now); }),
                   records.end());
     *out = std::move(records);
     return GraphError::ok;
@@ -559,7 +568,7 @@ void Graph::process_expirations()
     if (!store_ || !ready_) return;
     /* Deferred Expiration: records expire only while connected to another
      * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
-    if (properties_.flags & kGraphFlagDeferExpiration) return;
+    if (expiration_deferred()) return;
     FileTime now = peer_time();
     for (const Record &record : store_->expired(now)) {
         /* The Graph Info record is the graph's identity: it is replaced by
@@ -672,7 +681,7 @@ GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::
     if (!store_) return GraphError::shutting_down;
     /* Neighbor connections join these with the neighbor mesh. */
     auto it = direct_.find(connection_id);
-    if (it == direct_.end()) return GraphError::record_not_found;
+    if (it == direct_.end()) return GraphError::connection_not_found;
     return it->second->send(type, std::move(data));
 }
 

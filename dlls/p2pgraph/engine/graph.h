@@ -56,6 +56,9 @@ enum class GraphError {
     access_denied,
     graph_in_use,
     shutting_down,
+    already_listening,
+    would_block, /* the connection's send buffer is full: wait and retry */
+    connection_not_found,
     no_such_file,
     disk_full,
     io_error,
@@ -96,6 +99,8 @@ public:
     virtual GraphError send(const Guid &type, std::vector<std::uint8_t> data) = 0;
     /* What PeerGraphEnumConnections reports of it. */
     virtual ConnectionInfo info() const = 0;
+    /* Usable (PeerGraphEnumConnections lists only these). */
+    virtual bool connected() const = 0;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
@@ -177,6 +182,12 @@ private:
 
     static GraphError claim(const std::string &key);
     GraphError usable() const;
+    /* Records as the application may see them: no internal types, no
+     * tombstones, nothing past its expiration (unless expiration waits). */
+    bool visible(const Record &r, FileTime now) const;
+    /* MS-PPGRH 2.2.3.1 "D": records expire only while connected to another
+     * node, and this node has no neighbors yet. */
+    bool expiration_deferred() const;
     GraphError load_properties();
     GraphError publish(const Record &record, RecordChange change, bool notify);
     GraphError check_app_record(const Record &in, FileTime now) const;

@@ -93,7 +93,7 @@ bool validate_new_properties(const GraphProperties &p, std::string *why)
         if (why) *why = "unknown flags";
         return false;
     }
-    if (p.scope < kScopeGlobal || p.scope > kScopeLinkLocal) {
+    if (p.scope > kScopeLinkLocal) {
         if (why) *why = "bad scope";
         return false;
     }
@@ -112,6 +112,8 @@ bool validate_changed_properties(const GraphProperties &p, std::string *why)
 GraphProperties normalized(GraphProperties p)
 {
     if (!p.presence_lifetime) p.presence_lifetime = kDefaultPresenceLifetime;
+    /* PEER_GRAPH_SCOPE_ANY: the documented default is global. */
+    if (!p.scope) p.scope = kScopeGlobal;
     return p;
 }
 

@@ -36,6 +36,7 @@
 
 #define RECORD_COUNT 20
 #define CHILD_RECORD_COUNT 200
+#define CHILD_MAX_RECORD_COUNT 20000
 #define CHILD_TIMEOUT_MS 90000
 
 static const GUID type_a = {0x51c0e6d8, 0x2f47, 0x4b19, {0x83, 0x5a, 0x6e, 0x21, 0x0c, 0x9b, 0x47, 0xd3}};
@@ -628,11 +629,13 @@ done:
 
 /* ---- durability ---- */
 
-static void run_child(char **argv)
+/* "all": add CHILD_RECORD_COUNT records, signal, wait to be killed;
+ * "mid": signal after CHILD_RECORD_COUNT / 2 records and go on adding until killed. */
+static void run_child(char **argv, BOOL mid)
 {
     struct test_graph graph;
     ULONGLONG now;
-    unsigned int i;
+    unsigned int i, count = mid ? CHILD_MAX_RECORD_COUNT : CHILD_RECORD_COUNT;
     HANDLE event;
     HRESULT hr;
     GUID id;
@@ -652,7 +655,7 @@ static void run_child(char **argv)
         ExitProcess(12);
     }
     now = peer_now(graph.handle);
-    for (i = 0; i < CHILD_RECORD_COUNT; i++)
+    for (i = 0; i < count; i++)
     {
         hr = add_test_record(graph.handle, i, now, &id);
         if (hr != S_OK)
@@ -660,69 +663,71 @@ static void run_child(char **argv)
             printf("child: PeerGraphAddRecord(%u) returned %#lx\n", i, hr);
             ExitProcess(13);
         }
+        /* that PeerGraphAddRecord returned: whatever happens now, the record is committed */
+        if (i + 1 == CHILD_RECORD_COUNT / 2 && mid) SetEvent(event);
     }
-    /* the last PeerGraphAddRecord returned: whatever happens now, the records are committed */
-    SetEvent(event);
+    if (!mid) SetEvent(event);
     Sleep(CHILD_TIMEOUT_MS);
     ExitProcess(14);
 }
 
-/* The record add_test_record(index) made, or FALSE if rec is not one of them. */
-static BOOL check_child_record(const PEER_RECORD *rec, BOOL *seen)
+/* Checks that rec is one that add_test_record(index) made and not seen before; returns the index
+ * or -1. */
+static int check_child_record(const PEER_RECORD *rec, BOOL *seen, unsigned int max)
 {
     WCHAR expect_attributes[256];
     BYTE data[512];
     unsigned int index;
     ULONG size;
-    int pos = 0;
 
     if (!rec->pwzAttributes || !rec->pwzAttributes[0])
     {
-        /* every fourth record has no attributes: find it by its data */
-        for (index = 0; index < CHILD_RECORD_COUNT; index += 4)
+        /* every fourth record has no attributes: its data size tells its index modulo 400 */
+        if (rec->data.cbData >= 400) return -1;
+        for (index = (rec->data.cbData * 173) % 400; index < max; index += 400)
         {
+            if (index % 4 || seen[index]) continue;
             size = (index * 37) % 400;
             fill_data(data, size, index);
-            if (!seen[index] && rec->data.cbData == size && (!size || !memcmp(rec->data.pbData, data, size)))
-                break;
+            if (rec->data.cbData == size && (!size || !memcmp(rec->data.pbData, data, size))) break;
         }
-        if (index >= CHILD_RECORD_COUNT) return FALSE;
+        if (index >= max) return -1;
     }
     else
     {
-        if (swscanf(rec->pwzAttributes, L"<attributes><attribute name=\"index\" type=\"int\">%u%n", &index, &pos) != 1
-            || index >= CHILD_RECORD_COUNT || !(index % 4))
-            return FALSE;
+        if (swscanf(rec->pwzAttributes, L"<attributes><attribute name=\"index\" type=\"int\">%u", &index) != 1
+            || index >= max || !(index % 4))
+            return -1;
         swprintf(expect_attributes, ARRAYSIZE(expect_attributes),
                  L"<attributes><attribute name=\"index\" type=\"int\">%u</attribute>"
                  L"<attribute name=\"name\" type=\"string\">record %u</attribute></attributes>", index, index);
-        if (lstrcmpW(rec->pwzAttributes, expect_attributes)) return FALSE;
+        if (lstrcmpW(rec->pwzAttributes, expect_attributes)) return -1;
         size = (index * 37) % 400;
         fill_data(data, size, index);
-        if (rec->data.cbData != size || (size && memcmp(rec->data.pbData, data, size))) return FALSE;
+        if (rec->data.cbData != size || (size && memcmp(rec->data.pbData, data, size))) return -1;
     }
-    if (seen[index]) return FALSE;
-    if (!guid_equal(&rec->type, index % 3 ? &type_a : &type_b)) return FALSE;
-    if (!rec->pwzCreatorId || lstrcmpW(rec->pwzCreatorId, peer_id)) return FALSE;
-    if (rec->dwVersion != 1) return FALSE;
+    if (seen[index]) return -1;
+    if (!guid_equal(&rec->type, index % 3 ? &type_a : &type_b)) return -1;
+    if (!rec->pwzCreatorId || lstrcmpW(rec->pwzCreatorId, peer_id)) return -1;
+    if (rec->dwVersion != 1) return -1;
     seen[index] = TRUE;
-    return TRUE;
+    return index;
 }
 
-static void test_durability(void)
+static void test_durability(BOOL mid)
 {
     char exe[MAX_PATH], cmdline[3 * MAX_PATH], graph_id[128], db_name[128], event_name[128];
     STARTUPINFOA si;
     PROCESS_INFORMATION pi;
     struct test_graph graph;
     PEER_RECORD **records;
-    BOOL seen[CHILD_RECORD_COUNT], signalled = FALSE;
+    BOOL *seen, signalled = FALSE;
     HANDLE event, handles[2];
     DWORD start, ret, code;
-    ULONG count, i, good;
+    ULONG count, i, good, prefix;
     HRESULT hr;
 
-    make_names(&graph, "durable");
+    make_names(&graph, mid ? "killed-mid" : "killed");
     WideCharToMultiByte(CP_ACP, 0, graph.id, -1, graph_id, sizeof(graph_id), NULL, NULL);
     WideCharToMultiByte(CP_ACP, 0, graph.db, -1, db_name, sizeof(db_name), NULL, NULL);
     snprintf(event_name, sizeof(event_name), "p2ptest-database-%lu-%lu", GetCurrentProcessId(), GetTickCount());
@@ -733,7 +738,8 @@ static void test_durability(void)
     memset(&si, 0, sizeof(si));
     si.cb = sizeof(si);
     GetModuleFileNameA(NULL, exe, sizeof(exe));
-    snprintf(cmdline, sizeof(cmdline), "\"%s\" child %s %s %s", exe, graph_id, db_name, event_name);
+    snprintf(cmdline, sizeof(cmdline), "\"%s\" child %s %s %s %s", exe, graph_id, db_name, event_name,
+             mid ? "mid" : "all");
     if (!CreateProcessA(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
     {
         ok(0, "CreateProcess failed: %lu\n", GetLastError());
@@ -754,14 +760,13 @@ static void test_durability(void)
         }
         if (ret == WAIT_OBJECT_0 + 1) break;
     }
-    /* kill it at once, before it can do anything more */
+    /* kill it at once */
     TerminateProcess(pi.hProcess, 99);
     for (i = 0; i < 5; i++)
         if (WaitForSingleObject(pi.hProcess, 2000) == WAIT_OBJECT_0) break;
     code = 0;
     GetExitCodeProcess(pi.hProcess, &code);
     ok(signalled, "the child did not add its records (exit code %lu) in %lu ms\n", code, GetTickCount() - start);
-    trace("the child took %lu ms\n", GetTickCount() - start);
     CloseHandle(pi.hProcess);
     CloseHandle(pi.hThread);
     CloseHandle(event);
@@ -785,20 +790,35 @@ static void test_durability(void)
     {
         check_properties_kept(graph.handle, &graph, __LINE__);
 
-        memset(seen, 0, sizeof(seen));
+        seen = calloc(CHILD_MAX_RECORD_COUNT, sizeof(*seen));
         records = get_all_records(graph.handle, &count);
-        ok(count == CHILD_RECORD_COUNT, "%lu records, expected %u\n", count, CHILD_RECORD_COUNT);
+        if (mid)
+        {
+            trace("the killed child had committed %lu records\n", count);
+            ok(count >= CHILD_RECORD_COUNT / 2 && count <= CHILD_MAX_RECORD_COUNT, "%lu records\n", count);
+        }
+        else
+            ok(count == CHILD_RECORD_COUNT, "%lu records, expected %u\n", count, CHILD_RECORD_COUNT);
         good = 0;
         for (i = 0; i < count; i++)
-            if (check_child_record(records[i], seen)) good++;
-        ok(good == CHILD_RECORD_COUNT, "%lu of %u records are intact\n", good, CHILD_RECORD_COUNT);
-        for (i = 0; i < CHILD_RECORD_COUNT; i++)
-            if (!seen[i])
-            {
-                ok(0, "record %lu is missing or damaged\n", i);
-                break;
-            }
+            if (check_child_record(records[i], seen, CHILD_MAX_RECORD_COUNT) >= 0) good++;
+        ok(good == count, "%lu of %lu records are intact\n", good, count);
+        /* the records are there in the order they were added: 0 .. count - 1 */
+        for (prefix = 0; prefix < CHILD_MAX_RECORD_COUNT && seen[prefix]; prefix++) ;
+        ok(prefix == count, "records 0..%lu are there, but %lu in total\n", prefix, count);
+        ok(prefix >= (mid ? CHILD_RECORD_COUNT / 2 : CHILD_RECORD_COUNT), "record %lu is missing or damaged\n",
+           prefix);
         if (records) PeerGraphFreeData(records);
+        free(seen);
+
+        /* and the graph works */
+        if (hr == S_OK)
+        {
+            GUID id;
+
+            hr = add_test_record(graph.handle, 7, peer_now(graph.handle), &id);
+            ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+        }
     }
     delete_graph(&graph);
 }
@@ -810,9 +830,9 @@ START_TEST(database)
     WCHAR path[MAX_PATH];
     HRESULT hr;
 
-    if (__argc >= 5 && !strcmp(__argv[1], "child"))
+    if (__argc >= 6 && !strcmp(__argv[1], "child"))
     {
-        run_child(__argv);
+        run_child(__argv, !strcmp(__argv[5], "mid"));
         return;
     }
 
@@ -854,7 +874,8 @@ START_TEST(database)
         delete_graph(&graph);
 
         test_import_cycle();
-        test_durability();
+        test_durability(FALSE);
+        test_durability(TRUE);
     }
 
     hr = PeerGraphShutdown();

@@ -83,7 +83,7 @@ static BOOL guid_equal(const GUID *a, const GUID *b)
     return !memcmp(a, b, sizeof(*a));
 }
 
-static HRESULT create_graph(struct test_graph *graph, const char *tag)
+static HRESULT create_graph_flags(struct test_graph *graph, const char *tag, DWORD flags)
 {
     WCHAR friendly_name[] = L"p2ptest event";
     PEER_GRAPH_PROPERTIES props;
@@ -99,6 +99,7 @@ static HRESULT create_graph(struct test_graph *graph, const char *tag)
     memset(&props, 0, sizeof(props));
     props.dwSize = sizeof(props);
     props.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
+    props.dwFlags = flags;
     props.pwzGraphId = graph->id;
     props.pwzCreatorId = peer_id;
     props.pwzFriendlyName = friendly_name;
@@ -108,6 +109,11 @@ static HRESULT create_graph(struct test_graph *graph, const char *tag)
     hr = PeerGraphCreate(&props, graph->db, NULL, &graph->handle);
     if (hr != S_OK) graph->handle = NULL;
     return hr;
+}
+
+static HRESULT create_graph(struct test_graph *graph, const char *tag)
+{
+    return create_graph_flags(graph, tag, 0);
 }
 
 static void destroy_graph(struct test_graph *graph)
@@ -588,6 +594,60 @@ static struct registration expiry_events;
 static GUID expiry_id, long_lived_id;
 static DWORD expiry_start;
 
+/* With PEER_GRAPH_PROPERTY_DEFER_EXPIRATION nothing expires while the graph has no connection. */
+static struct test_graph deferred_graph;
+static struct registration deferred_events;
+static GUID deferred_id;
+
+static void start_deferred_expiry_test(void)
+{
+    PEER_GRAPH_EVENT_REGISTRATION reg_all = {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL};
+    HRESULT hr;
+
+    hr = create_graph_flags(&deferred_graph, "deferred", PEER_GRAPH_PROPERTY_DEFER_EXPIRATION);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    if (!register_events(deferred_graph.handle, &deferred_events, &reg_all, 1, NULL)) return;
+    if (add_record(deferred_graph.handle, &type_b, peer_now(deferred_graph.handle) + 3 * SECOND, &deferred_id) != S_OK)
+        return;
+    expect_record_event(&deferred_events, PEER_RECORD_ADDED, &deferred_id, &type_b, "deferred: add", __LINE__);
+}
+
+/* called once the record of the other graph has expired */
+static void finish_deferred_expiry_test(BOOL other_expired)
+{
+    HPEERENUM peer_enum;
+    PEER_RECORD *got;
+    ULONG count;
+    HRESULT hr;
+
+    if (!deferred_events.handle) goto done;
+    if (!other_expired)
+    {
+        skip("no record expiry to compare with\n");
+        goto done;
+    }
+    expect_no_event(&deferred_events, 0, "deferred", __LINE__);
+    got = NULL;
+    hr = PeerGraphGetRecord(deferred_graph.handle, &deferred_id, &got);
+    ok(hr == S_OK, "PeerGraphGetRecord of a deferred record returned %#lx\n", hr);
+    if (hr == S_OK) PeerGraphFreeData(got);
+    peer_enum = NULL;
+    hr = PeerGraphEnumRecords(deferred_graph.handle, NULL, NULL, &peer_enum);
+    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        count = 0;
+        hr = PeerGraphGetItemCount(peer_enum, &count);
+        ok(hr == S_OK && count == 1, "PeerGraphGetItemCount returned %#lx, %lu records\n", hr, count);
+        PeerGraphEndEnumeration(peer_enum);
+    }
+
+done:
+    unregister_events(&deferred_events);
+    if (deferred_graph.handle) destroy_graph(&deferred_graph);
+}
+
 static void start_expiry_test(void)
 {
     PEER_GRAPH_EVENT_REGISTRATION reg_all = {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL};
@@ -629,7 +689,11 @@ static void finish_expiry_test(void)
     DWORD elapsed;
     HRESULT hr;
 
-    if (!expiry_events.handle) goto done;
+    if (!expiry_events.handle)
+    {
+        finish_deferred_expiry_test(FALSE);
+        goto done;
+    }
 
     for (;;)
     {
@@ -655,6 +719,7 @@ static void finish_expiry_test(void)
     }
     elapsed = GetTickCount() - expiry_start;
     ok(expired || broken(!expired), "no PEER_RECORD_EXPIRED event after %lu ms\n", elapsed);
+    finish_deferred_expiry_test(expired);
     if (!expired)
     {
         skip("the record did not expire within %u ms\n", EXPIRY_WAIT_MS);
@@ -705,6 +770,7 @@ START_TEST(event)
     else if (ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr))
     {
         start_expiry_test();
+        start_deferred_expiry_test();
         test_register_invalid(graph.handle);
         test_record_events(graph.handle);
         test_shared_event(graph.handle);

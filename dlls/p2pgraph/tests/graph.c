@@ -968,6 +968,135 @@ static void test_two_graphs(void)
     delete_graph(graph_id2, db_name2, __LINE__);
 }
 
+/* Strings are UTF-16; the limits count UTF-16 code units. */
+static void test_unicode(void)
+{
+    WCHAR graph_id[128], db_name[128], unicode_id[160];
+    WCHAR unicode_name[] = L"Gr\x00fc\x00df" L"e, \x65e5\x672c \xd83d\xde00 \x0416";
+    WCHAR unicode_comment[] = L"\xd834\xdd1e caf\x00e9 \x20ac \xfeff\xfffd";
+    WCHAR unicode_peer[] = L"p2ptest-\x00e9\x00e8-\xd83d\xde03-peer";
+    WCHAR long_name[300];
+    PEER_GRAPH_PROPERTIES props;
+    HGRAPH graph = NULL;
+    unsigned int i;
+    HRESULT hr;
+
+    make_names(graph_id, db_name, "unicode");
+    lstrcpyW(unicode_id, graph_id);
+    lstrcatW(unicode_id, L"-\x00e4\x00f6\x00fc-\xd83d\xde00");
+    init_properties(&props, unicode_id);
+    props.pwzCreatorId = unicode_peer;
+    props.pwzFriendlyName = unicode_name;
+    props.pwzComment = unicode_comment;
+    hr = PeerGraphCreate(&props, db_name, NULL, &graph);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        check_properties(graph, &props, __LINE__);
+        close_graph(graph, __LINE__);
+        graph = NULL;
+        hr = PeerGraphOpen(unicode_id, unicode_peer, db_name, NULL, 0, NULL, &graph);
+        ok(hr == S_OK, "PeerGraphOpen returned %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            check_properties(graph, &props, __LINE__);
+            close_graph(graph, __LINE__);
+        }
+        hr = PeerGraphDelete(unicode_id, unicode_peer, db_name);
+        ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
+    }
+
+    /* 128 surrogate pairs are 256 code units: one too many */
+    for (i = 0; i < 256; i += 2)
+    {
+        long_name[i] = 0xd83d;
+        long_name[i + 1] = 0xde00;
+    }
+    long_name[256] = 0;
+    make_names(graph_id, db_name, "unicode-long");
+    init_properties(&props, graph_id);
+    props.pwzFriendlyName = long_name;
+    hr = try_create(&props, db_name);
+    ok(hr == E_INVALIDARG, "friendly name of 128 surrogate pairs: PeerGraphCreate returned %#lx\n", hr);
+    /* 127 pairs and one more character are 255 */
+    long_name[254] = 'x';
+    long_name[255] = 0;
+    hr = try_create(&props, db_name);
+    ok(hr == S_OK, "friendly name of 127 surrogate pairs + 1: PeerGraphCreate returned %#lx\n", hr);
+}
+
+/* The last PeerGraphShutdown closes the graphs that are still open; their data stays. */
+static void test_shutdown_closes_graphs(void)
+{
+    PEER_GRAPH_EVENT_REGISTRATION registration = {PEER_GRAPH_EVENT_PROPERTY_CHANGED, NULL};
+    WCHAR graph_id[128], db_name[128];
+    PEER_GRAPH_PROPERTIES props;
+    PEER_VERSION_DATA version;
+    HPEEREVENT peer_event = NULL;
+    HGRAPH graph = NULL, graph2 = NULL;
+    HANDLE event;
+    DWORD status;
+    HRESULT hr;
+
+    hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
+    ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    make_names(graph_id, db_name, "shutdown");
+    init_properties(&props, graph_id);
+    props.ulPresenceLifetime = 777;
+    hr = PeerGraphCreate(&props, db_name, NULL, &graph);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (hr == S_OK)
+    {
+        hr = PeerGraphRegisterEvent(graph, event, 1, &registration, &peer_event);
+        ok(hr == S_OK, "PeerGraphRegisterEvent returned %#lx\n", hr);
+    }
+
+    hr = PeerGraphShutdown();
+    ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
+    if (!graph)
+    {
+        CloseHandle(event);
+        return;
+    }
+    hr = PeerGraphGetStatus(graph, &status);
+    ok(hr == PEER_E_NOT_INITIALIZED, "PeerGraphGetStatus after the last Shutdown returned %#lx\n", hr);
+    hr = PeerGraphClose(graph);
+    ok(hr == PEER_E_NOT_INITIALIZED, "PeerGraphClose after the last Shutdown returned %#lx\n", hr);
+
+    hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
+    ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    hr = PeerGraphGetStatus(graph, &status);
+    ok(hr == PEER_E_INVALID_GRAPH, "PeerGraphGetStatus of a graph closed by Shutdown returned %#lx\n", hr);
+    hr = PeerGraphClose(graph);
+    ok(hr == PEER_E_INVALID_GRAPH, "PeerGraphClose of a graph closed by Shutdown returned %#lx\n", hr);
+    if (peer_event)
+    {
+        hr = PeerGraphUnregisterEvent(peer_event);
+        ok(hr == E_INVALIDARG, "PeerGraphUnregisterEvent of a registration released by Shutdown returned %#lx\n",
+           hr);
+    }
+    CloseHandle(event);
+
+    /* the graph was closed, not deleted */
+    hr = PeerGraphCreate(&props, db_name, NULL, &graph2);
+    ok(hr == PEER_E_DUPLICATE_GRAPH, "PeerGraphCreate returned %#lx\n", hr);
+    if (hr == S_OK) PeerGraphClose(graph2);
+    graph2 = NULL;
+    hr = PeerGraphOpen(graph_id, peer_id, db_name, NULL, 0, NULL, &graph2);
+    ok(hr == S_OK, "PeerGraphOpen returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        check_properties(graph2, &props, __LINE__);
+        close_graph(graph2, __LINE__);
+    }
+    delete_graph(graph_id, db_name, __LINE__);
+    hr = PeerGraphShutdown();
+    ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
+}
+
 static BOOL graphs_implemented(void)
 {
     WCHAR graph_id[128], db_name[128];
@@ -991,6 +1120,7 @@ static BOOL graphs_implemented(void)
 START_TEST(graph)
 {
     PEER_VERSION_DATA version;
+    BOOL implemented;
     HRESULT hr;
 
     hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
@@ -999,7 +1129,7 @@ START_TEST(graph)
 
     test_invalid_handles();
 
-    if (!graphs_implemented())
+    if (!(implemented = graphs_implemented()))
         skip("PeerGraphCreate is not implemented\n");
     else
     {
@@ -1007,8 +1137,11 @@ START_TEST(graph)
         test_create_open_close();
         test_other_handle_types();
         test_two_graphs();
+        test_unicode();
     }
 
     hr = PeerGraphShutdown();
     ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
+
+    if (implemented) test_shutdown_closes_graphs();
 }

@@ -408,6 +408,7 @@ static void test_add_record(HGRAPH graph)
     PEER_RECORD record, *got = NULL;
     ULONGLONG before, after, creation;
     GUID app_id = unknown_record_id, id;
+    unsigned int i;
     HRESULT hr;
 
     before = peer_now(graph);
@@ -443,6 +444,25 @@ static void test_add_record(HGRAPH graph)
     if (add_record(graph, &expect[3], &type_b, 1, long_name_attributes, 3) == S_OK)
         check_get_record(graph, &expect[3], __LINE__);
 
+    /* the attribute string comes back as it was given: whitespace, references, other scripts */
+    {
+        static const WCHAR kept_attributes[] =
+            L"<?xml version=\"1.0\"?>\r\n<attributes>\n"
+            L"  <attribute name=\"Owner\" type=\"string\">A&amp;B &lt;C&gt; &#x263A;</attribute>\n"
+            L"  <attribute type=\"string\" name=\"City\">K\x00f8" L"benhavn \x6771\x4eac \xd83d\xde00</attribute>\n"
+            L"  <attribute name=\"When\" type=\"date\">2003-02-28T10:20:30Z</attribute>\n"
+            L"  <attribute name=\"Empty\" type=\"string\"/>\n"
+            L"</attributes>\n";
+        struct expect_record kept;
+
+        if (add_record(graph, &kept, &type_a, 4, kept_attributes, 4) == S_OK)
+        {
+            check_get_record(graph, &kept, __LINE__);
+            hr = PeerGraphDeleteRecord(graph, &kept.id, FALSE);
+            ok(hr == S_OK, "PeerGraphDeleteRecord returned %#lx\n", hr);
+        }
+    }
+
     /* the id and the times are the infrastructure's, whatever the application put there */
     before = peer_now(graph);
     init_record(&record, &type_a, before + HOUR, expect[0].data, 10, NULL);
@@ -472,7 +492,7 @@ static void test_add_record(HGRAPH graph)
     check_record_gone(graph, &app_id, __LINE__);
 
     /* clean up for the exact counts of later tests */
-    for (unsigned int i = 0; i < ARRAYSIZE(expect); i++)
+    for (i = 0; i < ARRAYSIZE(expect); i++)
     {
         if (guid_is_null(&expect[i].id)) continue;
         hr = PeerGraphDeleteRecord(graph, &expect[i].id, FALSE);
@@ -1042,7 +1062,7 @@ done:
 
 static struct test_graph search_graph;
 static struct expect_record search_records[5];
-static WCHAR type_a_string[64];
+static WCHAR type_a_string[64], record1_string[64];
 
 #define ATTR(name, type, value) L"<attribute name=\"" name L"\" type=\"" type L"\">" value L"</attribute>"
 
@@ -1055,7 +1075,9 @@ static const WCHAR search_attributes1[] = L"<attributes>" ATTR("Owner", "string"
 static const WCHAR search_attributes2[] = L"<attributes>" ATTR("Owner", "string", "Bob")
     ATTR("Priority", "int", "10") ATTR("Birthday", "date", "2001-06-15") ATTR("keyword", "string", "red")
     L"</attributes>";
-static const WCHAR search_attributes4[] = L"<attributes>" ATTR("Owner", "string", "Q*Z") L"</attributes>";
+static const WCHAR search_attributes4[] = L"<attributes>" ATTR("Owner", "string", "Q*Z")
+    ATTR("City", "string", "K&#xf8;benhavn") ATTR("Town", "string", "\x6771\x4eac \xd83d\xde00")
+    ATTR("Firm", "string", "A&amp;B") L"</attributes>";
 
 #define CLAUSE(attrib, type, compare, value) \
     L"<clause attrib=\"" attrib L"\" type=\"" type L"\" compare=\"" compare L"\">" value L"</clause>"
@@ -1218,6 +1240,8 @@ static void test_search_records(void)
     for (i = 0; i < ARRAYSIZE(search_tests); i++)
         check_search(search_tests[i].query, search_tests[i].mask, popcount(search_tests[i].mask), __LINE__);
 
+    format_guid(&search_records[1].id, record1_string);
+
     /* the record type, written the way StringFromGUID2 writes it */
     swprintf(query, ARRAYSIZE(query), SEARCH(CLAUSE("peerrecordtype", "string", "equal", "%ls")), type_a_string);
     check_search(query, 0x3, 2, __LINE__);
@@ -1226,6 +1250,21 @@ static void test_search_records(void)
                     CLAUSE("Owner", "string", "equal", "*") L"</and>"), type_a_string);
     check_search(query, 0x4, 1, __LINE__);
 
+    /* the other reserved attributes */
+    swprintf(query, ARRAYSIZE(query), SEARCH(CLAUSE("peerrecordid", "string", "equal", "%ls")), record1_string);
+    check_search(query, 0x2, 1, __LINE__);
+    swprintf(query, ARRAYSIZE(query), SEARCH(CLAUSE("peerrecordid", "string", "notequal", "%ls")), record1_string);
+    check_search(query, 0x5, 2, __LINE__);
+    check_search(SEARCH(CLAUSE("peercreationtime", "date", "greater", "2000-01-01")), 0x7, 3, __LINE__);
+    check_search(SEARCH(CLAUSE("peercreationtime", "date", "less", "2000-01-01")), 0, 0, __LINE__);
+    check_search(SEARCH(CLAUSE("peercreationtime", "date", "greater", "2200-01-01")), 0, 0, __LINE__);
+    check_search(SEARCH(CLAUSE("peerlastmodificationtime", "date", "greater", "2000-01-01T00:00:00Z")), 0x7, 3,
+                 __LINE__);
+    check_search(SEARCH(CLAUSE("peerlastmodificationtime", "date", "lessorequal", "2000-01-01T00:00:00Z")), 0, 0,
+                 __LINE__);
+    check_search(SEARCH(L"<and>" CLAUSE("peercreationtime", "date", "greater", "2000-01-01")
+                        CLAUSE("Owner", "string", "equal", "Scott") L"</and>"), 0x1, 1, __LINE__);
+
     /* a record without attributes is not found through attribute clauses */
     if (add_record(search_graph.handle, &search_records[3], &type_b, 8, NULL, 63) != S_OK) goto done;
     check_search(SEARCH(CLAUSE("Owner", "string", "equal", "*")), 0x7, 3, __LINE__);
@@ -1233,8 +1272,15 @@ static void test_search_records(void)
     check_search(SEARCH(CLAUSE("Birthday", "date", "greater", "1900-01-01")), 0x7, 3, __LINE__);
     check_search(SEARCH(CLAUSE("peercreatorid", "string", "equal", "p2ptest-record-peer")), 0xf, 4, __LINE__);
 
-    /* escaped wildcards */
+    /* escaped wildcards, character references, other scripts */
     if (add_record(search_graph.handle, &search_records[4], &type_b, 8, search_attributes4, 64) != S_OK) goto done;
+    check_search(SEARCH(CLAUSE("City", "string", "equal", "K\x00f8" L"benhavn")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("City", "string", "equal", "K?benhavn")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("Town", "string", "equal", "\x6771\x4eac \xd83d\xde00")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("Town", "string", "equal", "?\x4eac *")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("Firm", "string", "equal", "A&amp;B")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("Firm", "string", "equal", "A&#x26;B")), 0x10, 1, __LINE__);
+    check_search(SEARCH(CLAUSE("Firm", "string", "equal", "A&amp;C")), 0, 0, __LINE__);
     check_search(SEARCH(CLAUSE("Owner", "string", "equal", "Q\\*Z")), 0x10, 1, __LINE__);
     check_search(SEARCH(CLAUSE("Owner", "string", "equal", "Q*")), 0x10, 1, __LINE__);
     check_search(SEARCH(CLAUSE("Owner", "string", "equal", "Q\\*")), 0, 0, __LINE__);

@@ -1,0 +1,410 @@
+/*
+ * Engine links: one TCP connection of a graph and its MS-PPGRH state machine
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "link.h"
+
+#include <chrono>
+#include <cstring>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+namespace p2pg {
+
+namespace {
+
+/* A closing link gets this long to flush its DISCONNECT. */
+constexpr int kCloseLingerSeconds = 5;
+
+} // namespace
+
+Link::Link(Loop &loop, std::uint64_t id, bool initiator)
+    : loop_(loop), id_(id), initiator_(initiator), state_(initiator ? State::connecting : State::accepted)
+{
+}
+
+Link::~Link()
+{
+    if (timer_) event_free(timer_);
+    if (bev_) bufferevent_free(bev_);
+}
+
+bool Link::start_socket(int fd)
+{
+    bev_ = bufferevent_socket_new(loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    timer_ = event_new(loop_.base(), -1, 0, timer_cb, this);
+    if (!bev_ || !timer_) return false;
+    bufferevent_setcb(bev_, read_cb, write_cb, event_cb, this);
+    bufferevent_setwatermark(bev_, EV_WRITE, kSendLowWater, 0);
+    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    return true;
+}
+
+std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *handler, const sockaddr_in6 &address,
+                                    LinkIntroduction intro)
+{
+    std::shared_ptr<Link> link(new Link(loop, id, true));
+    link->handler_ = handler;
+    link->intro_ = std::move(intro);
+    link->type_ = link->intro_.type;
+    link->graph_id_ = link->intro_.graph_id;
+    link->remote_peer_id_ = link->intro_.remote_peer_id;
+    link->remote_ = address;
+    if (!link->start_socket(-1)) throw std::bad_alloc();
+    sockaddr_in6 target = address;
+    if (bufferevent_socket_connect(link->bev_, reinterpret_cast<sockaddr *>(&target), sizeof(target)) < 0) {
+        /* Refused before it started (no route, bad address): report it from
+         * the loop, never from inside the caller. */
+        link->pending_end_ = true;
+        link->arm_timer(0);
+    } else {
+        link->arm_timer(kConnectTimeoutSeconds);
+    }
+    return link;
+}
+
+std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
+                                   AuthDispatcher dispatcher)
+{
+    std::shared_ptr<Link> link(new Link(loop, id, false));
+    link->dispatcher_ = std::move(dispatcher);
+    link->remote_ = peer;
+    if (!link->start_socket(fd)) {
+        if (!link->bev_) ::close(fd);
+        throw std::bad_alloc();
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    link->arm_timer(kAuthTimeoutSeconds);
+    return link;
+}
+
+void Link::arm_timer(int seconds)
+{
+    struct timeval tv = {seconds, 0};
+    event_add(timer_, &tv);
+}
+
+bool Link::send(const wire::Message &message, bool force)
+{
+    if (!bev_ || state_ == State::closing || state_ == State::closed) return false;
+    if (!force && !writable()) return false;
+    std::vector<std::uint8_t> bytes = wire::encode(message);
+    std::vector<std::uint8_t> frames;
+    wire::append_frames(bytes, wire::kDefaultFrameSize, &frames);
+    bytes = std::vector<std::uint8_t>();
+    if (bufferevent_write(bev_, frames.data(), frames.size()) < 0) return false;
+    if (pending_output() >= kSendHighWater) {
+        std::lock_guard<std::mutex> guard(space_lock_);
+        space_ = false;
+    }
+    return true;
+}
+
+std::size_t Link::pending_output() const
+{
+    return bev_ ? evbuffer_get_length(bufferevent_get_output(bev_)) : 0;
+}
+
+bool Link::writable() const
+{
+    return pending_output() < kSendHighWater;
+}
+
+void Link::wait_writable(int timeout_ms)
+{
+    std::unique_lock<std::mutex> guard(space_lock_);
+    space_cv_.wait_for(guard, std::chrono::milliseconds(timeout_ms), [this] { return space_; });
+}
+
+void Link::notify_writers()
+{
+    {
+        std::lock_guard<std::mutex> guard(space_lock_);
+        space_ = true;
+    }
+    space_cv_.notify_all();
+}
+
+GraphError Link::send(const Guid &type, std::vector<std::uint8_t> data)
+{
+    if (state_ != State::connected) return GraphError::connection_not_found;
+    if (!writable()) return GraphError::would_block;
+    wire::Pt2Pt message;
+    message.data_type = type;
+    message.payload = std::move(data);
+    return send(message) ? GraphError::ok : GraphError::connection_not_found;
+}
+
+ConnectionInfo Link::info() const
+{
+    ConnectionInfo info;
+    info.flags = type_ == wire::ConnectionType::direct ? kConnectionDirect : kConnectionNeighbor;
+    info.connection_id = id_;
+    info.node_id = remote_node_id_;
+    info.peer_id = remote_peer_id_;
+    static_assert(sizeof(remote_) == 28, "sockaddr_in6 is the 28-byte SOCKADDR_IN6");
+    std::memcpy(info.address.data(), &remote_, sizeof(remote_));
+    return info;
+}
+
+void Link::close_with(wire::DisconnectReason reason)
+{
+    if (state_ == State::closing || state_ == State::closed) return;
+    handler_ = nullptr;
+    if (state_ != State::connected) {
+        finish(LinkEnd::closed_locally, false);
+        return;
+    }
+    wire::Disconnect disconnect;
+    disconnect.reason = reason;
+    send(disconnect, true);
+    state_ = State::closing;
+    self_ = shared_from_this();
+    bufferevent_disable(bev_, EV_READ);
+    bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
+    if (!pending_output()) {
+        finish(LinkEnd::closed_locally, false);
+        return;
+    }
+    arm_timer(kCloseLingerSeconds);
+}
+
+void Link::abort(LinkEnd end)
+{
+    finish(end, true);
+}
+
+void Link::finish(LinkEnd end, bool notify)
+{
+    if (state_ == State::closed) return;
+    std::shared_ptr<Link> keep = std::move(self_);
+    state_ = State::closed;
+    if (timer_) event_del(timer_);
+    if (bev_) {
+        bufferevent_free(bev_);
+        bev_ = nullptr;
+    }
+    notify_writers();
+    LinkHandler *handler = handler_;
+    handler_ = nullptr;
+    if (notify && handler) handler->on_closed(*this, end);
+}
+
+void Link::send_introduction()
+{
+    int one = 1;
+    setsockopt(bufferevent_getfd(bev_), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    wire::AuthInfo auth;
+    auth.connection_type = intro_.type;
+    auth.graph_id = intro_.graph_id;
+    auth.source_peer_id = intro_.local_peer_id;
+    if (!intro_.remote_peer_id.empty()) auth.destination_peer_id = intro_.remote_peer_id;
+    send(auth, true);
+    /* No graph security provider: authenticated at once (MS-PPGRH 3.1.5.1.1). */
+    wire::Connect connect;
+    connect.direct = intro_.type == wire::ConnectionType::direct;
+    connect.want_neighbors = !connect.direct;
+    connect.node_id = intro_.local_node_id;
+    connect.addresses = intro_.listening_addresses;
+    send(connect, true);
+    state_ = State::connect_wait;
+    arm_timer(kConnectTimeoutSeconds);
+}
+
+void Link::handle_auth_info(const wire::AuthInfo &auth)
+{
+    LinkHandler *handler = dispatcher_ ? dispatcher_(*this, auth) : nullptr;
+    dispatcher_ = nullptr;
+    if (!handler) {
+        finish(LinkEnd::protocol_error, false);
+        return;
+    }
+    handler_ = handler;
+    type_ = auth.connection_type;
+    graph_id_ = auth.graph_id;
+    remote_peer_id_ = auth.source_peer_id;
+    state_ = State::authenticated;
+    arm_timer(kConnectTimeoutSeconds);
+}
+
+void Link::handle_connect(const wire::Connect &connect)
+{
+    /* The D bit must say what AUTH_INFO said. */
+    if (connect.direct != (type_ == wire::ConnectionType::direct) || connect.update) {
+        abort(LinkEnd::protocol_error);
+        return;
+    }
+    remote_node_id_ = connect.node_id;
+    wire::Welcome welcome;
+    wire::RefuseCode code = wire::RefuseCode::busy;
+    if (!handler_ || !handler_->on_connect(*this, connect, &welcome, &code)) {
+        wire::Refuse refuse;
+        refuse.code = code;
+        send(refuse, true);
+        /* Refused links close quietly: the graph never counted them. */
+        handler_ = nullptr;
+        state_ = State::connected;
+        close_with(wire::DisconnectReason::app_disconnect);
+        return;
+    }
+    send(welcome, true);
+    event_del(timer_);
+    state_ = State::connected;
+    was_connected_ = true;
+    if (handler_) handler_->on_connected(*this);
+}
+
+void Link::handle(wire::Message &&message)
+{
+    wire::MessageType type = wire::type_of(message);
+    switch (state_) {
+    case State::accepted:
+        if (type != wire::MessageType::auth_info) break;
+        handle_auth_info(std::get<wire::AuthInfo>(message));
+        return;
+    case State::authenticated:
+        if (type != wire::MessageType::connect) break;
+        handle_connect(std::get<wire::Connect>(message));
+        return;
+    case State::connect_wait:
+        if (type == wire::MessageType::welcome) {
+            const wire::Welcome &welcome = std::get<wire::Welcome>(message);
+            remote_node_id_ = welcome.node_id;
+            remote_peer_id_ = welcome.peer_id;
+            event_del(timer_);
+            state_ = State::connected;
+            was_connected_ = true;
+            if (handler_) handler_->on_connected(*this);
+            return;
+        }
+        if (type == wire::MessageType::refuse) {
+            refuse_code_ = std::get<wire::Refuse>(message).code;
+            abort(LinkEnd::refused);
+            return;
+        }
+        if (type == wire::MessageType::disconnect) {
+            abort(LinkEnd::disconnected);
+            return;
+        }
+        break;
+    case State::connected:
+        if (type == wire::MessageType::disconnect) {
+            abort(LinkEnd::disconnected);
+            return;
+        }
+        if (handler_) handler_->on_message(*this, std::move(message));
+        return;
+    case State::connecting:
+    case State::closing:
+    case State::closed:
+        return;
+    }
+    /* A message the state does not allow (MS-PPGRH 3.1.5). */
+    abort(LinkEnd::protocol_error);
+}
+
+void Link::on_read()
+{
+    std::shared_ptr<Link> keep = shared_from_this();
+    struct evbuffer *input = bufferevent_get_input(bev_);
+    unsigned char chunk[65536];
+    while (state_ != State::closed && state_ != State::closing) {
+        int n = evbuffer_remove(input, chunk, sizeof(chunk));
+        if (n <= 0) break;
+        decoder_.push(chunk, static_cast<std::size_t>(n));
+        std::vector<std::uint8_t> bytes;
+        while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
+            wire::Message message;
+            if (wire::decode(bytes.data(), bytes.size(), &message) != wire::DecodeError::none) {
+                abort(LinkEnd::protocol_error);
+                return;
+            }
+            handle(std::move(message));
+        }
+        if (decoder_.error() != wire::DecodeError::none) {
+            abort(LinkEnd::protocol_error);
+            return;
+        }
+    }
+}
+
+void Link::on_event(short what)
+{
+    std::shared_ptr<Link> keep = shared_from_this();
+    if (what & BEV_EVENT_CONNECTED) {
+        if (state_ == State::connecting) send_introduction();
+        return;
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        if (state_ == State::closing) finish(LinkEnd::closed_locally, false);
+        else if (state_ == State::connecting) abort(LinkEnd::unreachable);
+        else abort(LinkEnd::dropped);
+    }
+}
+
+void Link::on_drained()
+{
+    std::shared_ptr<Link> keep = shared_from_this();
+    if (state_ == State::closing) {
+        if (!pending_output()) finish(LinkEnd::closed_locally, false);
+        return;
+    }
+    notify_writers();
+    if (handler_) handler_->on_writable(*this);
+}
+
+void Link::read_cb(struct bufferevent *, void *arg)
+{
+    static_cast<Link *>(arg)->on_read();
+}
+
+void Link::write_cb(struct bufferevent *, void *arg)
+{
+    static_cast<Link *>(arg)->on_drained();
+}
+
+void Link::event_cb(struct bufferevent *, short what, void *arg)
+{
+    static_cast<Link *>(arg)->on_event(what);
+}
+
+void Link::timer_cb(int, short, void *arg)
+{
+    Link *link = static_cast<Link *>(arg);
+    std::shared_ptr<Link> keep = link->shared_from_this();
+    if (link->pending_end_) {
+        link->abort(LinkEnd::unreachable);
+        return;
+    }
+    if (link->state_ == State::closing) {
+        link->finish(LinkEnd::closed_locally, false);
+        return;
+    }
+    if (link->state_ != State::connected && link->state_ != State::closed) link->abort(LinkEnd::timeout);
+}
+
+} // namespace p2pg

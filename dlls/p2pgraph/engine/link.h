@@ -1,0 +1,193 @@
+/*
+ * Engine links: one TCP connection of a graph and its MS-PPGRH state machine
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef P2PG_ENGINE_LINK_H
+#define P2PG_ENGINE_LINK_H
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+
+#include "graph.h"
+#include "wire.h"
+
+struct bufferevent;
+struct event;
+
+namespace p2pg {
+
+class Link;
+class Loop;
+
+/* How a link ended (MS-PPGRH 3.1.5.2.3-4, 3.1.6.1-2). */
+enum class LinkEnd {
+    unreachable,    /* TCP connect failed */
+    refused,        /* REFUSE received; refuse_code() tells which */
+    timeout,        /* authentication or connect timer */
+    protocol_error, /* the peer broke a rule of 3.1.5: connection aborted */
+    disconnected,   /* DISCONNECT received */
+    dropped,        /* TCP closed or failed without DISCONNECT */
+    closed_locally, /* close() */
+};
+
+/* What a graph does with its links.  Every call is on the loop thread. */
+class LinkHandler {
+public:
+    virtual ~LinkHandler() = default;
+    /* Responder: CONNECT arrived on an authenticated link.  Fill *welcome and
+     * return true to accept, or set *code and return false to refuse. */
+    virtual bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome,
+                            wire::RefuseCode *code) = 0;
+    /* Both sides: the link is CONNECTED (WELCOME sent or received). */
+    virtual void on_connected(Link &link) = 0;
+    /* Both sides: the link is gone; no more calls for it follow. */
+    virtual void on_closed(Link &link, LinkEnd end) = 0;
+    /* A message on a CONNECTED link other than those the link handles itself
+     * (DISCONNECT). */
+    virtual void on_message(Link &link, wire::Message &&message) = 0;
+    /* The link's send buffer fell below the low-water mark. */
+    virtual void on_writable(Link &) {}
+};
+
+/* Responder, before AUTH_INFO: finds the graph the connection is for.
+ * Returns the handler to continue with, or nullptr to close. */
+using AuthDispatcher = std::function<LinkHandler *(Link &link, const wire::AuthInfo &auth)>;
+
+/* What the initiator says about itself. */
+struct LinkIntroduction {
+    wire::ConnectionType type = wire::ConnectionType::direct;
+    std::string graph_id;
+    std::string local_peer_id;
+    std::string remote_peer_id; /* empty: any peer of the graph at that address */
+    std::uint64_t local_node_id = 0;
+    std::vector<wire::In6Address> listening_addresses;
+};
+
+/* One TCP connection.  Lives on the loop thread; the API threads only wait
+ * for write space through wait_writable(). */
+class Link : public DirectConnection, public std::enable_shared_from_this<Link> {
+public:
+    /* MS-PPGRH 3.1.2: no WELCOME or REFUSE within 60 s ends the attempt. */
+    static constexpr int kConnectTimeoutSeconds = 60;
+    /* Authentication timer: the spec's value for a node with few connections. */
+    static constexpr int kAuthTimeoutSeconds = 60;
+    /* Back-pressure: queueing stops above the high mark and resumes below
+     * the low one. */
+    static constexpr std::size_t kSendHighWater = 8u << 20;
+    static constexpr std::size_t kSendLowWater = 2u << 20;
+
+    enum class State { connecting, accepted, authenticated, connect_wait, connected, closing, closed };
+
+    ~Link() override;
+
+    static std::shared_ptr<Link> connect(Loop &loop, std::uint64_t id, LinkHandler *handler,
+                                         const sockaddr_in6 &address, LinkIntroduction intro);
+    static std::shared_ptr<Link> accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
+                                        AuthDispatcher dispatcher);
+
+    std::uint64_t id() const { return id_; }
+    State state() const { return state_; }
+    bool initiator() const { return initiator_; }
+    wire::ConnectionType type() const { return type_; }
+    const std::string &remote_peer_id() const { return remote_peer_id_; }
+    std::uint64_t remote_node_id() const { return remote_node_id_; }
+    const sockaddr_in6 &remote_address() const { return remote_; }
+    wire::RefuseCode refuse_code() const { return refuse_code_; }
+    const std::string &graph_id() const { return graph_id_; }
+    void set_handler(LinkHandler *handler) { handler_ = handler; }
+
+    /* Frames and queues a message.  False when the link cannot take it
+     * (not connected, or above the high-water mark and !force). */
+    bool send(const wire::Message &message, bool force = false);
+    std::size_t pending_output() const;
+    bool writable() const;
+
+    /* Waits (on an API thread, without the loop) until the link drops below
+     * the low-water mark or closes, or timeout_ms passes. */
+    void wait_writable(int timeout_ms);
+
+    /* DirectConnection */
+    void close() override { close_with(wire::DisconnectReason::app_disconnect); }
+    GraphError send(const Guid &type, std::vector<std::uint8_t> data) override;
+    ConnectionInfo info() const override;
+    bool connected() const override { return state_ == State::connected; }
+    /* Reached CONNECTED at some point (decides between FAILED and
+     * DISCONNECTED when it ends). */
+    bool was_connected() const { return was_connected_; }
+
+    /* Sends DISCONNECT (when connected), lets the output drain, then closes.
+     * The handler hears nothing more. */
+    void close_with(wire::DisconnectReason reason);
+    /* Closes at once, telling the handler why. */
+    void abort(LinkEnd end);
+
+private:
+    Link(Loop &loop, std::uint64_t id, bool initiator);
+    bool start_socket(int fd);
+    void on_read();
+    void on_event(short what);
+    void on_drained();
+    void handle(wire::Message &&message);
+    void handle_auth_info(const wire::AuthInfo &auth);
+    void handle_connect(const wire::Connect &connect);
+    void send_introduction();
+    void arm_timer(int seconds);
+    void finish(LinkEnd end, bool notify);
+    void notify_writers();
+    static void read_cb(struct bufferevent *, void *arg);
+    static void write_cb(struct bufferevent *, void *arg);
+    static void event_cb(struct bufferevent *, short what, void *arg);
+    static void timer_cb(int, short, void *arg);
+
+    Loop &loop_;
+    const std::uint64_t id_;
+    const bool initiator_;
+    State state_;
+    LinkHandler *handler_ = nullptr;
+    AuthDispatcher dispatcher_;
+    LinkIntroduction intro_;
+    wire::ConnectionType type_ = wire::ConnectionType::direct;
+    std::string graph_id_;
+    std::string remote_peer_id_;
+    std::uint64_t remote_node_id_ = 0;
+    sockaddr_in6 remote_{};
+    wire::RefuseCode refuse_code_ = wire::RefuseCode::busy;
+    struct bufferevent *bev_ = nullptr;
+    struct event *timer_ = nullptr;
+    wire::StreamDecoder decoder_;
+    std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */
+    bool was_connected_ = false;
+    bool pending_end_ = false; /* connect failed at once; reported by the timer */
+
+    /* What wait_writable() sleeps on. */
+    mutable std::mutex space_lock_;
+    std::condition_variable space_cv_;
+    bool space_ = true;
+};
+
+} // namespace p2pg
+
+#endif

@@ -21,6 +21,7 @@
 
 #include "engine/graph.h"
 #include "engine/enumeration.h"
+#include "engine/link.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -48,20 +49,48 @@ HRESULT close_direct_connection(HGRAPH handle, ULONGLONG connection_id)
 const GUID ping_type = {0x0ccbb0d2, 0xbe41, 0x4bd6, {0x91, 0x4b, 0x05, 0x8e, 0xc5, 0xdc, 0xce, 0x64}};
 
 /* The largest payload one PeerGraphSendData takes; it is split into frames
- * on the wire. */
+ * on the wire (and fits wire::kMaxMessageSize with its header). */
 constexpr ULONG kMaxSendData = 64 * 1024 * 1024;
+
+HRESULT open_direct_connection(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *address, ULONGLONG *id)
+{
+    std::string peer;
+    sockaddr_in6 target;
+    bool args_ok = peer_id && address && id && utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty() &&
+                   sockaddr_from_peer_address(address, &target);
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        std::uint64_t new_id = 0;
+        p2pg::GraphError err = graph.open_direct_connection(peer, target, &new_id);
+        if (err == p2pg::GraphError::ok) *id = new_id;
+        return hresult_from_graph_error(err);
+    });
+}
+
+/* PeerGraphSendData blocks while the connection's send buffer is full (a
+ * receiver slower than the sender): it never fails for that reason, and
+ * waits as long as the connection lives, in slices so that closing the
+ * connection or the library ends the wait. */
+constexpr int kSendWaitSliceMs = 200;
 
 HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULONG size, const void *data)
 {
     bool args_ok = type && (!size || data) && size <= kMaxSendData && !IsEqualGUID(*type, ping_type);
-    std::vector<std::uint8_t> bytes;
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return guarded([&] {
-            bytes.assign(static_cast<const std::uint8_t *>(data), static_cast<const std::uint8_t *>(data) + size);
-            p2pg::GraphError err = graph.send_data(connection_id, guid_from_win32(*type), std::move(bytes));
-            return hresult_from_graph_error(err);
+    for (;;) {
+        std::shared_ptr<p2pg::Link> blocked;
+        HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+            return guarded([&] {
+                std::vector<std::uint8_t> bytes(static_cast<const std::uint8_t *>(data),
+                                                static_cast<const std::uint8_t *>(data) + size);
+                p2pg::GraphError err = graph.send_data(connection_id, guid_from_win32(*type), std::move(bytes));
+                if (err == p2pg::GraphError::would_block) blocked = graph.direct_link(connection_id);
+                return hresult_from_graph_error(err);
+            });
         });
-    });
+        if (!blocked) return hr;
+        /* Back-pressure: the receiver is slower than we send.  Wait for the
+         * connection's send buffer to drain, outside the library lock. */
+        blocked->wait_writable(kSendWaitSliceMs);
+    }
 }
 
 HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
@@ -86,10 +115,13 @@ HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
 
 } // namespace
 
-extern "C" HRESULT WINAPI PeerGraphOpenDirectConnection(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress, ULONGLONG *pullConnectionId)
+extern "C" HRESULT WINAPI PeerGraphOpenDirectConnection(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress,
+                                                        ULONGLONG *pullConnectionId)
 {
-    WINE_FIXME("(%p, %s, %p, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %p, %p)\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
+    HRESULT hr = open_direct_connection(hGraph, pwzPeerId, pAddress, pullConnectionId);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphSendData(HGRAPH hGraph, ULONGLONG ullConnectionId, const GUID *pType, ULONG cbData,

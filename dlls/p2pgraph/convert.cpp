@@ -127,3 +127,46 @@ HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2
     *graph = lookup_graph(call, handle);
     return *graph ? S_OK : PEER_E_INVALID_GRAPH;
 }
+
+p2pg::AddressPolicy configured_addresses()
+{
+    std::string text;
+    if (const char *env = getenv("P2PGRAPH_ADDRESSES")) {
+        text = env;
+    } else {
+        static const WCHAR key[] = {'S','o','f','t','w','a','r','e','\\','W','i','n','e','\\',
+                                    'P','2','P','G','r','a','p','h',0};
+        static const WCHAR value[] = {'A','d','d','r','e','s','s','e','s',0};
+        WCHAR buffer[1024];
+        DWORD size = sizeof(buffer);
+        if (!RegGetValueW(HKEY_CURRENT_USER, key, value, RRF_RT_REG_SZ, nullptr, buffer, &size))
+            utf8_from_wide(buffer, 1023, &text);
+    }
+    p2pg::AddressPolicy policy;
+    std::string item;
+    for (char c : text + ",") {
+        if (c == ',' || c == ' ' || c == ';') {
+            if (!item.empty()) policy.configured.push_back(item);
+            item.clear();
+        } else {
+            item.push_back(c);
+        }
+    }
+    return policy;
+}
+
+bool sockaddr_from_peer_address(const PEER_ADDRESS *in, sockaddr_in6 *out)
+{
+    if (!in || in->dwSize != sizeof(*in) || in->sin6.sin6_family != WS_AF_INET6) return false;
+    static_assert(sizeof(in->sin6) == sizeof(*out), "SOCKADDR_IN6 and sockaddr_in6 are both 28 bytes");
+    memcpy(out, &in->sin6, sizeof(*out));
+    out->sin6_family = 10; /* AF_INET6 on Linux */
+    return true;
+}
+
+void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out)
+{
+    out->dwSize = sizeof(*out);
+    memcpy(&out->sin6, &in, sizeof(out->sin6));
+    out->sin6.sin6_family = WS_AF_INET6;
+}

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "engine/graph.h"
+#include "engine/transport.h"
 #include "engine/record.h"
 #include "p2pgraph_private.h"
 
@@ -76,6 +77,17 @@ HRESULT missing_file_hresult(const WCHAR *path);
 /* Where this user's graph databases live: %APPDATA%\PeerNetworking\p2pgraph
  * of the Wine prefix, as a Unix path. */
 bool graph_data_directory(std::string *out);
+
+/* The local addresses the user lets graphs bind and advertise: the
+ * P2PGRAPH_ADDRESSES environment variable, else the registry value
+ * HKCU\Software\Wine\P2PGraph\Addresses (REG_SZ); a comma- or
+ * space-separated list of IPv6 addresses.  Unset: every address of the
+ * scope. */
+p2pg::AddressPolicy configured_addresses();
+
+/* PEER_ADDRESS <-> sockaddr_in6 (AF_INET6 is 23 on Windows, 10 here). */
+bool sockaddr_from_peer_address(const PEER_ADDRESS *in, sockaddr_in6 *out);
+void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out);
 
 /* Looks up a graph handle. */
 std::shared_ptr<p2pg::Graph> lookup_graph(const ApiCall &call, HGRAPH handle);

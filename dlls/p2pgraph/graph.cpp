@@ -50,6 +50,8 @@ HRESULT check_security_interface(const PEER_SECURITY_INTERFACE *security)
 HRESULT environment(const ApiCall &call, p2pg::GraphEnvironment *env)
 {
     env->loop = &call.loop();
+    env->transport = &call.transport();
+    env->addresses = configured_addresses();
     if (!graph_data_directory(&env->data_directory)) return E_FAIL;
     WINE_TRACE("databases in %s\n", env->data_directory.c_str());
     return S_OK;
@@ -219,6 +221,17 @@ HRESULT database_file(HGRAPH handle, const WCHAR *path, bool import)
     });
 }
 
+/* PeerGraphListen: scope ANY means global; a site- or link-local scope
+ * needs the interface (scope id). */
+HRESULT listen_graph(HGRAPH handle, DWORD scope, DWORD scope_id, WORD port)
+{
+    bool args_ok = scope <= PEER_GRAPH_SCOPE_LINKLOCAL &&
+                   (scope_id || (scope != PEER_GRAPH_SCOPE_SITELOCAL && scope != PEER_GRAPH_SCOPE_LINKLOCAL));
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.listen(scope, scope_id, port));
+    });
+}
+
 } // namespace
 
 extern "C" HRESULT WINAPI PeerGraphCreate(PPEER_GRAPH_PROPERTIES pGraphProperties, PCWSTR pwzDatabaseName,
@@ -245,8 +258,10 @@ extern "C" HRESULT WINAPI PeerGraphOpen(PCWSTR pwzGraphId, PCWSTR pwzPeerId, PCW
 
 extern "C" HRESULT WINAPI PeerGraphListen(HGRAPH hGraph, DWORD dwScope, DWORD dwScopeId, WORD wPort)
 {
-    WINE_FIXME("(%p, %#x, %#x, %#x): stub\n", hGraph, (unsigned)dwScope, (unsigned)dwScopeId, (unsigned)wPort);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %#x, %#x, %u)\n", hGraph, (unsigned)dwScope, (unsigned)dwScopeId, (unsigned)wPort);
+    HRESULT hr = listen_graph(hGraph, dwScope, dwScopeId, wPort);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress,

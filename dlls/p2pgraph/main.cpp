@@ -23,6 +23,7 @@
 #include <string>
 
 #include "engine/graph.h"
+#include "engine/transport.h"
 #include "convert.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
@@ -38,6 +39,8 @@ struct Library {
     unsigned references = 0;
     std::unique_ptr<p2pg::Loop> loop;
     HANDLE loop_thread = nullptr;
+    /* Made and destroyed on the loop thread, like everything it owns. */
+    std::unique_ptr<p2pg::Transport> transport;
     p2pg::HandleTable handles;
 };
 
@@ -71,7 +74,18 @@ HRESULT start_library(Library &lib)
     }
     lib.loop = std::move(loop);
     lib.loop_thread = thread;
-    return S_OK;
+    HRESULT hr = guarded([&] {
+        lib.loop->call([&] { lib.transport = std::make_unique<p2pg::Transport>(*lib.loop); });
+        return S_OK;
+    });
+    if (FAILED(hr)) {
+        lib.loop->stop();
+        WaitForSingleObject(lib.loop_thread, INFINITE);
+        CloseHandle(lib.loop_thread);
+        lib.loop_thread = nullptr;
+        lib.loop.reset();
+    }
+    return hr;
 }
 
 /* Closes every handle still open (graphs, event registrations,
@@ -85,6 +99,7 @@ void stop_library(Library &lib)
             for (auto &object : objects) object->close();
         });
     }
+    lib.loop->call([&lib] { lib.transport.reset(); });
     lib.loop->stop();
     WaitForSingleObject(lib.loop_thread, INFINITE);
     CloseHandle(lib.loop_thread);
@@ -147,6 +162,11 @@ p2pg::Loop &ApiCall::loop() const
 p2pg::HandleTable &ApiCall::handles() const
 {
     return library().handles;
+}
+
+p2pg::Transport &ApiCall::transport() const
+{
+    return *library().transport;
 }
 
 HRESULT graph_not_implemented(const char *function, HGRAPH graph)

@@ -31,6 +31,10 @@
 #include "engine/loop.h"
 #include "engine/result_blocks.h"
 
+namespace p2pg {
+class Transport;
+}
+
 #define NOMINMAX
 /* Wine's winsock names must not clash with the C library's (struct timeval, ...). */
 #define USE_WS_PREFIX
@@ -56,6 +60,7 @@ public:
 
     p2pg::Loop &loop() const;
     p2pg::HandleTable &handles() const;
+    p2pg::Transport &transport() const;
 
 private:
     bool initialized_;

@@ -96,11 +96,33 @@ void pack_properties(Packer &packer, const p2pg::GraphProperties &p)
     out->cPresenceMax = p.presence_max;
 }
 
+static HRESULT connection_failure_hresult(p2pg::ConnectionFailure failure)
+{
+    switch (failure) {
+    case p2pg::ConnectionFailure::refused: return PEER_E_CONNECTION_REFUSED;
+    case p2pg::ConnectionFailure::failed: return PEER_E_CONNECTION_FAILED;
+    case p2pg::ConnectionFailure::not_authenticated: return PEER_E_CONNECTION_NOT_AUTHENTICATED;
+    case p2pg::ConnectionFailure::none: break;
+    }
+    return S_OK;
+}
+
 void pack_event(Packer &packer, const p2pg::GraphEvent &event)
 {
     PEER_GRAPH_EVENT_DATA *out = static_cast<PEER_GRAPH_EVENT_DATA *>(
         packer.reserve(sizeof(PEER_GRAPH_EVENT_DATA), alignof(PEER_GRAPH_EVENT_DATA)));
+    static const std::vector<std::uint8_t> none;
+    BYTE *payload = event.type == p2pg::EventType::incoming_data ? packer.bytes(event.data ? *event.data : none) : nullptr;
     if (!packer.writing()) return;
+    if (event.type == p2pg::EventType::incoming_data) {
+        out->eventType = PEER_GRAPH_EVENT_INCOMING_DATA;
+        out->incomingData.dwSize = sizeof(out->incomingData);
+        out->incomingData.ullConnectionId = event.connection_id;
+        out->incomingData.type = guid_to_win32(event.data_type);
+        out->incomingData.data.cbData = event.data ? static_cast<ULONG>(event.data->size()) : 0;
+        out->incomingData.data.pbData = payload;
+        return;
+    }
     out->eventType = static_cast<PEER_GRAPH_EVENT_TYPE>(event.type);
     switch (event.type) {
     case p2pg::EventType::status_changed:
@@ -116,6 +138,17 @@ void pack_event(Packer &packer, const p2pg::GraphEvent &event)
         out->synchronizedData.dwSize = sizeof(out->synchronizedData);
         out->synchronizedData.recordType = guid_to_win32(event.record_type);
         break;
+    case p2pg::EventType::direct_connection:
+    case p2pg::EventType::neighbor_connection: {
+        PEER_EVENT_CONNECTION_CHANGE_DATA *c = &out->connectionChangeData;
+        c->dwSize = sizeof(*c);
+        c->status = static_cast<PEER_CONNECTION_STATUS>(event.connection_status);
+        c->ullConnectionId = event.connection_id;
+        c->ullNodeId = event.node_id;
+        c->ullNextConnectionId = event.next_connection_id;
+        c->hrConnectionFailedReason = connection_failure_hresult(event.failure);
+        break;
+    }
     default:
         break;
     }
@@ -164,4 +197,22 @@ void *ConnectionItem::pack(unsigned char *dst) const
     Packer write(dst);
     pack_connection_info(write, info_);
     return dst;
+}
+
+void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
+                    const std::vector<sockaddr_in6> &addresses, const std::string &attributes)
+{
+    PEER_NODE_INFO *out = static_cast<PEER_NODE_INFO *>(packer.reserve(sizeof(PEER_NODE_INFO), alignof(PEER_NODE_INFO)));
+    WCHAR *peer = packer.string(peer_id, false);
+    PEER_ADDRESS *list = addresses.empty() ? nullptr : static_cast<PEER_ADDRESS *>(
+        packer.reserve(addresses.size() * sizeof(PEER_ADDRESS), alignof(PEER_ADDRESS)));
+    WCHAR *attrs = packer.string(attributes, true);
+    if (!packer.writing()) return;
+    out->dwSize = sizeof(*out);
+    out->ullNodeId = node_id;
+    out->pwzPeerId = peer;
+    out->cAddresses = static_cast<ULONG>(addresses.size());
+    out->pAddresses = list;
+    for (std::size_t i = 0; i < addresses.size(); ++i) peer_address_from_sockaddr(addresses[i], &list[i]);
+    out->pwzAttributes = attrs;
 }

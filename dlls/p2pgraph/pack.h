@@ -68,6 +68,8 @@ void pack_record(Packer &packer, const p2pg::Record &record);
 void pack_properties(Packer &packer, const p2pg::GraphProperties &properties);
 void pack_event(Packer &packer, const p2pg::GraphEvent &event);
 void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
+void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
+                    const std::vector<sockaddr_in6> &addresses, const std::string &attributes);
 
 /* A record as an enumeration item (PEER_RECORD *). */
 class RecordItem : public p2pg::EnumItem {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,14 +59,33 @@ enum GraphStatus : std::uint32_t {
     kStatusSynchronized = 0x4,
 };
 
+/* PEER_CONNECTION_STATUS */
+enum class ConnectionStatus : std::uint32_t { connected = 1, disconnected = 2, failed = 3 };
+
+/* Why a connection attempt failed (hrConnectionFailedReason). */
+enum class ConnectionFailure : std::uint32_t {
+    none,
+    refused,           /* PEER_E_CONNECTION_REFUSED */
+    failed,            /* PEER_E_CONNECTION_FAILED */
+    not_authenticated, /* PEER_E_CONNECTION_NOT_AUTHENTICATED */
+};
+
 /* One event as the engine raises it; the face turns it into
  * PEER_GRAPH_EVENT_DATA.  Only the fields of its type are meaningful. */
 struct GraphEvent {
     EventType type = EventType::status_changed;
-    std::uint32_t status = 0;            /* status_changed */
+    std::uint32_t status = 0;                  /* status_changed */
     RecordChange change = RecordChange::added; /* record_changed */
-    Guid record_id;                      /* record_changed */
-    Guid record_type;                    /* record_changed, synchronized */
+    Guid record_id;                            /* record_changed */
+    Guid record_type;                          /* record_changed, synchronized */
+    /* direct_connection, neighbor_connection, incoming_data */
+    ConnectionStatus connection_status = ConnectionStatus::connected;
+    std::uint64_t connection_id = 0;
+    std::uint64_t node_id = 0;
+    std::uint64_t next_connection_id = 0;
+    ConnectionFailure failure = ConnectionFailure::none;
+    Guid data_type;                                   /* incoming_data */
+    std::shared_ptr<const std::vector<std::uint8_t>> data; /* incoming_data, shared by the registrations */
 };
 
 /* A registration filter: the event type and, for record events, the record

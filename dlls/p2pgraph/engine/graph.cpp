@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -113,6 +114,11 @@ std::uint64_t record_size(const Record &r)
 Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
     : env_(env), store_(std::move(store)), key_(std::move(key))
 {
+    /* MS-PPGRH 3.1.4.1-2: a random 64-bit node id for every Create/Open. */
+    do {
+        Guid g = random_guid();
+        std::memcpy(&node_id_, g.bytes.data(), sizeof(node_id_));
+    } while (!node_id_);
 }
 
 Graph::~Graph()
@@ -265,7 +271,15 @@ GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_i
 void Graph::close()
 {
     if (!store_) return;
-    for (auto &entry : std::exchange(direct_, {})) entry.second->close();
+    if (env_.transport && listening()) env_.transport->stop_listening(this);
+    listening_port_ = 0;
+    /* MS-PPGRH 3.1.4.12: DISCONNECT (LEAVING) on every connection. */
+    for (auto &entry : std::exchange(direct_, {})) {
+        if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
+            link->close_with(wire::DisconnectReason::leaving);
+        else
+            entry.second->close();
+    }
     registrations_.clear();
     if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
     if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
@@ -300,7 +314,10 @@ GraphError Graph::usable() const
 
 std::uint32_t Graph::status() const
 {
-    return ready_ ? std::uint32_t(kStatusSynchronized) : 0u;
+    std::uint32_t status = 0;
+    if (ready_) status |= kStatusSynchronized;
+    if (listening()) status |= kStatusListening;
+    return status;
 }
 
 FileTime Graph::peer_time() const
@@ -689,8 +706,144 @@ std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
 {
     std::vector<ConnectionInfo> out;
     if (flags & kConnectionDirect)
-        for (const auto &entry : direct_) out.push_back(entry.second->info());
+        for (const auto &entry : direct_)
+            if (entry.second->connected()) out.push_back(entry.second->info());
     return out;
+}
+
+std::vector<sockaddr_in6> Graph::listening_addresses() const
+{
+    return listening_addresses_;
+}
+
+GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint16_t port)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    if (listening()) return GraphError::already_listening;
+    if (!env_.transport) return GraphError::io_error;
+    std::vector<sockaddr_in6> addresses = local_addresses(env_.addresses, scope ? scope : kScopeGlobal, scope_id);
+    std::uint16_t bound = 0;
+    if ((err = env_.transport->listen(this, addresses, port, &bound)) != GraphError::ok) return err;
+    for (sockaddr_in6 &a : addresses) a.sin6_port = htons(bound);
+    listening_addresses_ = std::move(addresses);
+    listening_port_ = bound;
+    GraphEvent event;
+    event.type = EventType::status_changed;
+    event.status = status();
+    raise(event);
+    return GraphError::ok;
+}
+
+GraphError Graph::open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
+{
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
+    if (!env_.transport || !env_.loop) return GraphError::io_error;
+    LinkIntroduction intro;
+    intro.type = wire::ConnectionType::direct;
+    intro.graph_id = properties_.graph_id;
+    intro.local_peer_id = peer_id_;
+    intro.remote_peer_id = peer_id;
+    intro.local_node_id = node_id_;
+    for (const sockaddr_in6 &a : listening_addresses_) {
+        wire::In6Address w;
+        w.port = ntohs(a.sin6_port);
+        std::memcpy(w.address.data(), &a.sin6_addr, 16);
+        intro.listening_addresses.push_back(w);
+    }
+    std::uint64_t new_id = env_.transport->new_connection_id();
+    direct_[new_id] = Link::connect(*env_.loop, new_id, this, address, std::move(intro));
+    *id = new_id;
+    return GraphError::ok;
+}
+
+bool Graph::accepts_link(const wire::AuthInfo &auth) const
+{
+    if (!store_ || !ready_ || auth.graph_id != properties_.graph_id) return false;
+    if (auth.destination_peer_id && *auth.destination_peer_id != peer_id_) return false;
+    /* Neighbor links come with the neighbor graph. */
+    return auth.connection_type == wire::ConnectionType::direct;
+}
+
+void Graph::adopt_link(std::shared_ptr<Link> link)
+{
+    link->set_handler(this);
+    direct_[link->id()] = std::move(link);
+}
+
+bool Graph::accepts_direct_connections() const
+{
+    for (const auto &registration : registrations_)
+        if (registration->wants_type(EventType::direct_connection)) return true;
+    return false;
+}
+
+std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
+{
+    auto it = direct_.find(id);
+    return it == direct_.end() ? nullptr : std::dynamic_pointer_cast<Link>(it->second);
+}
+
+bool Graph::on_connect(Link &link, const wire::Connect &, wire::Welcome *welcome, wire::RefuseCode *code)
+{
+    if (!accepts_direct_connections()) {
+        /* MS-PPGRH 3.1.5.2.1: REFUSE with DIRECT_CONNECTION_DISALLOWED. */
+        *code = wire::RefuseCode::direct_connection_disallowed;
+        direct_.erase(link.id());
+        return false;
+    }
+    welcome->node_id = node_id_;
+    welcome->peer_time = peer_time();
+    welcome->peer_id = peer_id_;
+    return true;
+}
+
+void Graph::on_connected(Link &link)
+{
+    GraphEvent event;
+    event.type = EventType::direct_connection;
+    event.connection_status = ConnectionStatus::connected;
+    event.connection_id = link.id();
+    event.node_id = link.remote_node_id();
+    raise(event);
+}
+
+void Graph::on_closed(Link &link, LinkEnd end)
+{
+    auto it = direct_.find(link.id());
+    if (it != direct_.end() && it->second.get() == &link) direct_.erase(it);
+    GraphEvent event;
+    event.type = EventType::direct_connection;
+    event.connection_id = link.id();
+    event.node_id = link.remote_node_id();
+    if (link.was_connected()) {
+        event.connection_status = ConnectionStatus::disconnected;
+    } else if (link.initiator()) {
+        event.connection_status = ConnectionStatus::failed;
+        event.failure = end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed;
+    } else {
+        return; /* an inbound attempt that never became a connection */
+    }
+    raise(event);
+}
+
+void Graph::on_message(Link &link, wire::Message &&message)
+{
+    /* A direct link carries application data and nothing else. */
+    auto *data = std::get_if<wire::Pt2Pt>(&message);
+    if (!data) {
+        link.abort(LinkEnd::protocol_error);
+        return;
+    }
+    /* MS-PPGRH 3.1.5.2.13: the protocol's Ping is dropped silently. */
+    if (data->data_type == kPingDataType) return;
+    GraphEvent event;
+    event.type = EventType::incoming_data;
+    event.connection_id = link.id();
+    event.data_type = data->data_type;
+    event.data = std::make_shared<const std::vector<std::uint8_t>>(std::move(data->payload));
+    raise(event);
 }
 
 } // namespace p2pg

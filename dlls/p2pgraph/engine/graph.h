@@ -29,10 +29,13 @@
 #include <vector>
 
 #include "clock.h"
+#include "connection.h"
 #include "events.h"
 #include "graph_info.h"
 #include "handle_table.h"
+#include "link.h"
 #include "record.h"
+#include "transport.h"
 
 struct event;
 
@@ -42,70 +45,18 @@ class Loop;
 class SearchQuery;
 class Store;
 
-/* What a graph operation can come to; the face maps each to its HRESULT in
- * one table. */
-enum class GraphError {
-    ok,
-    invalid_argument,
-    not_ready,
-    record_not_found,
-    max_record_size_exceeded,
-    invalid_attributes,
-    duplicate_graph,
-    invalid_database,
-    access_denied,
-    graph_in_use,
-    shutting_down,
-    already_listening,
-    would_block, /* the connection's send buffer is full: wait and retry */
-    connection_not_found,
-    no_such_file,
-    disk_full,
-    io_error,
-};
-
 /* Where graphs live and what drives them. */
 struct GraphEnvironment {
     Loop *loop = nullptr;       /* timers run on it; none in unit tests */
     const Clock *clock = &SystemClock::instance();
     std::string data_directory; /* Unix path of the databases' folder */
-};
-
-/* PEER_CONNECTION_FLAGS */
-enum ConnectionFlags : std::uint32_t {
-    kConnectionNeighbor = 0x1,
-    kConnectionDirect = 0x2,
-};
-
-/* PEER_CONNECTION_INFO in engine terms; the address is a sockaddr_in6 in
- * Linux layout (the face translates the family). */
-struct ConnectionInfo {
-    std::uint32_t flags = 0;
-    std::uint64_t connection_id = 0;
-    std::uint64_t node_id = 0;
-    std::string peer_id;
-    std::array<std::uint8_t, 28> address{};
-};
-
-/* A direct connection of a graph (MS-PPGRH 1.3.3): a link outside the
- * neighbor mesh.  The link layer that fills this in comes with the network
- * transport; what the graph needs of it is that it can be closed. */
-class DirectConnection {
-public:
-    virtual ~DirectConnection() = default;
-    /* Sends DISCONNECT (APP_DISCONNECT) and closes the socket. */
-    virtual void close() = 0;
-    /* Queues one PT2PT message (MS-PPGRH 2.2.2.13). */
-    virtual GraphError send(const Guid &type, std::vector<std::uint8_t> data) = 0;
-    /* What PeerGraphEnumConnections reports of it. */
-    virtual ConnectionInfo info() const = 0;
-    /* Usable (PeerGraphEnumConnections lists only these). */
-    virtual bool connected() const = 0;
+    Transport *transport = nullptr; /* sockets; none in unit tests */
+    AddressPolicy addresses;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
  * thread (or, in unit tests, on the one thread that uses the graph). */
-class Graph : public Object {
+class Graph : public Object, public LinkHandler {
 public:
     ~Graph() override;
     ObjectKind kind() const override { return ObjectKind::graph; }
@@ -166,6 +117,33 @@ public:
     /* When the timers will fire next (0 = not armed), as peer time. */
     FileTime next_expiration_check() const { return next_expiration_check_; }
 
+    /* This node's random id (MS-PPGRH 3.1.4.1-2), new at every Create/Open. */
+    std::uint64_t node_id() const { return node_id_; }
+    bool listening() const { return listening_port_ != 0; }
+    /* Where we accept connections, with the port (empty when not listening). */
+    std::vector<sockaddr_in6> listening_addresses() const;
+
+    /* PeerGraphListen (scope 0 = global, port 0 = any). */
+    GraphError listen(std::uint32_t scope, std::uint32_t scope_id, std::uint16_t port);
+    /* PeerGraphOpenDirectConnection: starts the attempt; the result comes as
+     * a DIRECT_CONNECTION event for *id. */
+    GraphError open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
+    /* Whether this graph answers connections announced by auth (Transport,
+     * when AUTH_INFO arrives), and taking such a link over. */
+    bool accepts_link(const wire::AuthInfo &auth) const;
+    void adopt_link(std::shared_ptr<Link> link);
+    /* Whether any registration asks for DIRECT_CONNECTION events, which is
+     * what makes a node accept direct connections (MS-PPGRH 3.1.4.7). */
+    bool accepts_direct_connections() const;
+    /* The link a direct connection id names (connected or not). */
+    std::shared_ptr<Link> direct_link(std::uint64_t id) const;
+
+    /* LinkHandler */
+    bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code) override;
+    void on_connected(Link &link) override;
+    void on_closed(Link &link, LinkEnd end) override;
+    void on_message(Link &link, wire::Message &&message) override;
+
     /* Connection ids are node-wide serials; 0 is never one. */
     void add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection);
     /* Closes the direct connection with that id.  Returns false when this
@@ -209,6 +187,9 @@ private:
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
     std::map<std::uint64_t, std::shared_ptr<DirectConnection>> direct_;
+    std::uint64_t node_id_ = 0;
+    std::uint16_t listening_port_ = 0;
+    std::vector<sockaddr_in6> listening_addresses_;
     struct event *expiration_timer_ = nullptr;
     struct event *autorefresh_timer_ = nullptr;
     FileTime next_expiration_check_ = 0;

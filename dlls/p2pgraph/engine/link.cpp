@@ -87,9 +87,10 @@ std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *h
 }
 
 std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
-                                   AuthDispatcher dispatcher)
+                                   LinkHandler *handler, AuthDispatcher dispatcher)
 {
     std::shared_ptr<Link> link(new Link(loop, id, false));
+    link->handler_ = handler;
     link->dispatcher_ = std::move(dispatcher);
     link->remote_ = peer;
     if (!link->start_socket(fd)) {
@@ -240,7 +241,8 @@ void Link::handle_auth_info(const wire::AuthInfo &auth)
     LinkHandler *handler = dispatcher_ ? dispatcher_(*this, auth) : nullptr;
     dispatcher_ = nullptr;
     if (!handler) {
-        finish(LinkEnd::protocol_error, false);
+        /* No such graph or peer here: the accepting side hears of it. */
+        abort(LinkEnd::protocol_error);
         return;
     }
     handler_ = handler;

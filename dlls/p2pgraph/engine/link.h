@@ -31,7 +31,7 @@
 
 #include <netinet/in.h>
 
-#include "graph.h"
+#include "connection.h"
 #include "wire.h"
 
 struct bufferevent;
@@ -105,8 +105,9 @@ public:
 
     static std::shared_ptr<Link> connect(Loop &loop, std::uint64_t id, LinkHandler *handler,
                                          const sockaddr_in6 &address, LinkIntroduction intro);
+    /* handler hears of the link until AUTH_INFO hands it on. */
     static std::shared_ptr<Link> accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
-                                        AuthDispatcher dispatcher);
+                                        LinkHandler *handler, AuthDispatcher dispatcher);
 
     std::uint64_t id() const { return id_; }
     State state() const { return state_; }

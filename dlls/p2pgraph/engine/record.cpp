@@ -58,6 +58,7 @@ const Guid kRecordTypeContact = data1_guid(0x00000300);
 const Guid kRecordTypePresence = data1_guid(0x00000400);
 const Guid kRecordIdGraphInfo = parse_or_null("{6c796768-7732-406b-bc6e-5e9c0d864580}");
 const Guid kRecordIdSignature = parse_or_null("{4c515c94-4252-494f-8440-34cc79769c81}");
+const Guid kPingDataType = parse_or_null("{0ccbb0d2-be41-4bd6-914b-058ec5dcce64}");
 
 bool is_reserved_record_type(const Guid &type)
 {

@@ -63,6 +63,8 @@ extern const Guid kRecordTypeContact;
 extern const Guid kRecordTypePresence;
 extern const Guid kRecordIdGraphInfo;
 extern const Guid kRecordIdSignature;
+/* MS-PPGRH 2.2.4.1: the PT2PT Data Type of the protocol's Ping. */
+extern const Guid kPingDataType;
 
 /* True for the four internal record types, which applications may neither
  * publish nor see. */

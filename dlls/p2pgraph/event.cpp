@@ -42,6 +42,8 @@ public:
         if (auto graph = graph_.lock()) graph->remove_registration(this);
     }
 
+    std::shared_ptr<p2pg::Graph> graph() const { return graph_.lock(); }
+
 private:
     std::weak_ptr<p2pg::Graph> graph_;
 };
@@ -99,11 +101,17 @@ HRESULT get_event_data(HPEEREVENT handle, PEER_GRAPH_EVENT_DATA **out)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle || !out) return E_INVALIDARG;
-    auto registration = call.handles().lookup_as<p2pg::EventRegistration>(handle_value(handle),
-                                                                           p2pg::ObjectKind::event_registration);
+    auto registration = call.handles().lookup_as<Registration>(handle_value(handle),
+                                                                p2pg::ObjectKind::event_registration);
     if (!registration) return E_INVALIDARG;
     return guarded([&] {
         std::optional<p2pg::GraphEvent> event = registration->pop();
+        /* The graph stopped reading while we were behind: let it go on. */
+        if (registration->throttled() && registration->drained()) {
+            registration->set_throttled(false);
+            if (auto graph = registration->graph())
+                call.loop().post([graph] { graph->resume_reading(); });
+        }
         if (!event) {
             *out = nullptr;
             return PEER_S_NO_EVENT_DATA;

@@ -52,10 +52,12 @@ bool EventRegistration::offer(const GraphEvent &event)
     {
         std::lock_guard<std::mutex> guard(lock_);
         if (queue_.size() >= kMaxPending) {
+            if (queue_.front().data) queued_bytes_ -= queue_.front().data->size();
             queue_.pop_front();
             ++dropped_;
         }
         queue_.push_back(event);
+        if (event.data) queued_bytes_ += event.data->size();
     }
     if (signal_) signal_();
     return true;
@@ -67,7 +69,26 @@ std::optional<GraphEvent> EventRegistration::pop()
     if (queue_.empty()) return std::nullopt;
     GraphEvent event = queue_.front();
     queue_.pop_front();
+    if (event.data) queued_bytes_ -= event.data->size();
     return event;
+}
+
+std::size_t EventRegistration::pending_bytes() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return queued_bytes_;
+}
+
+bool EventRegistration::congested() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return queued_bytes_ > kHighPendingBytes || queue_.size() > kHighPendingEvents;
+}
+
+bool EventRegistration::drained() const
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    return queued_bytes_ < kLowPendingBytes && queue_.size() < kLowPendingEvents;
 }
 
 std::size_t EventRegistration::pending() const

@@ -21,6 +21,7 @@
 #ifndef P2PG_ENGINE_EVENTS_H
 #define P2PG_ENGINE_EVENTS_H
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -112,6 +113,17 @@ public:
     bool offer(const GraphEvent &event);
     std::optional<GraphEvent> pop();
     std::size_t pending() const;
+    /* Payload bytes of the queued INCOMING_DATA events. */
+    std::size_t pending_bytes() const;
+    /* Whether the application has fallen so far behind that the links
+     * feeding this queue should stop reading (above the high mark), and
+     * whether it has caught up enough to resume (below the low mark). */
+    bool congested() const;
+    bool drained() const;
+    /* Set by the graph when it stopped reading because of this queue;
+     * whoever drains it below the low mark clears it and resumes the graph. */
+    void set_throttled(bool throttled) { throttled_ = throttled; }
+    bool throttled() const { return throttled_; }
     /* Events dropped because the application did not drain the queue. */
     std::uint64_t dropped() const;
 
@@ -119,12 +131,22 @@ public:
      * application that never calls PeerGraphGetEventData must not make the
      * node grow without bound. */
     static constexpr std::size_t kMaxPending = 65536;
+    /* Receive-side back-pressure for application data: above these the
+     * graph stops reading from its connections, so that a slow reader slows
+     * the sender (whose PeerGraphSendData then waits) instead of filling
+     * memory. */
+    static constexpr std::size_t kHighPendingBytes = 32u << 20;
+    static constexpr std::size_t kLowPendingBytes = 8u << 20;
+    static constexpr std::size_t kHighPendingEvents = kMaxPending / 2;
+    static constexpr std::size_t kLowPendingEvents = kMaxPending / 8;
 
 private:
     const std::vector<EventFilter> filters_;
     const std::function<void()> signal_;
     mutable std::mutex lock_;
     std::deque<GraphEvent> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::atomic<bool> throttled_{false};
     std::uint64_t dropped_ = 0;
 };
 

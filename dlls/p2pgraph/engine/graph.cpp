@@ -573,6 +573,8 @@ void Graph::remove_registration(const EventRegistration *registration)
     registrations_.erase(std::remove_if(registrations_.begin(), registrations_.end(),
                                         [registration](const auto &r) { return r.get() == registration; }),
                          registrations_.end());
+    /* Its undrained data no longer holds the links back. */
+    resume_reading();
 }
 
 void Graph::raise(const GraphEvent &event)
@@ -844,6 +846,20 @@ void Graph::on_message(Link &link, wire::Message &&message)
     event.data_type = data->data_type;
     event.data = std::make_shared<const std::vector<std::uint8_t>>(std::move(data->payload));
     raise(event);
+    for (const auto &registration : registrations_) {
+        if (registration->congested()) {
+            registration->set_throttled(true);
+            link.pause_reading();
+        }
+    }
+}
+
+void Graph::resume_reading()
+{
+    for (const auto &registration : registrations_)
+        if (!registration->drained()) return;
+    for (auto &entry : direct_)
+        if (auto link = std::dynamic_pointer_cast<Link>(entry.second)) link->resume_reading();
 }
 
 } // namespace p2pg

@@ -135,6 +135,10 @@ public:
     /* Whether any registration asks for DIRECT_CONNECTION events, which is
      * what makes a node accept direct connections (MS-PPGRH 3.1.4.7). */
     bool accepts_direct_connections() const;
+    /* Receive-side back-pressure: links stop reading while a registration
+     * holds too much undrained application data; the face calls this when
+     * the application drained enough. */
+    void resume_reading();
     /* The link a direct connection id names (connected or not). */
     std::shared_ptr<Link> direct_link(std::uint64_t id) const;
 

@@ -172,6 +172,20 @@ ConnectionInfo Link::info() const
     return info;
 }
 
+void Link::pause_reading()
+{
+    if (!bev_ || paused_) return;
+    paused_ = true;
+    bufferevent_disable(bev_, EV_READ);
+}
+
+void Link::resume_reading()
+{
+    if (!bev_ || !paused_) return;
+    paused_ = false;
+    if (state_ != State::closing && state_ != State::closed) bufferevent_enable(bev_, EV_READ);
+}
+
 void Link::close_with(wire::DisconnectReason reason)
 {
     if (state_ == State::closing || state_ == State::closed) return;
@@ -334,7 +348,7 @@ void Link::on_read()
     std::shared_ptr<Link> keep = shared_from_this();
     struct evbuffer *input = bufferevent_get_input(bev_);
     unsigned char chunk[65536];
-    while (state_ != State::closed && state_ != State::closing) {
+    while (state_ != State::closed && state_ != State::closing && !paused_) {
         int n = evbuffer_remove(input, chunk, sizeof(chunk));
         if (n <= 0) break;
         decoder_.push(chunk, static_cast<std::size_t>(n));

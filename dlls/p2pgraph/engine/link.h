@@ -139,6 +139,11 @@ public:
      * DISCONNECTED when it ends). */
     bool was_connected() const { return was_connected_; }
 
+    /* Receive-side back-pressure: stop and restart reading the socket. */
+    void pause_reading();
+    void resume_reading();
+    bool reading_paused() const { return paused_; }
+
     /* Sends DISCONNECT (when connected), lets the output drain, then closes.
      * The handler hears nothing more. */
     void close_with(wire::DisconnectReason reason);
@@ -181,6 +186,7 @@ private:
     wire::StreamDecoder decoder_;
     std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */
     bool was_connected_ = false;
+    bool paused_ = false;
     bool pending_end_ = false; /* connect failed at once; reported by the timer */
 
     /* What wait_writable() sleeps on. */

@@ -1,0 +1,279 @@
+/*
+ * Unit tests: direct connections between engine graphs over ::1 (transport, links)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "cmocka_cxx.h"
+#include "engine/graph.h"
+#include "engine/loop.h"
+#include "engine/transport.h"
+
+using namespace p2pg;
+
+namespace {
+
+/* A running loop with a transport, and graphs made on it. */
+struct Node {
+    std::string dir;
+    std::unique_ptr<Loop> loop;
+    std::thread thread;
+    std::unique_ptr<Transport> transport;
+    GraphEnvironment env;
+
+    Node()
+    {
+        char tmpl[] = "/tmp/p2pg-link-XXXXXX";
+        dir = mkdtemp(tmpl);
+        std::string error;
+        loop = Loop::create(&error);
+        thread = std::thread([this] { loop->run(); });
+        loop->call([this] { transport = std::make_unique<Transport>(*loop); });
+        env.loop = loop.get();
+        env.transport = transport.get();
+        env.data_directory = dir;
+        env.addresses.configured = {"::1"};
+    }
+    ~Node()
+    {
+        loop->call([this] { transport.reset(); });
+        loop->stop();
+        thread.join();
+        std::string cmd = "rm -rf '" + dir + "'";
+        if (std::system(cmd.c_str()) != 0) {
+        }
+    }
+    std::shared_ptr<Graph> create(const std::string &graph_id, const std::string &peer_id)
+    {
+        GraphProperties p;
+        p.graph_id = graph_id;
+        p.creator_id = peer_id;
+        std::shared_ptr<Graph> graph;
+        GraphError err = GraphError::io_error;
+        loop->call([&] { err = Graph::create(env, p, "db", &graph); });
+        assert_int_equal(err, GraphError::ok);
+        return graph;
+    }
+    std::shared_ptr<EventRegistration> listen_events(Graph &graph, std::vector<EventType> types)
+    {
+        std::vector<EventFilter> filters;
+        for (EventType t : types) filters.push_back({t, std::nullopt});
+        auto registration = std::make_shared<EventRegistration>(filters, nullptr);
+        loop->call([&] { graph.add_registration(registration); });
+        return registration;
+    }
+    void close(const std::shared_ptr<Graph> &graph)
+    {
+        loop->call([&] { graph->close(); });
+    }
+};
+
+/* Waits (bounded) for an event the predicate accepts, dropping others. */
+std::optional<GraphEvent> wait_for(EventRegistration &r, const std::function<bool(const GraphEvent &)> &want)
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        while (auto e = r.pop())
+            if (want(*e)) return e;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return std::nullopt;
+}
+
+sockaddr_in6 address_of(Node &node, Graph &graph)
+{
+    std::vector<sockaddr_in6> addresses;
+    node.loop->call([&] { addresses = graph.listening_addresses(); });
+    assert_int_equal(addresses.size(), 1);
+    return addresses[0];
+}
+
+bool is_status(const GraphEvent &e, ConnectionStatus s)
+{
+    return e.type == EventType::direct_connection && e.connection_status == s;
+}
+
+void test_open_send_close(void **)
+{
+    Node a, b;
+    auto ga = a.create("g", "alice");
+    auto gb = b.create("g", "bob");
+    auto ea = a.listen_events(*ga, {EventType::direct_connection, EventType::incoming_data});
+    auto eb = b.listen_events(*gb, {EventType::direct_connection, EventType::incoming_data, EventType::status_changed});
+    GraphError err;
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    assert_int_equal(err, GraphError::ok);
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    assert_int_equal(err, GraphError::already_listening);
+    auto st = wait_for(*eb, [](const GraphEvent &e) { return e.type == EventType::status_changed; });
+    assert_true(st && (st->status & kStatusListening));
+    sockaddr_in6 target = address_of(b, *gb);
+    char text[64];
+    inet_ntop(AF_INET6, &target.sin6_addr, text, sizeof(text));
+    assert_string_equal(text, "::1");
+
+    std::uint64_t id = 0;
+    a.loop->call([&] { err = ga->open_direct_connection("bob", target, &id); });
+    assert_int_equal(err, GraphError::ok);
+    auto up_a = wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); });
+    auto up_b = wait_for(*eb, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); });
+    assert_true(up_a && up_b);
+    assert_int_equal(up_a->connection_id, id);
+    assert_true(up_a->node_id == gb->node_id());
+    assert_true(up_b->node_id == ga->node_id());
+
+    std::vector<ConnectionInfo> conns;
+    a.loop->call([&] { conns = ga->connections(kConnectionDirect); });
+    assert_int_equal(conns.size(), 1);
+    assert_string_equal(conns[0].peer_id.c_str(), "bob");
+
+    Guid type;
+    type.bytes[0] = 42;
+    std::vector<std::uint8_t> big(3 << 20);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+    a.loop->call([&] { err = ga->send_data(id, type, big); });
+    assert_int_equal(err, GraphError::ok);
+    auto got = wait_for(*eb, [](const GraphEvent &e) { return e.type == EventType::incoming_data; });
+    assert_true(got.has_value());
+    assert_true(got->data_type == type);
+    assert_true(*got->data == big);
+    /* And back, on the responder's id for the same connection. */
+    b.loop->call([&] { err = gb->send_data(up_b->connection_id, type, {1, 2, 3}); });
+    assert_int_equal(err, GraphError::ok);
+    got = wait_for(*ea, [](const GraphEvent &e) { return e.type == EventType::incoming_data; });
+    assert_true(got && got->data->size() == 3 && got->connection_id == id);
+
+    bool closed = false;
+    a.loop->call([&] { closed = ga->close_direct_connection(id); });
+    assert_true(closed);
+    a.loop->call([&] { closed = ga->close_direct_connection(id); });
+    assert_false(closed);
+    auto down = wait_for(*eb, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::disconnected); });
+    assert_true(down.has_value());
+    a.loop->call([&] { err = ga->send_data(id, type, {1}); });
+    assert_int_equal(err, GraphError::connection_not_found);
+    a.close(ga);
+    b.close(gb);
+}
+
+void test_refused_without_registration(void **)
+{
+    Node a, b;
+    auto ga = a.create("g", "alice");
+    auto gb = b.create("g", "bob");
+    auto ea = a.listen_events(*ga, {EventType::direct_connection});
+    GraphError err;
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    std::uint64_t id = 0;
+    sockaddr_in6 target = address_of(b, *gb);
+    a.loop->call([&] { err = ga->open_direct_connection("bob", target, &id); });
+    auto failed = wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::failed); });
+    assert_true(failed.has_value());
+    assert_int_equal(static_cast<int>(failed->failure), static_cast<int>(ConnectionFailure::refused));
+    a.close(ga);
+    b.close(gb);
+}
+
+void test_nobody_listening_and_wrong_peer(void **)
+{
+    Node a, b;
+    auto ga = a.create("g", "alice");
+    auto gb = b.create("g", "bob");
+    auto ea = a.listen_events(*ga, {EventType::direct_connection});
+    b.listen_events(*gb, {EventType::direct_connection});
+    GraphError err;
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    sockaddr_in6 target = address_of(b, *gb);
+    std::uint64_t id = 0;
+    a.loop->call([&] { err = ga->open_direct_connection("carol", target, &id); });
+    auto failed = wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::failed); });
+    assert_true(failed && failed->failure == ConnectionFailure::failed);
+    b.close(gb);
+    /* The port is closed now. */
+    a.loop->call([&] { err = ga->open_direct_connection("bob", target, &id); });
+    failed = wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::failed); });
+    assert_true(failed && failed->failure == ConnectionFailure::failed && failed->connection_id == id);
+    a.close(ga);
+}
+
+void test_graphs_share_a_port(void **)
+{
+    Node a, b;
+    auto ga1 = a.create("g1", "alice");
+    auto ga2 = a.create("g2", "alice");
+    auto gb1 = b.create("g1", "bob");
+    auto gb2 = b.create("g2", "bob");
+    auto e1 = b.listen_events(*gb1, {EventType::direct_connection});
+    auto e2 = b.listen_events(*gb2, {EventType::direct_connection});
+    GraphError err;
+    b.loop->call([&] { err = gb1->listen(0, 0, 0); });
+    sockaddr_in6 target = address_of(b, *gb1);
+    b.loop->call([&] { err = gb2->listen(0, 0, ntohs(target.sin6_port)); });
+    assert_int_equal(err, GraphError::ok);
+    assert_int_equal(address_of(b, *gb2).sin6_port, target.sin6_port);
+    std::uint64_t id1, id2;
+    a.loop->call([&] { err = ga1->open_direct_connection("bob", target, &id1); });
+    a.loop->call([&] { err = ga2->open_direct_connection("bob", target, &id2); });
+    /* Each graph gets the connection announced for it in AUTH_INFO. */
+    assert_true(wait_for(*e1, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); }).has_value());
+    assert_true(wait_for(*e2, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); }).has_value());
+    for (auto &g : {ga1, ga2}) a.close(g);
+    for (auto &g : {gb1, gb2}) b.close(g);
+}
+
+void test_graph_close_disconnects_peers(void **)
+{
+    Node a, b;
+    auto ga = a.create("g", "alice");
+    auto gb = b.create("g", "bob");
+    auto ea = a.listen_events(*ga, {EventType::direct_connection});
+    auto eb = b.listen_events(*gb, {EventType::direct_connection});
+    GraphError err;
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    sockaddr_in6 target = address_of(b, *gb);
+    std::uint64_t ids[5];
+    for (auto &id : ids) a.loop->call([&] { err = ga->open_direct_connection("bob", target, &id); });
+    for (int i = 0; i < 5; ++i)
+        assert_true(wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); }).has_value());
+    a.close(ga);
+    for (int i = 0; i < 5; ++i)
+        assert_true(wait_for(*eb, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::disconnected); }).has_value());
+    b.close(gb);
+}
+
+} // namespace
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_send_close),
+        cmocka_unit_test(test_refused_without_registration),
+        cmocka_unit_test(test_nobody_listening_and_wrong_peer),
+        cmocka_unit_test(test_graphs_share_a_port),
+        cmocka_unit_test(test_graph_close_disconnects_peers),
+    };
+    return cmocka_run_group_tests_name("link", tests, nullptr, nullptr);
+}

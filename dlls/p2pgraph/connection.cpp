@@ -103,14 +103,7 @@ HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
         return S_OK;
     });
     if (FAILED(hr)) return hr;
-    return guarded([&] {
-        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
-        for (auto &c : connections) items.push_back(std::make_shared<ConnectionItem>(std::move(c)));
-        ApiCall call;
-        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
-        *out = reinterpret_cast<HPEERENUM>(call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
-        return S_OK;
-    });
+    return new_enumeration<ConnectionItem>(connections, out);
 }
 
 } // namespace

@@ -154,19 +154,6 @@ void pack_event(Packer &packer, const p2pg::GraphEvent &event)
     }
 }
 
-std::size_t RecordItem::packed_size() const
-{
-    Packer measure(nullptr);
-    pack_record(measure, record_);
-    return measure.size();
-}
-
-void *RecordItem::pack(unsigned char *dst) const
-{
-    Packer write(dst);
-    pack_record(write, record_);
-    return dst;
-}
 
 void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info)
 {
@@ -185,19 +172,6 @@ void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info)
     out->address.sin6.sin6_family = WS_AF_INET6;
 }
 
-std::size_t ConnectionItem::packed_size() const
-{
-    Packer measure(nullptr);
-    pack_connection_info(measure, info_);
-    return measure.size();
-}
-
-void *ConnectionItem::pack(unsigned char *dst) const
-{
-    Packer write(dst);
-    pack_connection_info(write, info_);
-    return dst;
-}
 
 void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
                     const std::vector<sockaddr_in6> &addresses, const std::string &attributes)

@@ -71,26 +71,46 @@ void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
 void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
                     const std::vector<sockaddr_in6> &addresses, const std::string &attributes);
 
-/* A record as an enumeration item (PEER_RECORD *). */
-class RecordItem : public p2pg::EnumItem {
+/* An engine value as an enumeration item, packed by Pack: records
+ * (PEER_RECORD *), connections (PEER_CONNECTION_INFO *). */
+template <class T, void (*Pack)(Packer &, const T &)>
+class PackedItem : public p2pg::EnumItem {
 public:
-    explicit RecordItem(p2pg::Record record) : record_(std::move(record)) {}
-    std::size_t packed_size() const override;
-    void *pack(unsigned char *dst) const override;
+    explicit PackedItem(T value) : value_(std::move(value)) {}
+    std::size_t packed_size() const override
+    {
+        Packer measure(nullptr);
+        Pack(measure, value_);
+        return measure.size();
+    }
+    void *pack(unsigned char *dst) const override
+    {
+        Packer write(dst);
+        Pack(write, value_);
+        return dst;
+    }
 
 private:
-    p2pg::Record record_;
+    T value_;
 };
 
-/* A connection as an enumeration item (PEER_CONNECTION_INFO *). */
-class ConnectionItem : public p2pg::EnumItem {
-public:
-    explicit ConnectionItem(p2pg::ConnectionInfo info) : info_(std::move(info)) {}
-    std::size_t packed_size() const override;
-    void *pack(unsigned char *dst) const override;
+using RecordItem = PackedItem<p2pg::Record, pack_record>;
+using ConnectionItem = PackedItem<p2pg::ConnectionInfo, pack_connection_info>;
 
-private:
-    p2pg::ConnectionInfo info_;
-};
+/* Makes an enumeration handle (HPEERENUM) of the items. */
+template <class Item, class Values>
+HRESULT new_enumeration(Values &values, HPEERENUM *out)
+{
+    return guarded([&] {
+        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+        items.reserve(values.size());
+        for (auto &v : values) items.push_back(std::make_shared<Item>(std::move(v)));
+        ApiCall call;
+        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+        *out = reinterpret_cast<HPEERENUM>(
+            call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
+        return S_OK;
+    });
+}
 
 #endif

@@ -104,21 +104,6 @@ HRESULT get_record(HGRAPH handle, const GUID *id, PEER_RECORD **out)
     return S_OK;
 }
 
-/* Makes an enumeration of records and its handle. */
-HRESULT record_enumeration(std::vector<p2pg::Record> &records, HPEERENUM *out)
-{
-    return guarded([&] {
-        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
-        items.reserve(records.size());
-        for (p2pg::Record &r : records) items.push_back(std::make_shared<RecordItem>(std::move(r)));
-        ApiCall call;
-        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
-        *out = reinterpret_cast<HPEERENUM>(
-            call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
-        return S_OK;
-    });
-}
-
 HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEERENUM *out)
 {
     std::string creator;
@@ -130,7 +115,7 @@ HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEE
             graph.enum_records(type ? &t : nullptr, peer_id ? &creator : nullptr, &records));
     });
     if (FAILED(hr)) return hr;
-    return record_enumeration(records, out);
+    return new_enumeration<RecordItem>(records, out);
 }
 
 HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
@@ -146,7 +131,7 @@ HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
         return hresult_from_graph_error(graph.search_records(*query, &records));
     });
     if (FAILED(hr)) return hr;
-    return record_enumeration(records, out);
+    return new_enumeration<RecordItem>(records, out);
 }
 
 /* Without a security provider no record is ever deferred

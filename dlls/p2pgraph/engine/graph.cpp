@@ -177,12 +177,8 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     graph->peer_id_ = peer_id;
     graph->properties_ = properties;
     graph->ready_ = true;
-    GraphError err;
-    if ((err = graph->write_meta(kMetaGraphId, properties.graph_id)) != GraphError::ok ||
-        (err = graph->write_meta(kMetaPeerId, peer_id)) != GraphError::ok ||
-        (err = graph->write_meta(kMetaDatabaseName, database_name)) != GraphError::ok ||
-        (err = graph->write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok ||
-        (err = graph->write_meta(kMetaSynchronized, "1")) != GraphError::ok) {
+    GraphError err = graph->write_identity(properties.graph_id, database_name, true);
+    if (err != GraphError::ok) {
         graph->store_.reset();
         Store::remove(path);
         return err;
@@ -228,12 +224,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
 
     GraphError err;
     if (created) {
-        if ((err = graph->write_meta(kMetaGraphId, graph_id)) != GraphError::ok ||
-            (err = graph->write_meta(kMetaPeerId, peer_id)) != GraphError::ok ||
-            (err = graph->write_meta(kMetaDatabaseName, database_name)) != GraphError::ok ||
-            (err = graph->write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok ||
-            (err = graph->write_meta(kMetaSynchronized, "0")) != GraphError::ok)
-            return err;
+        if ((err = graph->write_identity(graph_id, database_name, false)) != GraphError::ok) return err;
     } else {
         if (graph->store_->meta(kMetaGraphId).value_or("") != graph_id ||
             graph->store_->meta(kMetaPeerId).value_or("") != peer_id)
@@ -328,6 +319,17 @@ FileTime Graph::peer_time() const
 GraphError Graph::write_meta(const char *key, const std::string &value)
 {
     return from_store(store_->set_meta(key, value));
+}
+
+GraphError Graph::write_identity(const std::string &graph_id, const std::string &database_name, bool synchronized)
+{
+    GraphError err;
+    if ((err = write_meta(kMetaGraphId, graph_id)) != GraphError::ok ||
+        (err = write_meta(kMetaPeerId, peer_id_)) != GraphError::ok ||
+        (err = write_meta(kMetaDatabaseName, database_name)) != GraphError::ok ||
+        (err = write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok)
+        return err;
+    return write_meta(kMetaSynchronized, synchronized ? "1" : "0");
 }
 
 GraphError Graph::load_properties()

@@ -174,6 +174,8 @@ private:
     GraphError publish(const Record &record, RecordChange change, bool notify);
     GraphError check_app_record(const Record &in, FileTime now) const;
     GraphError write_meta(const char *key, const std::string &value);
+    /* A new database's metadata: whose graph it is and its state. */
+    GraphError write_identity(const std::string &graph_id, const std::string &database_name, bool synchronized);
     void raise(const GraphEvent &event);
     void schedule_timers();
     void arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *));

@@ -38,6 +38,9 @@ namespace {
 
 /* A closing link gets this long to flush its DISCONNECT. */
 constexpr int kCloseLingerSeconds = 5;
+/* AUTH_INFO, CONNECT, WELCOME and REFUSE are a few KiB at most (strings of
+ * 256 characters, at most 255 addresses of 20 bytes). */
+constexpr std::size_t kHandshakeBufferLimit = 64 * 1024;
 
 } // namespace
 
@@ -362,6 +365,14 @@ void Link::on_read()
             handle(std::move(message));
         }
         if (decoder_.error() != wire::DecodeError::none) {
+            abort(LinkEnd::protocol_error);
+            return;
+        }
+        /* Until the link is connected only the handshake may arrive, and its
+         * messages are small: a peer that announces more is not allowed to
+         * make us hold it. */
+        if ((state_ == State::accepted || state_ == State::authenticated || state_ == State::connect_wait) &&
+            decoder_.buffered() > kHandshakeBufferLimit) {
             abort(LinkEnd::protocol_error);
             return;
         }

@@ -358,7 +358,10 @@ void Link::on_read()
         std::vector<std::uint8_t> bytes;
         while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
             wire::Message message;
-            if (wire::decode(bytes.data(), bytes.size(), &message) != wire::DecodeError::none) {
+            wire::DecodeError error = wire::decode(bytes.data(), bytes.size(), &message);
+            /* MS-PPGRH 3.1.7.27: an invalid record is discarded, the link stays. */
+            if (error == wire::DecodeError::bad_record && state_ == State::connected) continue;
+            if (error != wire::DecodeError::none) {
                 abort(LinkEnd::protocol_error);
                 return;
             }

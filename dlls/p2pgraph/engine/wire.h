@@ -201,8 +201,9 @@ using Message = std::variant<AuthInfo, Connect, Welcome, Refuse, Disconnect, Sol
 MessageType type_of(const Message &message);
 const char *message_name(MessageType type);
 
-/* Why a message or frame stream was refused; anything but none closes the
- * connection (MS-PPGRH 3.1.5). */
+/* Why a message or frame stream was refused.  Anything but none and
+ * bad_record closes the connection (MS-PPGRH 3.1.5); a FLOOD whose record is
+ * bad is only discarded (3.1.7.27). */
 enum class DecodeError {
     none,
     truncated,     /* fewer bytes than the fields need */

@@ -1,0 +1,193 @@
+/*
+ * Benchmark baseline: streaming length-prefixed messages over raw TCP between two native processes
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+/* Usage: tcp-baseline SECONDS SIZE [SIZE...]
+ *
+ * What bench/direct-throughput.exe does through the graphing API, done on a
+ * plain socket: for each SIZE a forked receiver accepts one connection on
+ * [::1], the parent streams messages of SIZE bytes, each behind a 4-byte
+ * length, one send() per message, for SECONDS, then closes.  The receiver
+ * reads through a buffer, delivers each message whole (contiguous, as an
+ * INCOMING_DATA event does) and prints
+ *   "tcp SIZE RECEIVED BYTES SECONDS"
+ * SECONDS from the first message to the last; then the sender prints
+ *   "tcp-sent SIZE SENT".  TCP_NODELAY is set on both
+ * ends, as the DLL does on its connections; P2PGRAPH_BENCH_NAGLE=1 leaves
+ * Nagle's algorithm on instead. */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+double now_seconds()
+{
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void die(const char *what)
+{
+    std::perror(what);
+    std::exit(1);
+}
+
+void set_nodelay(int fd)
+{
+    const char *nagle = std::getenv("P2PGRAPH_BENCH_NAGLE");
+    int one = 1;
+    if (!nagle || std::strcmp(nagle, "1") != 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* Consumes a delivered message so that the work is not optimized away. */
+volatile std::uint8_t sink;
+
+void receive(int listener, std::uint32_t size)
+{
+    int fd = accept(listener, nullptr, nullptr);
+    if (fd < 0) die("accept");
+    set_nodelay(fd);
+    /* Room for a few whole messages; a partial one moves to the front. */
+    std::vector<std::uint8_t> buffer(std::max<std::size_t>(256 * 1024, 4 * (size + 4)));
+    std::size_t start = 0, end = 0;
+    std::uint64_t received = 0, bytes = 0;
+    double first = 0, last = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buffer.data() + end, buffer.size() - end, 0);
+        if (n < 0) die("recv");
+        if (n == 0) break;
+        end += static_cast<std::size_t>(n);
+        while (end - start >= 4) {
+            std::uint32_t length;
+            std::memcpy(&length, buffer.data() + start, 4);
+            length = ntohl(length);
+            if (length + 4 > buffer.size()) {
+                std::fprintf(stderr, "tcp-baseline: message of %u bytes\n", length);
+                std::exit(1);
+            }
+            if (end - start < 4 + length) break;
+            const std::uint8_t *message = buffer.data() + start + 4;
+            last = now_seconds();
+            if (!received++) first = last;
+            bytes += length;
+            sink = message[length - 1];
+            start += 4 + length;
+        }
+        if (start == end) {
+            start = end = 0;
+        } else if (buffer.size() - end < size + 4) {
+            std::memmove(buffer.data(), buffer.data() + start, end - start);
+            end -= start;
+            start = 0;
+        }
+    }
+    std::printf("tcp %u %llu %llu %.6f\n", size, static_cast<unsigned long long>(received),
+                static_cast<unsigned long long>(bytes), last - first);
+    std::fflush(stdout);
+    close(fd);
+}
+
+std::uint64_t send_for(int fd, std::uint32_t size, double seconds)
+{
+    std::vector<std::uint8_t> message(4 + size);
+    std::uint32_t length = htonl(size);
+    std::memcpy(message.data(), &length, 4);
+    for (std::uint32_t i = 0; i < size; i++) message[4 + i] = static_cast<std::uint8_t>(i * 7);
+    std::uint64_t sent = 0;
+    double deadline = now_seconds() + seconds;
+    do {
+        std::memcpy(message.data() + 4, &sent, std::min<std::size_t>(size, sizeof(sent)));
+        std::size_t done = 0;
+        while (done < message.size()) {
+            ssize_t n = send(fd, message.data() + done, message.size() - done, MSG_NOSIGNAL);
+            if (n < 0) die("send");
+            done += static_cast<std::size_t>(n);
+        }
+        sent++;
+    } while (now_seconds() < deadline);
+    return sent;
+}
+
+void run(std::uint32_t size, double seconds)
+{
+    int listener = socket(AF_INET6, SOCK_STREAM, 0);
+    if (listener < 0) die("socket");
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_addr = in6addr_loopback;
+    socklen_t length = sizeof(address);
+    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0 || listen(listener, 1) < 0 ||
+        getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) < 0)
+        die("listen on [::1]");
+
+    std::fflush(stdout);
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child == 0) {
+        receive(listener, size);
+        _exit(0);
+    }
+    close(listener);
+
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0) die("connect to [::1]");
+    set_nodelay(fd);
+    std::uint64_t sent = send_for(fd, size, seconds);
+    close(fd);
+    int status = 0;
+    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "tcp-baseline: the receiver failed\n");
+        std::exit(1);
+    }
+    std::printf("tcp-sent %u %llu\n", size, static_cast<unsigned long long>(sent));
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: tcp-baseline SECONDS SIZE [SIZE...]\n");
+        return 2;
+    }
+    double seconds = std::atof(argv[1]);
+    for (int i = 2; i < argc; i++) {
+        unsigned long size = std::strtoul(argv[i], nullptr, 10);
+        if (size < 1 || size > (64u << 20)) {
+            std::fprintf(stderr, "tcp-baseline: bad size %s\n", argv[i]);
+            return 2;
+        }
+        run(static_cast<std::uint32_t>(size), seconds);
+    }
+    return 0;
+}

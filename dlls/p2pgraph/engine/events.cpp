@@ -49,6 +49,7 @@ bool EventRegistration::wants_type(EventType type) const
 bool EventRegistration::offer(const GraphEvent &event)
 {
     if (!wants(event)) return false;
+    bool signal;
     {
         std::lock_guard<std::mutex> guard(lock_);
         if (queue_.size() >= kMaxPending) {
@@ -58,14 +59,19 @@ bool EventRegistration::offer(const GraphEvent &event)
         }
         queue_.push_back(event);
         if (event.data) queued_bytes_ += event.data->size();
+        signal = signal_due_;
+        signal_due_ = false;
     }
-    if (signal_) signal_();
+    if (signal && signal_) signal_();
     return true;
 }
 
 std::optional<GraphEvent> EventRegistration::pop()
 {
     std::lock_guard<std::mutex> guard(lock_);
+    /* Whatever comes next deserves a signal: the application may wait
+     * again after this call. */
+    signal_due_ = true;
     if (queue_.empty()) return std::nullopt;
     GraphEvent event = queue_.front();
     queue_.pop_front();

@@ -101,8 +101,9 @@ struct EventFilter {
  * from any thread. */
 class EventRegistration : public Object {
 public:
-    /* signal is called (on the pushing thread) after each push: the face
-     * sets the application's Win32 event there. */
+    /* signal is called (on the pushing thread) after a push when the
+     * application has called pop() since the last signal (or never got
+     * one): the face sets the application's Win32 event there. */
     EventRegistration(std::vector<EventFilter> filters, std::function<void()> signal);
 
     ObjectKind kind() const override { return ObjectKind::event_registration; }
@@ -147,6 +148,10 @@ private:
     std::deque<GraphEvent> queue_;
     std::size_t queued_bytes_ = 0;
     std::atomic<bool> throttled_{false};
+    /* Signal the application's event only for the first event after it
+     * last asked for events: setting a Win32 event costs a wineserver round
+     * trip, and one signal is all a draining application needs. */
+    bool signal_due_ = true;
     std::uint64_t dropped_ = 0;
 };
 

@@ -264,6 +264,10 @@ void Graph::close()
     if (!store_) return;
     if (env_.transport && listening()) env_.transport->stop_listening(this);
     listening_port_ = 0;
+    {
+        std::lock_guard<std::mutex> guard(data_links_lock_);
+        data_links_.clear();
+    }
     /* MS-PPGRH 3.1.4.12: DISCONNECT (LEAVING) on every connection. */
     for (auto &entry : std::exchange(direct_, {})) {
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
@@ -689,6 +693,7 @@ void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnec
 
 bool Graph::close_direct_connection(std::uint64_t id)
 {
+    forget_data_link(id);
     auto it = direct_.find(id);
     if (it == direct_.end()) return false;
     std::shared_ptr<DirectConnection> connection = std::move(it->second);
@@ -783,6 +788,19 @@ bool Graph::accepts_direct_connections() const
     return false;
 }
 
+std::shared_ptr<Link> Graph::data_link(std::uint64_t id) const
+{
+    std::lock_guard<std::mutex> guard(data_links_lock_);
+    auto it = data_links_.find(id);
+    return it == data_links_.end() ? nullptr : it->second.lock();
+}
+
+void Graph::forget_data_link(std::uint64_t id)
+{
+    std::lock_guard<std::mutex> guard(data_links_lock_);
+    data_links_.erase(id);
+}
+
 std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
 {
     auto it = direct_.find(id);
@@ -805,6 +823,10 @@ bool Graph::on_connect(Link &link, const wire::Connect &, wire::Welcome *welcome
 
 void Graph::on_connected(Link &link)
 {
+    {
+        std::lock_guard<std::mutex> guard(data_links_lock_);
+        data_links_[link.id()] = link.shared_from_this();
+    }
     GraphEvent event;
     event.type = EventType::direct_connection;
     event.connection_status = ConnectionStatus::connected;
@@ -815,6 +837,7 @@ void Graph::on_connected(Link &link)
 
 void Graph::on_closed(Link &link, LinkEnd end)
 {
+    forget_data_link(link.id());
     auto it = direct_.find(link.id());
     if (it != direct_.end() && it->second.get() == &link) direct_.erase(it);
     GraphEvent event;

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,9 @@ public:
     void resume_reading();
     /* The link a direct connection id names (connected or not). */
     std::shared_ptr<Link> direct_link(std::uint64_t id) const;
+    /* Any thread: the connected link a connection id names, for
+     * PeerGraphSendData without a round trip to the loop. */
+    std::shared_ptr<Link> data_link(std::uint64_t id) const;
 
     /* LinkHandler */
     bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code) override;
@@ -193,6 +197,10 @@ private:
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
     std::map<std::uint64_t, std::shared_ptr<DirectConnection>> direct_;
+    /* The connected links, readable from any thread. */
+    mutable std::mutex data_links_lock_;
+    std::map<std::uint64_t, std::weak_ptr<Link>> data_links_;
+    void forget_data_link(std::uint64_t id);
     std::uint64_t node_id_ = 0;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;

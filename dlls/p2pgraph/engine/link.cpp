@@ -21,6 +21,7 @@
 #include "link.h"
 
 #include <chrono>
+#include <cerrno>
 #include <cstring>
 
 #include <event2/buffer.h>
@@ -41,6 +42,9 @@ constexpr int kCloseLingerSeconds = 5;
 /* AUTH_INFO, CONNECT, WELCOME and REFUSE are a few KiB at most (strings of
  * 256 characters, at most 255 addresses of 20 bytes). */
 constexpr std::size_t kHandshakeBufferLimit = 64 * 1024;
+/* One read() takes up to this much; one wakeup reads up to the budget. */
+constexpr std::size_t kReadChunk = 256 * 1024;
+constexpr std::size_t kReadBudget = 4u << 20;
 
 } // namespace
 
@@ -51,6 +55,7 @@ Link::Link(Loop &loop, std::uint64_t id, bool initiator)
 
 Link::~Link()
 {
+    if (read_event_) event_free(read_event_);
     if (timer_) event_free(timer_);
     if (bev_) bufferevent_free(bev_);
 }
@@ -60,9 +65,20 @@ bool Link::start_socket(int fd)
     bev_ = bufferevent_socket_new(loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
     timer_ = event_new(loop_.base(), -1, 0, timer_cb, this);
     if (!bev_ || !timer_) return false;
-    bufferevent_setcb(bev_, read_cb, write_cb, event_cb, this);
+    /* The bufferevent writes; reading is ours (start_reading): libevent
+     * 2.1 reads at most 4 KiB per wakeup, far too little for 64 KiB
+     * messages. */
+    bufferevent_setcb(bev_, nullptr, write_cb, event_cb, this);
     bufferevent_setwatermark(bev_, EV_WRITE, kSendLowWater, 0);
-    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    bufferevent_enable(bev_, EV_WRITE);
+    return true;
+}
+
+bool Link::start_reading()
+{
+    read_event_ = event_new(loop_.base(), bufferevent_getfd(bev_), EV_READ | EV_PERSIST, read_ready_cb, this);
+    if (!read_event_) return false;
+    if (!paused_) event_add(read_event_, nullptr);
     return true;
 }
 
@@ -102,6 +118,7 @@ std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const s
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (!link->start_reading()) throw std::bad_alloc();
     link->arm_timer(kAuthTimeoutSeconds);
     return link;
 }
@@ -120,12 +137,44 @@ bool Link::send(const wire::Message &message, bool force)
     std::vector<std::uint8_t> frames;
     wire::append_frames(bytes, wire::kDefaultFrameSize, &frames);
     bytes = std::vector<std::uint8_t>();
-    if (bufferevent_write(bev_, frames.data(), frames.size()) < 0) return false;
-    if (pending_output() >= kSendHighWater) {
+    return append_output(std::move(frames));
+}
+
+bool Link::append_output(std::vector<std::uint8_t> frames)
+{
+    /* The evbuffer takes the bytes by reference and frees them once sent. */
+    auto *owned = new std::vector<std::uint8_t>(std::move(frames));
+    int rc = evbuffer_add_reference(
+        bufferevent_get_output(bev_), owned->data(), owned->size(),
+        [](const void *, size_t, void *arg) { delete static_cast<std::vector<std::uint8_t> *>(arg); }, owned);
+    if (rc < 0) {
+        delete owned;
+        return false;
+    }
+    buffered_ = pending_output();
+    if (buffered_ >= kSendHighWater) {
         std::lock_guard<std::mutex> guard(space_lock_);
         space_ = false;
     }
     return true;
+}
+
+void Link::write_posted_frames(std::vector<std::uint8_t> frames)
+{
+    std::size_t size = frames.size();
+    if (state_ == State::connected) append_output(std::move(frames));
+    remove_posted(size);
+}
+
+std::size_t Link::backlog() const
+{
+    return posted_.load() + buffered_.load();
+}
+
+void Link::wait_for_space()
+{
+    std::lock_guard<std::mutex> guard(space_lock_);
+    space_ = false;
 }
 
 std::size_t Link::pending_output() const
@@ -177,16 +226,16 @@ ConnectionInfo Link::info() const
 
 void Link::pause_reading()
 {
-    if (!bev_ || paused_) return;
+    if (paused_) return;
     paused_ = true;
-    bufferevent_disable(bev_, EV_READ);
+    if (read_event_) event_del(read_event_);
 }
 
 void Link::resume_reading()
 {
-    if (!bev_ || !paused_) return;
+    if (!paused_) return;
     paused_ = false;
-    if (state_ != State::closing && state_ != State::closed) bufferevent_enable(bev_, EV_READ);
+    if (read_event_ && state_ != State::closing && state_ != State::closed) event_add(read_event_, nullptr);
 }
 
 void Link::close_with(wire::DisconnectReason reason)
@@ -201,8 +250,9 @@ void Link::close_with(wire::DisconnectReason reason)
     disconnect.reason = reason;
     send(disconnect, true);
     state_ = State::closing;
+    accepting_data_ = false;
     self_ = shared_from_this();
-    bufferevent_disable(bev_, EV_READ);
+    if (read_event_) event_del(read_event_);
     bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
     if (!pending_output()) {
         finish(LinkEnd::closed_locally, false);
@@ -221,7 +271,12 @@ void Link::finish(LinkEnd end, bool notify)
     if (state_ == State::closed) return;
     std::shared_ptr<Link> keep = std::move(self_);
     state_ = State::closed;
+    accepting_data_ = false;
     if (timer_) event_del(timer_);
+    if (read_event_) {
+        event_free(read_event_);
+        read_event_ = nullptr;
+    }
     if (bev_) {
         bufferevent_free(bev_);
         bev_ = nullptr;
@@ -293,6 +348,7 @@ void Link::handle_connect(const wire::Connect &connect)
     send(welcome, true);
     event_del(timer_);
     state_ = State::connected;
+    accepting_data_ = true;
     was_connected_ = true;
     if (handler_) handler_->on_connected(*this);
 }
@@ -316,6 +372,7 @@ void Link::handle(wire::Message &&message)
             remote_peer_id_ = welcome.peer_id;
             event_del(timer_);
             state_ = State::connected;
+            accepting_data_ = true;
             was_connected_ = true;
             if (handler_) handler_->on_connected(*this);
             return;
@@ -349,12 +406,23 @@ void Link::handle(wire::Message &&message)
 void Link::on_read()
 {
     std::shared_ptr<Link> keep = shared_from_this();
-    struct evbuffer *input = bufferevent_get_input(bev_);
-    unsigned char chunk[65536];
-    while (state_ != State::closed && state_ != State::closing && !paused_) {
-        int n = evbuffer_remove(input, chunk, sizeof(chunk));
-        if (n <= 0) break;
-        decoder_.push(chunk, static_cast<std::size_t>(n));
+    int fd = bufferevent_getfd(bev_);
+    if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
+    /* Fairness: other links get their turn after this much. */
+    std::size_t budget = kReadBudget;
+    while (state_ != State::closed && state_ != State::closing && !paused_ && budget) {
+        ssize_t n = ::read(fd, read_buffer_.data(), read_buffer_.size());
+        if (n == 0) {
+            abort(LinkEnd::dropped);
+            return;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+            abort(LinkEnd::dropped);
+            return;
+        }
+        budget -= std::min(budget, static_cast<std::size_t>(n));
+        decoder_.push(read_buffer_.data(), static_cast<std::size_t>(n));
         std::vector<std::uint8_t> bytes;
         while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
             wire::Message message;
@@ -386,7 +454,12 @@ void Link::on_event(short what)
 {
     std::shared_ptr<Link> keep = shared_from_this();
     if (what & BEV_EVENT_CONNECTED) {
-        if (state_ == State::connecting) send_introduction();
+        if (state_ != State::connecting) return;
+        if (!start_reading()) {
+            abort(LinkEnd::unreachable);
+            return;
+        }
+        send_introduction();
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -403,11 +476,12 @@ void Link::on_drained()
         if (!pending_output()) finish(LinkEnd::closed_locally, false);
         return;
     }
+    buffered_ = pending_output();
     notify_writers();
     if (handler_) handler_->on_writable(*this);
 }
 
-void Link::read_cb(struct bufferevent *, void *arg)
+void Link::read_ready_cb(int, short, void *arg)
 {
     static_cast<Link *>(arg)->on_read();
 }

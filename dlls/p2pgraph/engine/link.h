@@ -21,6 +21,7 @@
 #ifndef P2PG_ENGINE_LINK_H
 #define P2PG_ENGINE_LINK_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -130,6 +131,19 @@ public:
      * the low-water mark or closes, or timeout_ms passes. */
     void wait_writable(int timeout_ms);
 
+    /* PeerGraphSendData without a round trip to the loop: any thread may
+     * check accepting_data() and backlog() (posted plus buffered bytes),
+     * frame the message itself, count it with add_posted() and post
+     * write_posted_frames() to the loop. */
+    bool accepting_data() const { return accepting_data_; }
+    std::size_t backlog() const;
+    void add_posted(std::size_t bytes) { posted_ += bytes; }
+    void remove_posted(std::size_t bytes) { posted_ -= bytes; }
+    /* Marks the link full before waiting for it to drain. */
+    void wait_for_space();
+    /* Loop thread: appends the frames (dropped if the link closed since). */
+    void write_posted_frames(std::vector<std::uint8_t> frames);
+
     /* DirectConnection */
     void close() override { close_with(wire::DisconnectReason::app_disconnect); }
     GraphError send(const Guid &type, std::vector<std::uint8_t> data) override;
@@ -163,7 +177,9 @@ private:
     void arm_timer(int seconds);
     void finish(LinkEnd end, bool notify);
     void notify_writers();
-    static void read_cb(struct bufferevent *, void *arg);
+    static void read_ready_cb(int, short, void *arg);
+    bool start_reading();
+    bool append_output(std::vector<std::uint8_t> frames);
     static void write_cb(struct bufferevent *, void *arg);
     static void event_cb(struct bufferevent *, short what, void *arg);
     static void timer_cb(int, short, void *arg);
@@ -183,10 +199,15 @@ private:
     wire::RefuseCode refuse_code_ = wire::RefuseCode::busy;
     struct bufferevent *bev_ = nullptr;
     struct event *timer_ = nullptr;
+    struct event *read_event_ = nullptr;
+    std::vector<std::uint8_t> read_buffer_;
     wire::StreamDecoder decoder_;
     std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */
     bool was_connected_ = false;
     bool paused_ = false;
+    std::atomic<bool> accepting_data_{false};
+    std::atomic<std::size_t> posted_{0};   /* handed over by API threads, not yet in the evbuffer */
+    std::atomic<std::size_t> buffered_{0}; /* in the evbuffer, as last seen on the loop */
     bool pending_end_ = false; /* connect failed at once; reported by the timer */
 
     /* What wait_writable() sleeps on. */

@@ -880,22 +880,55 @@ DecodeError decode_record(const std::uint8_t *data, std::size_t size, Record *re
     return DecodeError::none;
 }
 
-void append_frames(const std::vector<std::uint8_t> &message, std::size_t frame_size, std::vector<std::uint8_t> *out)
+namespace {
+
+/* Frames the concatenation head + tail without building it. */
+void append_frames(const std::uint8_t *head, std::size_t head_size, const std::uint8_t *tail, std::size_t tail_size,
+                   std::size_t frame_size, std::vector<std::uint8_t> *out)
 {
     if (frame_size == 0) frame_size = kDefaultFrameSize;
     frame_size = std::min(frame_size, kMaxFrameSize);
+    std::size_t total = head_size + tail_size;
+    out->reserve(out->size() + total + 2 * ((total + frame_size - 1) / frame_size));
     ByteWriter w(out);
-    for (std::size_t at = 0; at < message.size(); at += frame_size) {
-        std::size_t n = std::min(frame_size, message.size() - at);
+    for (std::size_t at = 0; at < total; at += frame_size) {
+        std::size_t n = std::min(frame_size, total - at);
         w.u16(static_cast<std::uint16_t>(n));
-        w.bytes(message.data() + at, n);
+        std::size_t from_head = at < head_size ? std::min(n, head_size - at) : 0;
+        if (from_head) w.bytes(head + at, from_head);
+        if (n > from_head) w.bytes(tail + (at + from_head - head_size), n - from_head);
     }
+}
+
+} // namespace
+
+void append_frames(const std::vector<std::uint8_t> &message, std::size_t frame_size, std::vector<std::uint8_t> *out)
+{
+    append_frames(message.data(), message.size(), nullptr, 0, frame_size, out);
+}
+
+void append_pt2pt_frames(const Guid &data_type, const std::uint8_t *payload, std::size_t size, std::size_t frame_size,
+                         std::vector<std::uint8_t> *out)
+{
+    Pt2Pt head;
+    head.data_type = data_type;
+    std::vector<std::uint8_t> header = encode(head);
+    /* The same message with the payload appended: only its size differs. */
+    ByteWriter(&header).patch_u32(0, static_cast<std::uint32_t>(header.size() + size));
+    append_frames(header.data(), header.size(), payload, size, frame_size, out);
 }
 
 StreamDecoder::StreamDecoder(std::size_t max_frame, std::size_t max_message)
     : max_frame_(max_frame), max_message_(max_message)
 {
 }
+
+namespace {
+
+/* Messages up to this size get their whole buffer when their size is known. */
+constexpr std::size_t kEagerReserve = 1u << 20;
+
+} // namespace
 
 void StreamDecoder::push(const std::uint8_t *data, std::size_t size)
 {
@@ -921,24 +954,61 @@ void StreamDecoder::push(const std::uint8_t *data, std::size_t size)
             expected_ = announced;
         }
         if (expected_ && partial_.size() + n > expected_) return fail(DecodeError::bad_frame);
+        /* Small messages get their room at once; big ones grow as their
+         * bytes arrive, never by what a peer merely announced. */
+        if (expected_ && expected_ <= kEagerReserve && partial_.capacity() < expected_) partial_.reserve(expected_);
         partial_.insert(partial_.end(), p, p + n);
         if (expected_ && partial_.size() == expected_) {
             ready_.push_back(std::move(partial_));
-            partial_.clear();
+            partial_ = std::vector<std::uint8_t>();
             expected_ = 0;
         }
     };
-    input_.insert(input_.end(), data, data + size);
-    while (input_.size() - input_start_ >= 2) {
-        ByteReader r(input_.data() + input_start_, 2);
-        std::size_t frame = r.u16();
-        if (frame == 0 || frame > max_frame_) return fail(DecodeError::bad_frame);
-        if (input_.size() - input_start_ < 2 + frame) break;
-        take(input_.data() + input_start_ + 2, frame);
+    /* Whole frames are taken straight from data; only a frame cut by the
+     * end of data waits in input_. */
+    auto frames = [&](const std::uint8_t *p, std::size_t n) -> std::size_t {
+        std::size_t at = 0;
+        while (n - at >= 2) {
+            ByteReader r(p + at, 2);
+            std::size_t frame = r.u16();
+            if (frame == 0 || frame > max_frame_) {
+                fail(DecodeError::bad_frame);
+                return n;
+            }
+            if (n - at < 2 + frame) break;
+            take(p + at + 2, frame);
+            if (error_ != DecodeError::none) return n;
+            at += 2 + frame;
+        }
+        return at;
+    };
+    if (!input_.empty()) {
+        /* Complete the frame that was cut, then go on from data. */
+        std::size_t need = 2;
+        if (input_.size() >= 2) {
+            ByteReader r(input_.data(), 2);
+            need = 2 + r.u16();
+        }
+        std::size_t add = std::min(size, need > input_.size() ? need - input_.size() : 0);
+        input_.insert(input_.end(), data, data + add);
+        data += add;
+        size -= add;
+        if (input_.size() == 2 && need == 2) {
+            ByteReader r(input_.data(), 2);
+            need = 2 + r.u16();
+            add = std::min(size, need - 2);
+            input_.insert(input_.end(), data, data + add);
+            data += add;
+            size -= add;
+        }
+        std::size_t used = frames(input_.data(), input_.size());
         if (error_ != DecodeError::none) return;
-        input_start_ += 2 + frame;
+        input_.erase(input_.begin(), input_.begin() + used);
+        if (!input_.empty()) return; /* still cut: data is all in input_ */
     }
-    input_.erase(input_.begin(), input_.begin() + input_start_);
+    std::size_t used = frames(data, size);
+    if (error_ != DecodeError::none) return;
+    input_.assign(data + used, data + size);
     input_start_ = 0;
 }
 

@@ -238,6 +238,12 @@ DecodeError decode_record(const std::uint8_t *data, std::size_t size, Record *re
 void append_frames(const std::vector<std::uint8_t> &message, std::size_t frame_size,
                    std::vector<std::uint8_t> *out);
 
+/* The frames of a PT2PT message carrying payload, built straight from the
+ * caller's bytes (the same as encode() then append_frames(), one copy
+ * less). */
+void append_pt2pt_frames(const Guid &data_type, const std::uint8_t *payload, std::size_t size, std::size_t frame_size,
+                         std::vector<std::uint8_t> *out);
+
 /* Reassembles messages from a received byte stream.  Memory grows only as
  * bytes arrive (never by a size the peer merely announces), is bounded by
  * max_message plus one frame, and the first violation sticks. */

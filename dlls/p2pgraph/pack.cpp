@@ -42,9 +42,14 @@ WCHAR *Packer::string(const std::string &utf8, bool null_if_empty)
 
 BYTE *Packer::bytes(const std::vector<std::uint8_t> &data)
 {
-    if (data.empty()) return nullptr;
-    BYTE *dst = static_cast<BYTE *>(reserve(data.size(), 1));
-    if (dst) memcpy(dst, data.data(), data.size());
+    return bytes(data.data(), data.size());
+}
+
+BYTE *Packer::bytes(const std::uint8_t *data, std::size_t size)
+{
+    if (!size) return nullptr;
+    BYTE *dst = static_cast<BYTE *>(reserve(size, 1));
+    if (dst) memcpy(dst, data, size);
     return dst;
 }
 
@@ -111,15 +116,16 @@ void pack_event(Packer &packer, const p2pg::GraphEvent &event)
 {
     PEER_GRAPH_EVENT_DATA *out = static_cast<PEER_GRAPH_EVENT_DATA *>(
         packer.reserve(sizeof(PEER_GRAPH_EVENT_DATA), alignof(PEER_GRAPH_EVENT_DATA)));
-    static const std::vector<std::uint8_t> none;
-    BYTE *payload = event.type == p2pg::EventType::incoming_data ? packer.bytes(event.data ? *event.data : none) : nullptr;
+    BYTE *payload = event.type == p2pg::EventType::incoming_data && event.data_size()
+                        ? packer.bytes(event.data->data() + event.data_offset, event.data_size())
+                        : nullptr;
     if (!packer.writing()) return;
     if (event.type == p2pg::EventType::incoming_data) {
         out->eventType = PEER_GRAPH_EVENT_INCOMING_DATA;
         out->incomingData.dwSize = sizeof(out->incomingData);
         out->incomingData.ullConnectionId = event.connection_id;
         out->incomingData.type = guid_to_win32(event.data_type);
-        out->incomingData.data.cbData = event.data ? static_cast<ULONG>(event.data->size()) : 0;
+        out->incomingData.data.cbData = static_cast<ULONG>(event.data_size());
         out->incomingData.data.pbData = payload;
         return;
     }

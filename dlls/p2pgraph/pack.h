@@ -42,6 +42,7 @@ public:
     WCHAR *string(const std::string &utf8, bool null_if_empty);
     /* A copy of bytes (nullptr when there are none). */
     BYTE *bytes(const std::vector<std::uint8_t> &data);
+    BYTE *bytes(const std::uint8_t *data, std::size_t size);
     std::size_t size() const { return at_; }
     bool writing() const { return base_ != nullptr; }
 

@@ -53,12 +53,12 @@ bool EventRegistration::offer(const GraphEvent &event)
     {
         std::lock_guard<std::mutex> guard(lock_);
         if (queue_.size() >= kMaxPending) {
-            if (queue_.front().data) queued_bytes_ -= queue_.front().data->size();
+            queued_bytes_ -= queue_.front().data_size();
             queue_.pop_front();
             ++dropped_;
         }
         queue_.push_back(event);
-        if (event.data) queued_bytes_ += event.data->size();
+        queued_bytes_ += event.data_size();
         signal = signal_due_;
         signal_due_ = false;
     }
@@ -75,7 +75,7 @@ std::optional<GraphEvent> EventRegistration::pop()
     if (queue_.empty()) return std::nullopt;
     GraphEvent event = queue_.front();
     queue_.pop_front();
-    if (event.data) queued_bytes_ -= event.data->size();
+    queued_bytes_ -= event.data_size();
     return event;
 }
 

@@ -86,7 +86,11 @@ struct GraphEvent {
     std::uint64_t next_connection_id = 0;
     ConnectionFailure failure = ConnectionFailure::none;
     Guid data_type;                                   /* incoming_data */
-    std::shared_ptr<const std::vector<std::uint8_t>> data; /* incoming_data, shared by the registrations */
+    /* incoming_data: the payload is (*data)[data_offset, end), shared by
+     * the registrations (it is the received message itself). */
+    std::shared_ptr<const std::vector<std::uint8_t>> data;
+    std::size_t data_offset = 0;
+    std::size_t data_size() const { return data ? data->size() - data_offset : 0; }
 };
 
 /* A registration filter: the event type and, for record events, the record

@@ -855,21 +855,23 @@ void Graph::on_closed(Link &link, LinkEnd end)
     raise(event);
 }
 
-void Graph::on_message(Link &link, wire::Message &&message)
+void Graph::on_message(Link &link, wire::Message &&)
 {
-    /* A direct link carries application data and nothing else. */
-    auto *data = std::get_if<wire::Pt2Pt>(&message);
-    if (!data) {
-        link.abort(LinkEnd::protocol_error);
-        return;
-    }
+    /* A direct link carries application data (on_data) and nothing else. */
+    link.abort(LinkEnd::protocol_error);
+}
+
+void Graph::on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,
+                    std::size_t offset)
+{
     /* MS-PPGRH 3.1.5.2.13: the protocol's Ping is dropped silently. */
-    if (data->data_type == kPingDataType) return;
+    if (type == kPingDataType) return;
     GraphEvent event;
     event.type = EventType::incoming_data;
     event.connection_id = link.id();
-    event.data_type = data->data_type;
-    event.data = std::make_shared<const std::vector<std::uint8_t>>(std::move(data->payload));
+    event.data_type = type;
+    event.data = std::move(message);
+    event.data_offset = offset;
     raise(event);
     for (const auto &registration : registrations_) {
         if (registration->congested()) {

@@ -151,6 +151,8 @@ public:
     void on_connected(Link &link) override;
     void on_closed(Link &link, LinkEnd end) override;
     void on_message(Link &link, wire::Message &&message) override;
+    void on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,
+                 std::size_t offset) override;
 
     /* Connection ids are node-wide serials; 0 is never one. */
     void add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection);

@@ -425,6 +425,20 @@ void Link::on_read()
         decoder_.push(read_buffer_.data(), static_cast<std::size_t>(n));
         std::vector<std::uint8_t> bytes;
         while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
+            if (state_ == State::connected && wire::is_pt2pt(bytes.data(), bytes.size())) {
+                /* Application data: the payload stays where it is. */
+                Guid type;
+                std::size_t offset = 0;
+                if (wire::decode_pt2pt_in_place(bytes.data(), bytes.size(), &type, &offset) != wire::DecodeError::none) {
+                    abort(LinkEnd::protocol_error);
+                    return;
+                }
+                if (handler_)
+                    handler_->on_data(*this, type, std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes)),
+                                      offset);
+                bytes = std::vector<std::uint8_t>();
+                continue;
+            }
             wire::Message message;
             wire::DecodeError error = wire::decode(bytes.data(), bytes.size(), &message);
             /* MS-PPGRH 3.1.7.27: an invalid record is discarded, the link stays. */

@@ -71,6 +71,10 @@ public:
     virtual void on_message(Link &link, wire::Message &&message) = 0;
     /* The link's send buffer fell below the low-water mark. */
     virtual void on_writable(Link &) {}
+    /* A PT2PT on a CONNECTED link: its payload is message[offset, end),
+     * shared so that the events referring to it need no copy. */
+    virtual void on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,
+                         std::size_t offset) = 0;
 };
 
 /* Responder, before AUTH_INFO: finds the graph the connection is for.

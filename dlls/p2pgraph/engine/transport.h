@@ -104,6 +104,7 @@ private:
         void on_connected(Link &) override {}
         void on_closed(Link &link, LinkEnd end) override;
         void on_message(Link &, wire::Message &&) override {}
+        void on_data(Link &, const Guid &, std::shared_ptr<const std::vector<std::uint8_t>>, std::size_t) override {}
     };
 
     Loop &loop_;

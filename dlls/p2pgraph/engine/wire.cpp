@@ -670,14 +670,24 @@ DecodeError decode_sync_end(const Input &in, SyncEnd *m)
 }
 
 /* MS-PPGRH 3.1.5.2.13, with the 28-byte minimum discussed above. */
-DecodeError decode_pt2pt(const Input &in, Pt2Pt *m)
+/* PT2PT's fixed part; the payload runs from *payload_offset to the end. */
+DecodeError decode_pt2pt_head(const Input &in, Guid *type, std::size_t *payload_offset)
 {
     if (in.size < kPt2PtFixed) return DecodeError::bad_size;
     ByteReader r = in.at(kHeaderSize);
     std::size_t data = r.u16();
     r.u16();
-    m->data_type = get_guid(r);
+    *type = get_guid(r);
     if (data > in.size) return DecodeError::bad_offset;
+    *payload_offset = data;
+    return DecodeError::none;
+}
+
+DecodeError decode_pt2pt(const Input &in, Pt2Pt *m)
+{
+    std::size_t data = 0;
+    DecodeError error = decode_pt2pt_head(in, &m->data_type, &data);
+    if (error != DecodeError::none) return error;
     m->payload.assign(in.data + data, in.data + in.size);
     return DecodeError::none;
 }
@@ -791,15 +801,42 @@ std::vector<std::uint8_t> encode(const Message &message)
     return out;
 }
 
-DecodeError decode(const std::uint8_t *data, std::size_t size, Message *out)
+namespace {
+
+/* The PEER_MESSAGE header rules every message shares. */
+DecodeError check_header(const std::uint8_t *data, std::size_t size, std::uint8_t *type)
 {
     if (size < kHeaderSize) return DecodeError::truncated;
     ByteReader r(data, size);
     std::uint32_t message_size = r.u32();
     std::uint8_t version = r.u8();
-    std::uint8_t type = r.u8();
+    *type = r.u8();
     if (message_size != size || size > kMaxMessageSize) return DecodeError::bad_size;
     if (version != kProtocolVersion) return DecodeError::bad_version;
+    return DecodeError::none;
+}
+
+} // namespace
+
+DecodeError decode_pt2pt_in_place(const std::uint8_t *data, std::size_t size, Guid *type, std::size_t *payload_offset)
+{
+    std::uint8_t message_type = 0;
+    DecodeError error = check_header(data, size, &message_type);
+    if (error != DecodeError::none) return error;
+    if (message_type != static_cast<std::uint8_t>(MessageType::pt2pt)) return DecodeError::bad_type;
+    return decode_pt2pt_head(Input{data, size}, type, payload_offset);
+}
+
+bool is_pt2pt(const std::uint8_t *data, std::size_t size)
+{
+    return size > 5 && data[5] == static_cast<std::uint8_t>(MessageType::pt2pt);
+}
+
+DecodeError decode(const std::uint8_t *data, std::size_t size, Message *out)
+{
+    std::uint8_t type = 0;
+    DecodeError error = check_header(data, size, &type);
+    if (error != DecodeError::none) return error;
     Input in{data, size};
     switch (static_cast<MessageType>(type)) {
     case MessageType::auth_info: return decode_into(in, decode_auth_info, out);

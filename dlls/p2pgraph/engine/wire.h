@@ -227,6 +227,12 @@ std::vector<std::uint8_t> encode(const Message &message);
  * link's state.  *out is untouched on error. */
 DecodeError decode(const std::uint8_t *data, std::size_t size, Message *out);
 
+/* PT2PT without copying its payload: the same checks as decode(), and the
+ * payload is data[*payload_offset, size).  is_pt2pt() only peeks at the
+ * type byte (to choose this path). */
+bool is_pt2pt(const std::uint8_t *data, std::size_t size);
+DecodeError decode_pt2pt_in_place(const std::uint8_t *data, std::size_t size, Guid *type, std::size_t *payload_offset);
+
 /* The record format of 2.2.1.9 on its own (FLOOD's payload; also what the
  * hash synchronization digests). */
 void encode_record(const Record &record, const std::string &graph_id, std::vector<std::uint8_t> *out);

@@ -232,6 +232,23 @@ HRESULT listen_graph(HGRAPH handle, DWORD scope, DWORD scope_id, WORD port)
     });
 }
 
+/* PeerGraphConnect: pwzPeerId may be NULL (any peer of the graph at that
+ * address); also for a graph that was never synchronized, which is how it
+ * gets its data. */
+HRESULT connect_graph(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *address, ULONGLONG *id)
+{
+    std::string peer;
+    sockaddr_in6 target;
+    bool args_ok = address && id && (!peer_id || (utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty())) &&
+                   sockaddr_from_peer_address(address, &target);
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        std::uint64_t new_id = 0;
+        p2pg::GraphError err = graph.connect(peer, target, &new_id);
+        if (err == p2pg::GraphError::ok) *id = new_id;
+        return hresult_from_graph_error(err);
+    });
+}
+
 } // namespace
 
 extern "C" HRESULT WINAPI PeerGraphCreate(PPEER_GRAPH_PROPERTIES pGraphProperties, PCWSTR pwzDatabaseName,
@@ -267,8 +284,10 @@ extern "C" HRESULT WINAPI PeerGraphListen(HGRAPH hGraph, DWORD dwScope, DWORD dw
 extern "C" HRESULT WINAPI PeerGraphConnect(HGRAPH hGraph, PCWSTR pwzPeerId, PPEER_ADDRESS pAddress,
                                            ULONGLONG *pullConnectionId)
 {
-    WINE_FIXME("(%p, %s, %p, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %p, %p)\n", hGraph, wine_dbgstr_w(pwzPeerId), pAddress, pullConnectionId);
+    HRESULT hr = connect_graph(hGraph, pwzPeerId, pAddress, pullConnectionId);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphClose(HGRAPH hGraph)

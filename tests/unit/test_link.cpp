@@ -78,6 +78,17 @@ struct Node {
         assert_int_equal(err, GraphError::ok);
         return graph;
     }
+    /* PeerGraphOpen of someone else's graph: no data yet. */
+    std::shared_ptr<Graph> open(const std::string &graph_id, const std::string &peer_id)
+    {
+        std::shared_ptr<Graph> graph;
+        bool created = false;
+        GraphError err = GraphError::io_error;
+        loop->call([&] { err = Graph::open(env, graph_id, peer_id, "db", {}, &graph, &created); });
+        assert_int_equal(err, GraphError::ok);
+        assert_true(created);
+        return graph;
+    }
     std::shared_ptr<EventRegistration> listen_events(Graph &graph, std::vector<EventType> types)
     {
         std::vector<EventFilter> filters;
@@ -266,6 +277,142 @@ void test_graph_close_disconnects_peers(void **)
     b.close(gb);
 }
 
+Record note(Node &node, std::uint8_t tag)
+{
+    Record r;
+    r.type.bytes[0] = 0x5a;
+    r.expiration_time = node.env.clock->now_utc() + 3600 * kTicksPerSecond;
+    r.data = {tag, tag, tag};
+    return r;
+}
+
+bool is_neighbor(const GraphEvent &e, ConnectionStatus s)
+{
+    return e.type == EventType::neighbor_connection && e.connection_status == s;
+}
+
+bool is_change(const GraphEvent &e, RecordChange change, const Guid &id)
+{
+    return e.type == EventType::record_changed && e.change == change && e.record_id == id;
+}
+
+std::size_t record_count(Node &node, Graph &graph)
+{
+    std::vector<Record> records;
+    GraphError err = GraphError::io_error;
+    node.loop->call([&] { err = graph.enum_records(nullptr, nullptr, &records); });
+    return err == GraphError::ok ? records.size() : 0;
+}
+
+void test_neighbors_sync_and_flood(void **)
+{
+    Node a, b, c;
+    std::vector<EventType> types = {EventType::neighbor_connection, EventType::status_changed,
+                                    EventType::record_changed};
+    auto ga = a.create("mesh", "alice");
+    auto ea = a.listen_events(*ga, types);
+    GraphError err;
+    Guid ids[4];
+    for (int i = 0; i < 3; ++i) a.loop->call([&] { err = ga->add_record(note(a, i), &ids[i]); });
+    a.loop->call([&] { err = ga->listen(0, 0, 0); });
+
+    /* bob has never seen the graph: connecting synchronizes it. */
+    auto gb = b.open("mesh", "bob");
+    auto eb = b.listen_events(*gb, types);
+    std::uint64_t id = 0;
+    b.loop->call([&] { err = gb->connect("", address_of(a, *ga), &id); });
+    assert_int_equal(err, GraphError::ok);
+    assert_true(wait_for(*eb, [](const GraphEvent &e) { return is_neighbor(e, ConnectionStatus::connected); }).has_value());
+    assert_true(wait_for(*ea, [](const GraphEvent &e) { return is_neighbor(e, ConnectionStatus::connected); }).has_value());
+    assert_true(wait_for(*eb, [](const GraphEvent &e) {
+        return e.type == EventType::status_changed && (e.status & kStatusSynchronized);
+    }).has_value());
+    assert_int_equal(record_count(b, *gb), 3);
+    GraphProperties p;
+    b.loop->call([&] { err = gb->properties(&p); });
+    assert_int_equal(err, GraphError::ok);
+    assert_string_equal(p.creator_id.c_str(), "alice");
+    std::uint32_t status = 0;
+    b.loop->call([&] { status = gb->status(); });
+    assert_true(status & kStatusHasConnections);
+    /* A second connection to the same node is refused before it starts. */
+    std::uint64_t again = 0;
+    b.loop->call([&] { err = gb->connect("", address_of(a, *ga), &again); });
+    assert_int_equal(err, GraphError::already_exists);
+
+    /* A change on either side reaches the other. */
+    b.loop->call([&] { err = gb->add_record(note(b, 9), &ids[3]); });
+    assert_true(wait_for(*ea, [&](const GraphEvent &e) { return is_change(e, RecordChange::added, ids[3]); }).has_value());
+
+    /* carol joins through bob; alice's changes reach her through bob. */
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    auto gc = c.open("mesh", "carol");
+    auto ec = c.listen_events(*gc, types);
+    c.loop->call([&] { err = gc->connect("bob", address_of(b, *gb), &id); });
+    assert_true(wait_for(*ec, [](const GraphEvent &e) {
+        return e.type == EventType::status_changed && (e.status & kStatusSynchronized);
+    }).has_value());
+    assert_int_equal(record_count(c, *gc), 4);
+    Record updated = note(a, 7);
+    updated.id = ids[0];
+    updated.expiration_time += kTicksPerSecond;
+    a.loop->call([&] { err = ga->update_record(updated); });
+    assert_int_equal(err, GraphError::ok);
+    assert_true(wait_for(*ec, [&](const GraphEvent &e) { return is_change(e, RecordChange::updated, ids[0]); }).has_value());
+    Record seen;
+    c.loop->call([&] { err = gc->get_record(ids[0], &seen); });
+    assert_int_equal(err, GraphError::ok);
+    assert_true(seen.data == updated.data);
+    assert_int_equal(seen.version, 2);
+    a.loop->call([&] { err = ga->delete_record(ids[1], false); });
+    assert_true(wait_for(*ec, [&](const GraphEvent &e) { return is_change(e, RecordChange::deleted, ids[1]); }).has_value());
+    c.loop->call([&] { err = gc->get_record(ids[1], &seen); });
+    assert_int_equal(err, GraphError::record_not_found);
+
+    /* Leaving: the others see the neighbor go. */
+    b.close(gb);
+    assert_true(wait_for(*ea, [](const GraphEvent &e) { return is_neighbor(e, ConnectionStatus::disconnected); }).has_value());
+    assert_true(wait_for(*ec, [](const GraphEvent &e) { return is_neighbor(e, ConnectionStatus::disconnected); }).has_value());
+    a.close(ga);
+    c.close(gc);
+}
+
+void test_connect_self_and_busy(void **)
+{
+    Node a;
+    auto ga = a.create("busy", "alice");
+    GraphError err;
+    a.loop->call([&] { err = ga->listen(0, 0, 0); });
+    std::uint64_t id = 0;
+    a.loop->call([&] { err = ga->connect("", address_of(a, *ga), &id); });
+    assert_int_equal(err, GraphError::connect_self);
+
+    /* Eight joiners: seven are taken, the eighth is refused (BUSY). */
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<std::shared_ptr<Graph>> graphs;
+    std::vector<std::shared_ptr<EventRegistration>> events;
+    for (int i = 0; i < 8; ++i) {
+        nodes.push_back(std::make_unique<Node>());
+        graphs.push_back(nodes.back()->open("busy", "joiner" + std::to_string(i)));
+        events.push_back(nodes.back()->listen_events(*graphs.back(), {EventType::neighbor_connection}));
+        Node &n = *nodes.back();
+        n.loop->call([&] { err = graphs.back()->connect("", address_of(a, *ga), &id); });
+        auto e = wait_for(*events.back(), [](const GraphEvent &ev) { return ev.type == EventType::neighbor_connection; });
+        assert_true(e.has_value());
+        if (i < 7) {
+            assert_int_equal(static_cast<int>(e->connection_status), static_cast<int>(ConnectionStatus::connected));
+        } else {
+            assert_int_equal(static_cast<int>(e->connection_status), static_cast<int>(ConnectionStatus::failed));
+            assert_int_equal(static_cast<int>(e->failure), static_cast<int>(ConnectionFailure::refused));
+        }
+    }
+    std::size_t neighbors = 0;
+    a.loop->call([&] { neighbors = ga->neighbor_count(); });
+    assert_int_equal(neighbors, 7);
+    for (std::size_t i = 0; i < graphs.size(); ++i) nodes[i]->close(graphs[i]);
+    a.close(ga);
+}
+
 } // namespace
 
 int main(void)
@@ -276,6 +423,8 @@ int main(void)
         cmocka_unit_test(test_nobody_listening_and_wrong_peer),
         cmocka_unit_test(test_graphs_share_a_port),
         cmocka_unit_test(test_graph_close_disconnects_peers),
+        cmocka_unit_test(test_neighbors_sync_and_flood),
+        cmocka_unit_test(test_connect_self_and_busy),
     };
     return cmocka_run_group_tests_name("link", tests, nullptr, nullptr);
 }

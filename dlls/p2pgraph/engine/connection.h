@@ -47,6 +47,8 @@ enum class GraphError {
     already_listening,
     would_block, /* the connection's send buffer is full: wait and retry */
     connection_not_found,
+    connect_self,   /* PeerGraphConnect to one of our own listening addresses */
+    already_exists, /* a neighbor connection to that node exists */
     no_such_file,
     disk_full,
     io_error,

@@ -99,14 +99,6 @@ bool valid_id(const std::string &id)
     return n != std::string::npos && n >= 1 && n <= kMaxIdChars;
 }
 
-/* Payload plus attributes, counted as the wire counts them (MS-PPGRH
- * 3.1.7.27: Payload Data Size + 2 * Attributes Length). */
-std::uint64_t record_size(const Record &r)
-{
-    std::size_t chars = p2pg::utf16_length(r.attributes);
-    if (chars == std::string::npos) chars = r.attributes.size();
-    return r.data.size() + 2 * static_cast<std::uint64_t>(chars);
-}
 
 
 } // namespace
@@ -175,6 +167,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     if (!created) return GraphError::duplicate_graph;
 
     graph->peer_id_ = peer_id;
+    graph->graph_id_ = properties.graph_id;
     graph->properties_ = properties;
     graph->ready_ = true;
     GraphError err = graph->write_identity(properties.graph_id, database_name, true);
@@ -214,6 +207,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
     std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
     graph->peer_id_ = peer_id;
+    graph->graph_id_ = graph_id;
     graph->opened_ = true;
     graph->sync_precedence_ = sync_precedence;
 
@@ -231,6 +225,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
             return GraphError::invalid_database;
         graph->peer_time_delta_ = std::strtoll(graph->store_->meta(kMetaPeerTimeDelta).value_or("0").c_str(),
                                                nullptr, 10);
+        graph->left_peer_time_ = std::strtoll(graph->store_->meta(kMetaLeftPeerTime).value_or("0").c_str(), nullptr, 10);
     }
     graph->ready_ = graph->store_->meta(kMetaSynchronized).value_or("0") == "1";
     if (graph->ready_) {
@@ -269,6 +264,7 @@ void Graph::close()
         data_links_.clear();
     }
     /* MS-PPGRH 3.1.4.12: DISCONNECT (LEAVING) on every connection. */
+    for (auto &entry : std::exchange(neighbors_, {})) entry.second->close_with(wire::DisconnectReason::leaving);
     for (auto &entry : std::exchange(direct_, {})) {
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
             link->close_with(wire::DisconnectReason::leaving);
@@ -307,11 +303,17 @@ GraphError Graph::usable() const
     return GraphError::ok;
 }
 
+std::uint32_t Graph::max_record_size() const
+{
+    return ready_ ? properties_.effective_max_record_size() : kMaxRecordSizeLimit;
+}
+
 std::uint32_t Graph::status() const
 {
     std::uint32_t status = 0;
     if (ready_) status |= kStatusSynchronized;
     if (listening()) status |= kStatusListening;
+    if (neighbor_count()) status |= kStatusHasConnections;
     return status;
 }
 
@@ -334,6 +336,16 @@ GraphError Graph::write_identity(const std::string &graph_id, const std::string 
         (err = write_meta(kMetaPeerTimeDelta, "0")) != GraphError::ok)
         return err;
     return write_meta(kMetaSynchronized, synchronized ? "1" : "0");
+}
+
+GraphError Graph::become_synchronized()
+{
+    GraphError err = load_properties();
+    if (err != GraphError::ok) return err;
+    if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
+    ready_ = true;
+    schedule_timers();
+    return GraphError::ok;
 }
 
 GraphError Graph::load_properties()
@@ -389,15 +401,18 @@ GraphError Graph::check_app_record(const Record &in, FileTime now) const
     if (!in.creator_id.empty() && !valid_id(in.creator_id)) return GraphError::invalid_argument;
     if (!in.modified_by_id.empty() && !valid_id(in.modified_by_id)) return GraphError::invalid_argument;
     if (!parse_attributes(in.attributes, nullptr)) return GraphError::invalid_attributes;
-    if (record_size(in) > properties_.effective_max_record_size()) return GraphError::max_record_size_exceeded;
+    if (record_size(in) > max_record_size()) return GraphError::max_record_size_exceeded;
     if (in.expiration_time <= now) return GraphError::invalid_argument;
     return GraphError::ok;
 }
 
-GraphError Graph::publish(const Record &record, RecordChange change, bool notify)
+GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Link *from)
 {
     GraphError err = from_store(store_->put(record));
     if (err != GraphError::ok) return err;
+    /* MS-PPGRH 3.1.7.3, 3.1.5.2.10: every change goes to every neighbor
+     * (but the one it came from). */
+    flood(record, from);
     if (notify) {
         GraphEvent event;
         event.type = EventType::record_changed;
@@ -549,12 +564,11 @@ GraphError Graph::import_database(const std::string &path)
     GraphError err = from_store(store_->put_many(records));
     if (err != GraphError::ok) return err;
     bool was_ready = ready_;
-    if (load_properties() != GraphError::ok) {
+    if (!was_ready && (err = become_synchronized()) != GraphError::ok) {
         /* An export without Graph Info cannot make the graph usable. */
-        return was_ready ? GraphError::ok : GraphError::invalid_database;
+        return err;
     }
-    ready_ = true;
-    if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
+    if (was_ready && load_properties() != GraphError::ok) return GraphError::ok;
     process_autorefresh();
     process_expirations();
     schedule_timers();
@@ -705,7 +719,8 @@ bool Graph::close_direct_connection(std::uint64_t id)
 GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data)
 {
     if (!store_) return GraphError::shutting_down;
-    /* Neighbor connections join these with the neighbor mesh. */
+    auto neighbor = neighbors_.find(connection_id);
+    if (neighbor != neighbors_.end()) return neighbor->second->send(type, std::move(data));
     auto it = direct_.find(connection_id);
     if (it == direct_.end()) return GraphError::connection_not_found;
     return it->second->send(type, std::move(data));
@@ -714,6 +729,9 @@ GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::
 std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
 {
     std::vector<ConnectionInfo> out;
+    if (flags & kConnectionNeighbor)
+        for (const auto &entry : neighbors_)
+            if (entry.second->connected()) out.push_back(entry.second->info());
     if (flags & kConnectionDirect)
         for (const auto &entry : direct_)
             if (entry.second->connected()) out.push_back(entry.second->info());
@@ -751,7 +769,7 @@ GraphError Graph::open_direct_connection(const std::string &peer_id, const socka
     if (!env_.transport || !env_.loop) return GraphError::io_error;
     LinkIntroduction intro;
     intro.type = wire::ConnectionType::direct;
-    intro.graph_id = properties_.graph_id;
+    intro.graph_id = graph_id_;
     intro.local_peer_id = peer_id_;
     intro.remote_peer_id = peer_id;
     intro.local_node_id = node_id_;
@@ -769,16 +787,17 @@ GraphError Graph::open_direct_connection(const std::string &peer_id, const socka
 
 bool Graph::accepts_link(const wire::AuthInfo &auth) const
 {
-    if (!store_ || !ready_ || auth.graph_id != properties_.graph_id) return false;
-    if (auth.destination_peer_id && *auth.destination_peer_id != peer_id_) return false;
-    /* Neighbor links come with the neighbor graph. */
-    return auth.connection_type == wire::ConnectionType::direct;
+    if (!store_ || !ready_ || auth.graph_id != graph_id_) return false;
+    return !auth.destination_peer_id || *auth.destination_peer_id == peer_id_;
 }
 
 void Graph::adopt_link(std::shared_ptr<Link> link)
 {
     link->set_handler(this);
-    direct_[link->id()] = std::move(link);
+    if (link->type() == wire::ConnectionType::neighbor)
+        neighbors_[link->id()] = std::move(link);
+    else
+        direct_[link->id()] = std::move(link);
 }
 
 bool Graph::accepts_direct_connections() const
@@ -807,8 +826,9 @@ std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
     return it == direct_.end() ? nullptr : std::dynamic_pointer_cast<Link>(it->second);
 }
 
-bool Graph::on_connect(Link &link, const wire::Connect &, wire::Welcome *welcome, wire::RefuseCode *code)
+bool Graph::on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code)
 {
+    if (link.type() == wire::ConnectionType::neighbor) return neighbor_connect(link, connect, welcome, code);
     if (!accepts_direct_connections()) {
         /* MS-PPGRH 3.1.5.2.1: REFUSE with DIRECT_CONNECTION_DISALLOWED. */
         *code = wire::RefuseCode::direct_connection_disallowed;
@@ -827,36 +847,47 @@ void Graph::on_connected(Link &link)
         std::lock_guard<std::mutex> guard(data_links_lock_);
         data_links_[link.id()] = link.shared_from_this();
     }
+    if (link.type() == wire::ConnectionType::neighbor) {
+        neighbor_connected(link);
+        return;
+    }
+    raise_connection_event(EventType::direct_connection, link, ConnectionStatus::connected, ConnectionFailure::none);
+}
+
+void Graph::raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure)
+{
     GraphEvent event;
-    event.type = EventType::direct_connection;
-    event.connection_status = ConnectionStatus::connected;
+    event.type = type;
+    event.connection_status = status;
     event.connection_id = link.id();
     event.node_id = link.remote_node_id();
+    event.failure = failure;
     raise(event);
 }
 
 void Graph::on_closed(Link &link, LinkEnd end)
 {
     forget_data_link(link.id());
+    if (link.type() == wire::ConnectionType::neighbor) {
+        neighbor_closed(link, end);
+        return;
+    }
     auto it = direct_.find(link.id());
     if (it != direct_.end() && it->second.get() == &link) direct_.erase(it);
-    GraphEvent event;
-    event.type = EventType::direct_connection;
-    event.connection_id = link.id();
-    event.node_id = link.remote_node_id();
-    if (link.was_connected()) {
-        event.connection_status = ConnectionStatus::disconnected;
-    } else if (link.initiator()) {
-        event.connection_status = ConnectionStatus::failed;
-        event.failure = end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed;
-    } else {
-        return; /* an inbound attempt that never became a connection */
-    }
-    raise(event);
+    if (link.was_connected())
+        raise_connection_event(EventType::direct_connection, link, ConnectionStatus::disconnected,
+                               ConnectionFailure::none);
+    else if (link.initiator()) /* an inbound attempt that never connected is nobody's business */
+        raise_connection_event(EventType::direct_connection, link, ConnectionStatus::failed,
+                               end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed);
 }
 
-void Graph::on_message(Link &link, wire::Message &&)
+void Graph::on_message(Link &link, wire::Message &&message)
 {
+    if (link.type() == wire::ConnectionType::neighbor) {
+        neighbor_message(link, std::move(message));
+        return;
+    }
     /* A direct link carries application data (on_data) and nothing else. */
     link.abort(LinkEnd::protocol_error);
 }
@@ -887,6 +918,7 @@ void Graph::resume_reading()
         if (!registration->drained()) return;
     for (auto &entry : direct_)
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second)) link->resume_reading();
+    for (auto &entry : neighbors_) entry.second->resume_reading();
 }
 
 } // namespace p2pg

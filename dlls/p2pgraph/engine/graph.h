@@ -126,6 +126,15 @@ public:
 
     /* PeerGraphListen (scope 0 = global, port 0 = any). */
     GraphError listen(std::uint32_t scope, std::uint32_t scope_id, std::uint16_t port);
+    /* PeerGraphConnect (MS-PPGRH 3.1.4.9): starts a neighbor connection to
+     * the node at address (peer_id empty: any peer of the graph there); the
+     * result comes as a NEIGHBOR_CONNECTION event for *id. */
+    GraphError connect(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
+    /* Connected neighbors. */
+    std::size_t neighbor_count() const;
+    /* MS-PPGRH 3.1.5.2.1: at most this many neighbors (then REFUSE BUSY). */
+    static constexpr std::size_t kMaximumNeighbors = 7;
+
     /* PeerGraphOpenDirectConnection: starts the attempt; the result comes as
      * a DIRECT_CONNECTION event for *id. */
     GraphError open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
@@ -170,6 +179,17 @@ private:
 
     static GraphError claim(const std::string &key);
     GraphError usable() const;
+    /* Neighbor links (neighbors.cpp). */
+    bool neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code);
+    void neighbor_connected(Link &link);
+    void neighbor_closed(Link &link, LinkEnd end);
+    void neighbor_message(Link &link, wire::Message &&message);
+    void flood(const Record &record, const Link *except);
+    void handle_flood(Link &link, wire::Flood &&flood);
+    void answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since);
+    void handle_sync_end(Link &link, const wire::SyncEnd &end);
+    void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
+    std::uint32_t max_record_size() const;
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
     bool visible(const Record &r, FileTime now) const;
@@ -177,7 +197,10 @@ private:
      * node, and this node has no neighbors yet. */
     bool expiration_deferred() const;
     GraphError load_properties();
-    GraphError publish(const Record &record, RecordChange change, bool notify);
+    /* The first synchronization (or an import) brought the Graph Info
+     * record: the graph becomes usable and says so in its database. */
+    GraphError become_synchronized();
+    GraphError publish(const Record &record, RecordChange change, bool notify, const Link *from = nullptr);
     GraphError check_app_record(const Record &in, FileTime now) const;
     GraphError write_meta(const char *key, const std::string &value);
     /* A new database's metadata: whose graph it is and its state. */
@@ -204,6 +227,9 @@ private:
     std::map<std::uint64_t, std::weak_ptr<Link>> data_links_;
     void forget_data_link(std::uint64_t id);
     std::uint64_t node_id_ = 0;
+    std::string graph_id_; /* known before the Graph Info record is */
+    FileTime left_peer_time_ = 0; /* when this node last left the graph (time-based sync) */
+    std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;
     struct event *expiration_timer_ = nullptr;

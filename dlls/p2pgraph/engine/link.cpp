@@ -310,6 +310,10 @@ void Link::send_introduction()
 
 void Link::handle_auth_info(const wire::AuthInfo &auth)
 {
+    /* What the link is must be known to whoever takes it over. */
+    type_ = auth.connection_type;
+    graph_id_ = auth.graph_id;
+    remote_peer_id_ = auth.source_peer_id;
     LinkHandler *handler = dispatcher_ ? dispatcher_(*this, auth) : nullptr;
     dispatcher_ = nullptr;
     if (!handler) {
@@ -318,9 +322,6 @@ void Link::handle_auth_info(const wire::AuthInfo &auth)
         return;
     }
     handler_ = handler;
-    type_ = auth.connection_type;
-    graph_id_ = auth.graph_id;
-    remote_peer_id_ = auth.source_peer_id;
     state_ = State::authenticated;
     arm_timer(kConnectTimeoutSeconds);
 }

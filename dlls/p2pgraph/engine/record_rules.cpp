@@ -88,6 +88,13 @@ bool record_id_matches_creator(const Guid &id, const std::string &creator_id)
     return creator_hash(creator_id, &high) && half(id.bytes.data() + 8) == high;
 }
 
+std::uint64_t record_size(const Record &record)
+{
+    std::size_t chars = utf16_length(record.attributes);
+    if (chars == std::string::npos) chars = record.attributes.size();
+    return record.data.size() + 2 * static_cast<std::uint64_t>(chars);
+}
+
 ConflictWinner resolve_conflict(const Record &received, const Record &local)
 {
     auto pick = [](bool received_wins) { return received_wins ? ConflictWinner::received : ConflictWinner::local; };

@@ -41,6 +41,11 @@ Guid random_guid();
 Guid make_record_id(const std::string &creator_id, const Guid &random);
 bool record_id_matches_creator(const Guid &id, const std::string &creator_id);
 
+/* Payload plus attributes, counted as the wire counts them against Max
+ * Record Size (MS-PPGRH 3.1.7.27: Payload Data Size + 2 * Attributes
+ * Length). */
+std::uint64_t record_size(const Record &record);
+
 /* MS-PPGRH 3.1.7.32: which of two records with the same id is kept. */
 enum class ConflictWinner { received, local, same };
 ConflictWinner resolve_conflict(const Record &received, const Record &local);

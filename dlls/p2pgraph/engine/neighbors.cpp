@@ -1,0 +1,247 @@
+/*
+ * Engine graph: neighbor connections, flooding and synchronization (MS-PPGRH 3.1.5.2, 3.1.7)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+/* What is here is the first layer of the neighbor graph: PeerGraphConnect,
+ * accepting neighbors (at most kMaximumNeighbors, REFUSE BUSY and
+ * DUPLICATE_CONNECTION), flooding every change with conflict resolution and
+ * ACKs, and synchronization of a new or returning node with one SOLICIT_NEW
+ * (all record types) or SOLICIT_TIME (all types since the node left)
+ * answered by FLOODs and a final SYNC_END.  Per-type synchronization order,
+ * hash synchronization, presence, signature, contacts and graph
+ * maintenance come later. */
+
+#include <cstring>
+
+#include <arpa/inet.h>
+
+#include "attributes.h"
+#include "graph.h"
+#include "record_rules.h"
+#include "store.h"
+
+namespace p2pg {
+
+namespace {
+
+bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
+{
+    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof(a.sin6_addr)) == 0;
+}
+
+bool selected(const wire::TypeSelection &selection, const Guid &type)
+{
+    if (selection.types.empty()) return true;
+    bool listed = false;
+    for (const Guid &t : selection.types) listed = listed || t == type;
+    return selection.exclusion ? !listed : listed;
+}
+
+} // namespace
+
+std::size_t Graph::neighbor_count() const
+{
+    std::size_t n = 0;
+    for (const auto &entry : neighbors_) n += entry.second->connected();
+    return n;
+}
+
+GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
+{
+    if (!store_) return GraphError::shutting_down;
+    if (!env_.transport || !env_.loop) return GraphError::io_error;
+    /* MS-PPGRH 3.1.4.9: not to ourselves. */
+    for (const sockaddr_in6 &own : listening_addresses_)
+        if (same_endpoint(own, address)) return GraphError::connect_self;
+    for (const auto &entry : neighbors_)
+        if (same_endpoint(entry.second->remote_address(), address)) return GraphError::already_exists;
+    LinkIntroduction intro;
+    intro.type = wire::ConnectionType::neighbor;
+    intro.graph_id = graph_id_;
+    intro.local_peer_id = peer_id_;
+    intro.remote_peer_id = peer_id;
+    intro.local_node_id = node_id_;
+    for (const sockaddr_in6 &a : listening_addresses_) {
+        wire::In6Address w;
+        w.port = ntohs(a.sin6_port);
+        std::memcpy(w.address.data(), &a.sin6_addr, 16);
+        intro.listening_addresses.push_back(w);
+    }
+    std::uint64_t new_id = env_.transport->new_connection_id();
+    neighbors_[new_id] = Link::connect(*env_.loop, new_id, this, address, std::move(intro));
+    *id = new_id;
+    return GraphError::ok;
+}
+
+bool Graph::neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome,
+                             wire::RefuseCode *code)
+{
+    /* MS-PPGRH 3.1.5.2.1, responder. */
+    bool duplicate = connect.node_id == node_id_;
+    for (const auto &entry : neighbors_)
+        duplicate = duplicate || (entry.second->connected() && entry.second->remote_node_id() == connect.node_id);
+    if (duplicate || neighbor_count() >= kMaximumNeighbors) {
+        *code = duplicate ? wire::RefuseCode::duplicate_connection : wire::RefuseCode::busy;
+        neighbors_.erase(link.id());
+        return false;
+    }
+    welcome->node_id = node_id_;
+    welcome->peer_time = peer_time();
+    welcome->peer_id = peer_id_;
+    return true;
+}
+
+void Graph::neighbor_connected(Link &link)
+{
+    raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::connected, ConnectionFailure::none);
+    if (neighbor_count() == 1) {
+        GraphEvent event;
+        event.type = EventType::status_changed;
+        event.status = status();
+        raise(event);
+    }
+    if (!link.initiator()) return;
+    /* MS-PPGRH 3.1.5.2.2: the initiator drives synchronization. */
+    if (!ready_) {
+        wire::SolicitNew solicit;
+        link.send(solicit, true);
+    } else {
+        wire::SolicitTime solicit;
+        solicit.modification_time = left_peer_time_;
+        link.send(solicit, true);
+    }
+}
+
+void Graph::neighbor_closed(Link &link, LinkEnd end)
+{
+    auto it = neighbors_.find(link.id());
+    if (it != neighbors_.end() && it->second.get() == &link) neighbors_.erase(it);
+    if (link.was_connected()) {
+        raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
+                               ConnectionFailure::none);
+        if (!neighbor_count()) {
+            GraphEvent event;
+            event.type = EventType::status_changed;
+            event.status = status();
+            raise(event);
+        }
+    } else if (link.initiator()) {
+        raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::failed,
+                               end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed);
+    }
+}
+
+void Graph::neighbor_message(Link &link, wire::Message &&message)
+{
+    if (auto *flood_message = std::get_if<wire::Flood>(&message)) {
+        handle_flood(link, std::move(*flood_message));
+    } else if (auto *solicit_new = std::get_if<wire::SolicitNew>(&message)) {
+        answer_solicit(link, solicit_new->types, 0);
+    } else if (auto *solicit_time = std::get_if<wire::SolicitTime>(&message)) {
+        answer_solicit(link, solicit_time->types, solicit_time->modification_time);
+    } else if (std::holds_alternative<wire::SolicitHash>(message)) {
+        /* Hash synchronization is not there yet: an empty answer lets the
+         * requester finish instead of waiting. */
+        wire::SyncEnd end;
+        link.send(end, true);
+    } else if (auto *sync_end = std::get_if<wire::SyncEnd>(&message)) {
+        handle_sync_end(link, *sync_end);
+    } else if (std::holds_alternative<wire::Ack>(message) || std::holds_alternative<wire::Connect>(message)) {
+        /* Connection utility and address updates come with maintenance. */
+    } else {
+        link.abort(LinkEnd::protocol_error);
+    }
+}
+
+void Graph::flood(const Record &record, const Link *except)
+{
+    if (neighbors_.empty()) return;
+    wire::Flood message;
+    message.record = record;
+    message.graph_id = graph_id_;
+    for (auto &entry : neighbors_)
+        if (entry.second.get() != except && entry.second->connected()) entry.second->send(message, true);
+}
+
+void Graph::handle_flood(Link &link, wire::Flood &&message)
+{
+    const Record &record = message.record;
+    /* MS-PPGRH 3.1.7.27: what fails validation is dropped without a word. */
+    bool fixed_id = record.id == kRecordIdGraphInfo || record.id == kRecordIdSignature;
+    if (message.graph_id != graph_id_ || (!fixed_id && !record_id_matches_creator(record.id, record.creator_id)) ||
+        record_size(record) > max_record_size() || !parse_attributes(record.attributes, nullptr))
+        return;
+
+    std::optional<Record> local = store_->get(record.id);
+    ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;
+    wire::Ack ack;
+    ack.entries.push_back({record.id, winner == ConflictWinner::received});
+    link.send(ack, true);
+    if (winner == ConflictWinner::local) {
+        /* We hold a newer version: the sender gets it back (3.1.5.2.10). */
+        wire::Flood newer;
+        newer.record = *local;
+        newer.graph_id = graph_id_;
+        link.send(newer, true);
+        return;
+    }
+    if (winner == ConflictWinner::same) return;
+
+    RecordChange change = !local || local->deleted() ? RecordChange::added : RecordChange::updated;
+    if (record.deleted()) change = RecordChange::deleted;
+    bool notify = !is_reserved_record_type(record.type) && !(record.deleted() && (!local || local->deleted()));
+    if (publish(record, change, notify, &link) != GraphError::ok) return;
+    if (record.type == kRecordTypeGraphInfo && ready_ && load_properties() == GraphError::ok) {
+        GraphEvent event;
+        event.type = EventType::property_changed;
+        raise(event);
+    }
+}
+
+void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since)
+{
+    RecordFilter filter;
+    filter.include_deleted = true;
+    filter.include_internal = true;
+    wire::Flood message;
+    message.graph_id = graph_id_;
+    for (Record &record : store_->list(filter)) {
+        if (record.modification_time < since || !selected(types, record.type)) continue;
+        message.record = std::move(record);
+        link.send(message, true);
+    }
+    wire::SyncEnd end;
+    link.send(end, true);
+}
+
+void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
+{
+    if (!end.final || !link.initiator()) return;
+    if (!ready_) {
+        /* The first synchronization brought the Graph Info record: the graph
+         * is usable from now on (PEER_S_GRAPH_DATA_CREATED no longer). */
+        if (become_synchronized() != GraphError::ok) return;
+    }
+    GraphEvent event;
+    event.type = EventType::status_changed;
+    event.status = status();
+    raise(event);
+}
+
+} // namespace p2pg

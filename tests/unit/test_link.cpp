@@ -377,6 +377,30 @@ void test_neighbors_sync_and_flood(void **)
     c.close(gc);
 }
 
+void test_peer_time_follows_the_graph(void **)
+{
+    Node a, b;
+    /* bob's clock is an hour fast; after joining, his peer time is alice's. */
+    ManualClock fast(SystemClock::instance().now_utc() + 3600 * kTicksPerSecond);
+    b.env.clock = &fast;
+    auto ga = a.create("time", "alice");
+    GraphError err;
+    a.loop->call([&] { err = ga->listen(0, 0, 0); });
+    auto gb = b.open("time", "bob");
+    auto eb = b.listen_events(*gb, {EventType::status_changed});
+    std::uint64_t id;
+    b.loop->call([&] { err = gb->connect("", address_of(a, *ga), &id); });
+    assert_true(wait_for(*eb, [](const GraphEvent &e) {
+        return e.type == EventType::status_changed && (e.status & kStatusSynchronized);
+    }).has_value());
+    FileTime alice_time = 0, bob_time = 0;
+    a.loop->call([&] { alice_time = ga->peer_time(); });
+    b.loop->call([&] { bob_time = gb->peer_time(); });
+    assert_true(std::llabs(alice_time - bob_time) < 2 * kTicksPerSecond);
+    a.close(ga);
+    b.close(gb);
+}
+
 void test_connect_self_and_busy(void **)
 {
     Node a;
@@ -424,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_graphs_share_a_port),
         cmocka_unit_test(test_graph_close_disconnects_peers),
         cmocka_unit_test(test_neighbors_sync_and_flood),
+        cmocka_unit_test(test_peer_time_follows_the_graph),
         cmocka_unit_test(test_connect_self_and_busy),
     };
     return cmocka_run_group_tests_name("link", tests, nullptr, nullptr);

@@ -189,6 +189,7 @@ private:
     void answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since);
     void handle_sync_end(Link &link, const wire::SyncEnd &end);
     void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
+    void adjust_peer_time(const Link &link);
     std::uint32_t max_record_size() const;
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
@@ -229,6 +230,7 @@ private:
     std::uint64_t node_id_ = 0;
     std::string graph_id_; /* known before the Graph Info record is */
     FileTime left_peer_time_ = 0; /* when this node last left the graph (time-based sync) */
+    bool peer_time_adjusted_ = false; /* by a neighbor's WELCOME since Create/Open */
     std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;

@@ -177,6 +177,12 @@ void Link::wait_for_space()
     space_ = false;
 }
 
+FileTime Link::handshake_round_trip() const
+{
+    auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(welcome_received_ - connect_sent_);
+    return elapsed.count() > 0 ? elapsed.count() / 100 : 0;
+}
+
 std::size_t Link::pending_output() const
 {
     return bev_ ? evbuffer_get_length(bufferevent_get_output(bev_)) : 0;
@@ -304,6 +310,7 @@ void Link::send_introduction()
     connect.node_id = intro_.local_node_id;
     connect.addresses = intro_.listening_addresses;
     send(connect, true);
+    connect_sent_ = std::chrono::steady_clock::now();
     state_ = State::connect_wait;
     arm_timer(kConnectTimeoutSeconds);
 }
@@ -371,6 +378,8 @@ void Link::handle(wire::Message &&message)
             const wire::Welcome &welcome = std::get<wire::Welcome>(message);
             remote_node_id_ = welcome.node_id;
             remote_peer_id_ = welcome.peer_id;
+            welcome_peer_time_ = welcome.peer_time;
+            welcome_received_ = std::chrono::steady_clock::now();
             event_del(timer_);
             state_ = State::connected;
             accepting_data_ = true;

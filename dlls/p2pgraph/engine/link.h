@@ -22,6 +22,7 @@
 #define P2PG_ENGINE_LINK_H
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -123,6 +124,11 @@ public:
     const sockaddr_in6 &remote_address() const { return remote_; }
     wire::RefuseCode refuse_code() const { return refuse_code_; }
     const std::string &graph_id() const { return graph_id_; }
+    /* Initiator: the responder's peer time in WELCOME, and the time from
+     * sending CONNECT to receiving WELCOME (FILETIME ticks), for the
+     * peer-time adjustment of MS-PPGRH 3.1.5.2.2. */
+    FileTime welcome_peer_time() const { return welcome_peer_time_; }
+    FileTime handshake_round_trip() const;
     void set_handler(LinkHandler *handler) { handler_ = handler; }
 
     /* Frames and queues a message.  False when the link cannot take it
@@ -209,6 +215,8 @@ private:
     std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */
     bool was_connected_ = false;
     bool paused_ = false;
+    FileTime welcome_peer_time_ = 0;
+    std::chrono::steady_clock::time_point connect_sent_, welcome_received_;
     std::atomic<bool> accepting_data_{false};
     std::atomic<std::size_t> posted_{0};   /* handed over by API threads, not yet in the evbuffer */
     std::atomic<std::size_t> buffered_{0}; /* in the evbuffer, as last seen on the loop */

@@ -27,6 +27,7 @@
  * hash synchronization, presence, signature, contacts and graph
  * maintenance come later. */
 
+#include <cstdlib>
 #include <cstring>
 
 #include <arpa/inet.h>
@@ -39,6 +40,8 @@
 namespace p2pg {
 
 namespace {
+
+constexpr FileTime kPeerTimeTolerance = 20 * 60 * kTicksPerSecond;
 
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
 {
@@ -117,6 +120,7 @@ void Graph::neighbor_connected(Link &link)
         raise(event);
     }
     if (!link.initiator()) return;
+    adjust_peer_time(link);
     /* MS-PPGRH 3.1.5.2.2: the initiator drives synchronization. */
     if (!ready_) {
         wire::SolicitNew solicit;
@@ -126,6 +130,22 @@ void Graph::neighbor_connected(Link &link)
         solicit.modification_time = left_peer_time_;
         link.send(solicit, true);
     }
+}
+
+void Graph::adjust_peer_time(const Link &link)
+{
+    /* MS-PPGRH 3.1.5.2.2 / 1.3.6: the responder's peer time, moved on by
+     * half the handshake's round trip, against our clock. */
+    FileTime remote_now = link.welcome_peer_time() + link.handshake_round_trip() / 2;
+    FileTime utc = env_.clock->now_utc();
+    FileTime remote_delta = utc - remote_now;
+    bool first = !peer_time_adjusted_;
+    /* The spec ignores WELCOMEs more than 20 minutes off our peer time; we
+     * apply that only once we have adjusted at least once, or a node whose
+     * clock is off could never join (errata, see the reference 3.8). */
+    if (!first && std::llabs(remote_now - to_peer_time(utc)) > kPeerTimeTolerance) return;
+    peer_time_delta_ = first ? remote_delta : (8 * peer_time_delta_ + 2 * remote_delta) / 10;
+    peer_time_adjusted_ = true;
 }
 
 void Graph::neighbor_closed(Link &link, LinkEnd end)

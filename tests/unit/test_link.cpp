@@ -319,6 +319,7 @@ void test_neighbors_sync_and_flood(void **)
     /* bob has never seen the graph: connecting synchronizes it. */
     auto gb = b.open("mesh", "bob");
     auto eb = b.listen_events(*gb, types);
+    auto synced = b.listen_events(*gb, {EventType::synchronized});
     std::uint64_t id = 0;
     b.loop->call([&] { err = gb->connect("", address_of(a, *ga), &id); });
     assert_int_equal(err, GraphError::ok);
@@ -328,6 +329,10 @@ void test_neighbors_sync_and_flood(void **)
         return e.type == EventType::status_changed && (e.status & kStatusSynchronized);
     }).has_value());
     assert_int_equal(record_count(b, *gb), 3);
+    /* One SYNCHRONIZED per requested type: Graph Info, then Presence. */
+    auto first = synced->pop(), second = synced->pop();
+    assert_true(first && first->record_type == kRecordTypeGraphInfo);
+    assert_true(second && second->record_type == kRecordTypePresence);
     GraphProperties p;
     b.loop->call([&] { err = gb->properties(&p); });
     assert_int_equal(err, GraphError::ok);

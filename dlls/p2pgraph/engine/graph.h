@@ -190,6 +190,7 @@ private:
     void handle_sync_end(Link &link, const wire::SyncEnd &end);
     void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
     void adjust_peer_time(const Link &link);
+    void send_next_solicit(Link &link);
     std::uint32_t max_record_size() const;
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
@@ -231,6 +232,16 @@ private:
     std::string graph_id_; /* known before the Graph Info record is */
     FileTime left_peer_time_ = 0; /* when this node last left the graph (time-based sync) */
     bool peer_time_adjusted_ = false; /* by a neighbor's WELCOME since Create/Open */
+    /* MS-PPGRH 3.1.7.29-30: an initiator's synchronization on one link:
+     * the types still to ask for one by one (Sync Record Types), then the
+     * "everything else" request. */
+    struct SyncState {
+        std::vector<Guid> types;
+        std::size_t next = 0;
+        bool everything_else_sent = false;
+        FileTime since = 0; /* 0: Sync All (SOLICIT_NEW), else SOLICIT_TIME */
+    };
+    std::map<std::uint64_t, SyncState> syncs_;
     std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;

@@ -27,8 +27,10 @@
  * hash synchronization, presence, signature, contacts and graph
  * maintenance come later. */
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <arpa/inet.h>
 
@@ -121,13 +123,40 @@ void Graph::neighbor_connected(Link &link)
     }
     if (!link.initiator()) return;
     adjust_peer_time(link);
-    /* MS-PPGRH 3.1.5.2.2: the initiator drives synchronization. */
-    if (!ready_) {
-        wire::SolicitNew solicit;
+    /* MS-PPGRH 3.1.5.2.2, 3.1.7.29: the initiator drives synchronization,
+     * type by type in the Sync Record Types order (Graph Info, Presence,
+     * then what PeerGraphOpen was asked to get first), then everything
+     * else in one exclusion request.  A node that never synchronized asks
+     * for everything (SOLICIT_NEW), a returning one for what changed since
+     * it left (SOLICIT_TIME). */
+    SyncState sync;
+    sync.types = {kRecordTypeGraphInfo, kRecordTypePresence};
+    for (const Guid &type : sync_precedence_)
+        if (std::find(sync.types.begin(), sync.types.end(), type) == sync.types.end()) sync.types.push_back(type);
+    sync.since = ready_ ? left_peer_time_ : 0;
+    syncs_[link.id()] = sync;
+    send_next_solicit(link);
+}
+
+void Graph::send_next_solicit(Link &link)
+{
+    SyncState &sync = syncs_[link.id()];
+    wire::TypeSelection selection;
+    if (sync.next < sync.types.size()) {
+        selection.types = {sync.types[sync.next]};
+    } else {
+        selection.exclusion = true;
+        selection.types = sync.types;
+        sync.everything_else_sent = true;
+    }
+    if (sync.since) {
+        wire::SolicitTime solicit;
+        solicit.types = std::move(selection);
+        solicit.modification_time = sync.since;
         link.send(solicit, true);
     } else {
-        wire::SolicitTime solicit;
-        solicit.modification_time = left_peer_time_;
+        wire::SolicitNew solicit;
+        solicit.types = std::move(selection);
         link.send(solicit, true);
     }
 }
@@ -150,6 +179,7 @@ void Graph::adjust_peer_time(const Link &link)
 
 void Graph::neighbor_closed(Link &link, LinkEnd end)
 {
+    syncs_.erase(link.id());
     auto it = neighbors_.find(link.id());
     if (it != neighbors_.end() && it->second.get() == &link) neighbors_.erase(it);
     if (link.was_connected()) {
@@ -239,10 +269,22 @@ void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTim
     RecordFilter filter;
     filter.include_deleted = true;
     filter.include_internal = true;
+    std::vector<Record> records = store_->list(filter);
+    /* Type by type, with a non-final SYNC_END after each but the last
+     * (MS-PPGRH 3.1.5.2.5-7; receivers act on the final one only). */
+    std::stable_sort(records.begin(), records.end(),
+                     [](const Record &a, const Record &b) { return a.type < b.type; });
     wire::Flood message;
     message.graph_id = graph_id_;
-    for (Record &record : store_->list(filter)) {
+    std::optional<Guid> current;
+    for (Record &record : records) {
         if (record.modification_time < since || !selected(types, record.type)) continue;
+        if (current && *current != record.type) {
+            wire::SyncEnd end;
+            end.final = false;
+            link.send(end, true);
+        }
+        current = record.type;
         message.record = std::move(record);
         link.send(message, true);
     }
@@ -252,12 +294,26 @@ void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTim
 
 void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
 {
-    if (!end.final || !link.initiator()) return;
-    if (!ready_) {
-        /* The first synchronization brought the Graph Info record: the graph
-         * is usable from now on (PEER_S_GRAPH_DATA_CREATED no longer). */
-        if (become_synchronized() != GraphError::ok) return;
+    auto it = syncs_.find(link.id());
+    if (!end.final || !link.initiator() || it == syncs_.end()) return;
+    SyncState &sync = it->second;
+    if (!sync.everything_else_sent) {
+        /* One record type is complete (PEER_GRAPH_EVENT_SYNCHRONIZED). */
+        GraphEvent event;
+        event.type = EventType::synchronized;
+        event.record_type = sync.types[sync.next];
+        ++sync.next;
+        if (event.record_type == kRecordTypeGraphInfo && !ready_) {
+            /* The first synchronization brought the Graph Info record: the
+             * graph is usable from now on. */
+            if (become_synchronized() != GraphError::ok) return;
+        }
+        raise(event);
+        send_next_solicit(link);
+        return;
     }
+    syncs_.erase(it);
+    if (!ready_ && become_synchronized() != GraphError::ok) return;
     GraphEvent event;
     event.type = EventType::status_changed;
     event.status = status();

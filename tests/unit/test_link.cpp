@@ -422,9 +422,11 @@ void test_connect_self_and_busy(void **)
     std::vector<std::shared_ptr<EventRegistration>> events;
     for (int i = 0; i < 8; ++i) {
         nodes.push_back(std::make_unique<Node>());
-        graphs.push_back(nodes.back()->open("busy", "joiner" + std::to_string(i)));
+        /* Listening joiners, so that the busy node has referrals to give. */
+        graphs.push_back(nodes.back()->create("busy", "joiner" + std::to_string(i)));
         events.push_back(nodes.back()->listen_events(*graphs.back(), {EventType::neighbor_connection}));
         Node &n = *nodes.back();
+        n.loop->call([&] { err = graphs.back()->listen(0, 0, 0); });
         n.loop->call([&] { err = graphs.back()->connect("", address_of(a, *ga), &id); });
         auto e = wait_for(*events.back(), [](const GraphEvent &ev) { return ev.type == EventType::neighbor_connection; });
         assert_true(e.has_value());
@@ -433,6 +435,15 @@ void test_connect_self_and_busy(void **)
         } else {
             assert_int_equal(static_cast<int>(e->connection_status), static_cast<int>(ConnectionStatus::failed));
             assert_int_equal(static_cast<int>(e->failure), static_cast<int>(ConnectionFailure::refused));
+            /* The refusal carried referrals: the next attempt is under way
+             * and connects to one of alice's neighbors. */
+            std::uint64_t next = e->next_connection_id;
+            assert_true(next != 0);
+            auto up = wait_for(*events.back(), [next](const GraphEvent &ev) {
+                return ev.type == EventType::neighbor_connection && ev.connection_id == next;
+            });
+            assert_true(up.has_value());
+            assert_int_equal(static_cast<int>(up->connection_status), static_cast<int>(ConnectionStatus::connected));
         }
     }
     std::size_t neighbors = 0;

@@ -826,12 +826,12 @@ std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
     return it == direct_.end() ? nullptr : std::dynamic_pointer_cast<Link>(it->second);
 }
 
-bool Graph::on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code)
+bool Graph::on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse)
 {
-    if (link.type() == wire::ConnectionType::neighbor) return neighbor_connect(link, connect, welcome, code);
+    if (link.type() == wire::ConnectionType::neighbor) return neighbor_connect(link, connect, welcome, refuse);
     if (!accepts_direct_connections()) {
         /* MS-PPGRH 3.1.5.2.1: REFUSE with DIRECT_CONNECTION_DISALLOWED. */
-        *code = wire::RefuseCode::direct_connection_disallowed;
+        refuse->code = wire::RefuseCode::direct_connection_disallowed;
         direct_.erase(link.id());
         return false;
     }

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -156,7 +157,7 @@ public:
     std::shared_ptr<Link> data_link(std::uint64_t id) const;
 
     /* LinkHandler */
-    bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code) override;
+    bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse) override;
     void on_connected(Link &link) override;
     void on_closed(Link &link, LinkEnd end) override;
     void on_message(Link &link, wire::Message &&message) override;
@@ -180,7 +181,7 @@ private:
     static GraphError claim(const std::string &key);
     GraphError usable() const;
     /* Neighbor links (neighbors.cpp). */
-    bool neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::RefuseCode *code);
+    bool neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse);
     void neighbor_connected(Link &link);
     void neighbor_closed(Link &link, LinkEnd end);
     void neighbor_message(Link &link, wire::Message &&message);
@@ -191,6 +192,10 @@ private:
     void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
     void adjust_peer_time(const Link &link);
     void send_next_solicit(Link &link);
+    std::vector<wire::In6Address> neighbor_referrals(const Link *except) const;
+    void remember_referrals(const std::vector<wire::In6Address> &addresses);
+    /* Connects to a random untried Referral List entry; its id, or 0. */
+    std::uint64_t follow_referral();
     std::uint32_t max_record_size() const;
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
@@ -242,6 +247,8 @@ private:
         FileTime since = 0; /* 0: Sync All (SOLICIT_NEW), else SOLICIT_TIME */
     };
     std::map<std::uint64_t, SyncState> syncs_;
+    std::deque<wire::In6Address> referral_list_;
+    std::vector<wire::In6Address> attempted_referrals_;
     std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;

@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -92,6 +93,10 @@ std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *h
     link->graph_id_ = link->intro_.graph_id;
     link->remote_peer_id_ = link->intro_.remote_peer_id;
     link->remote_ = address;
+    wire::In6Address target_address;
+    target_address.port = ntohs(address.sin6_port);
+    std::memcpy(target_address.address.data(), &address.sin6_addr, 16);
+    link->remote_listening_.push_back(target_address);
     if (!link->start_socket(-1)) throw std::bad_alloc();
     sockaddr_in6 target = address;
     if (bufferevent_socket_connect(link->bev_, reinterpret_cast<sockaddr *>(&target), sizeof(target)) < 0) {
@@ -341,11 +346,10 @@ void Link::handle_connect(const wire::Connect &connect)
         return;
     }
     remote_node_id_ = connect.node_id;
+    remote_listening_ = connect.addresses;
     wire::Welcome welcome;
-    wire::RefuseCode code = wire::RefuseCode::busy;
-    if (!handler_ || !handler_->on_connect(*this, connect, &welcome, &code)) {
-        wire::Refuse refuse;
-        refuse.code = code;
+    wire::Refuse refuse;
+    if (!handler_ || !handler_->on_connect(*this, connect, &welcome, &refuse)) {
         send(refuse, true);
         /* Refused links close quietly: the graph never counted them. */
         handler_ = nullptr;
@@ -379,6 +383,7 @@ void Link::handle(wire::Message &&message)
             remote_node_id_ = welcome.node_id;
             remote_peer_id_ = welcome.peer_id;
             welcome_peer_time_ = welcome.peer_time;
+            referrals_ = welcome.addresses;
             welcome_received_ = std::chrono::steady_clock::now();
             event_del(timer_);
             state_ = State::connected;
@@ -389,6 +394,7 @@ void Link::handle(wire::Message &&message)
         }
         if (type == wire::MessageType::refuse) {
             refuse_code_ = std::get<wire::Refuse>(message).code;
+            referrals_ = std::get<wire::Refuse>(message).addresses;
             abort(LinkEnd::refused);
             return;
         }

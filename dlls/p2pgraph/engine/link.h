@@ -60,9 +60,9 @@ class LinkHandler {
 public:
     virtual ~LinkHandler() = default;
     /* Responder: CONNECT arrived on an authenticated link.  Fill *welcome and
-     * return true to accept, or set *code and return false to refuse. */
+     * return true to accept, or fill *refuse and return false to refuse. */
     virtual bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome,
-                            wire::RefuseCode *code) = 0;
+                            wire::Refuse *refuse) = 0;
     /* Both sides: the link is CONNECTED (WELCOME sent or received). */
     virtual void on_connected(Link &link) = 0;
     /* Both sides: the link is gone; no more calls for it follow. */
@@ -124,6 +124,11 @@ public:
     const sockaddr_in6 &remote_address() const { return remote_; }
     wire::RefuseCode refuse_code() const { return refuse_code_; }
     const std::string &graph_id() const { return graph_id_; }
+    /* The peer's listening addresses: from its CONNECT (responder) or the
+     * address we connected to (initiator). */
+    const std::vector<wire::In6Address> &remote_listening() const { return remote_listening_; }
+    /* Initiator: the referral addresses that came with WELCOME or REFUSE. */
+    const std::vector<wire::In6Address> &referrals() const { return referrals_; }
     /* Initiator: the responder's peer time in WELCOME, and the time from
      * sending CONNECT to receiving WELCOME (FILETIME ticks), for the
      * peer-time adjustment of MS-PPGRH 3.1.5.2.2. */
@@ -216,6 +221,8 @@ private:
     bool was_connected_ = false;
     bool paused_ = false;
     FileTime welcome_peer_time_ = 0;
+    std::vector<wire::In6Address> remote_listening_;
+    std::vector<wire::In6Address> referrals_;
     std::chrono::steady_clock::time_point connect_sent_, welcome_received_;
     std::atomic<bool> accepting_data_{false};
     std::atomic<std::size_t> posted_{0};   /* handed over by API threads, not yet in the evbuffer */

@@ -37,6 +37,7 @@
 #include "attributes.h"
 #include "graph.h"
 #include "record_rules.h"
+#include "record.h"
 #include "store.h"
 
 namespace p2pg {
@@ -44,6 +45,8 @@ namespace p2pg {
 namespace {
 
 constexpr FileTime kPeerTimeTolerance = 20 * 60 * kTicksPerSecond;
+constexpr std::size_t kMaxReferrals = 10;
+constexpr std::size_t kMaxReferralList = 100;
 
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
 {
@@ -95,21 +98,71 @@ GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &addres
 }
 
 bool Graph::neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome,
-                             wire::RefuseCode *code)
+                             wire::Refuse *refuse)
 {
     /* MS-PPGRH 3.1.5.2.1, responder. */
     bool duplicate = connect.node_id == node_id_;
     for (const auto &entry : neighbors_)
         duplicate = duplicate || (entry.second->connected() && entry.second->remote_node_id() == connect.node_id);
     if (duplicate || neighbor_count() >= kMaximumNeighbors) {
-        *code = duplicate ? wire::RefuseCode::duplicate_connection : wire::RefuseCode::busy;
+        refuse->code = duplicate ? wire::RefuseCode::duplicate_connection : wire::RefuseCode::busy;
+        /* A busy node points the way to its neighbors (3.1.5.2.1). */
+        if (!duplicate) refuse->addresses = neighbor_referrals(&link);
         neighbors_.erase(link.id());
         return false;
     }
     welcome->node_id = node_id_;
     welcome->peer_time = peer_time();
     welcome->peer_id = peer_id_;
+    if (connect.want_neighbors) welcome->addresses = neighbor_referrals(&link);
     return true;
+}
+
+std::vector<wire::In6Address> Graph::neighbor_referrals(const Link *except) const
+{
+    /* Up to ten, the longest-standing neighbors first (3.1.7.25). */
+    std::vector<wire::In6Address> out;
+    for (const auto &entry : neighbors_) {
+        if (entry.second.get() == except || !entry.second->connected()) continue;
+        for (const wire::In6Address &a : entry.second->remote_listening()) {
+            if (out.size() == kMaxReferrals) return out;
+            out.push_back(a);
+        }
+    }
+    return out;
+}
+
+void Graph::remember_referrals(const std::vector<wire::In6Address> &addresses)
+{
+    /* MS-PPGRH 3.1.1 Referral List: at most 100, the oldest go first. */
+    for (const wire::In6Address &a : addresses) {
+        if (std::find(referral_list_.begin(), referral_list_.end(), a) != referral_list_.end()) continue;
+        referral_list_.push_back(a);
+        if (referral_list_.size() > kMaxReferralList) referral_list_.pop_front();
+    }
+}
+
+std::uint64_t Graph::follow_referral()
+{
+    /* MS-PPGRH 3.1.5.2.3: a random referral not tried yet. */
+    std::vector<wire::In6Address> untried;
+    for (const wire::In6Address &a : referral_list_)
+        if (std::find(attempted_referrals_.begin(), attempted_referrals_.end(), a) == attempted_referrals_.end())
+            untried.push_back(a);
+    while (!untried.empty()) {
+        Guid random = random_guid();
+        std::size_t pick = random.bytes[0] % untried.size();
+        wire::In6Address chosen = untried[pick];
+        untried.erase(untried.begin() + pick);
+        attempted_referrals_.push_back(chosen);
+        sockaddr_in6 address{};
+        address.sin6_family = AF_INET6;
+        address.sin6_port = htons(chosen.port);
+        std::memcpy(&address.sin6_addr, chosen.address.data(), 16);
+        std::uint64_t id = 0;
+        if (connect("", address, &id) == GraphError::ok) return id;
+    }
+    return 0;
 }
 
 void Graph::neighbor_connected(Link &link)
@@ -123,6 +176,7 @@ void Graph::neighbor_connected(Link &link)
     }
     if (!link.initiator()) return;
     adjust_peer_time(link);
+    remember_referrals(link.referrals());
     /* MS-PPGRH 3.1.5.2.2, 3.1.7.29: the initiator drives synchronization,
      * type by type in the Sync Record Types order (Graph Info, Presence,
      * then what PeerGraphOpen was asked to get first), then everything
@@ -180,6 +234,7 @@ void Graph::adjust_peer_time(const Link &link)
 void Graph::neighbor_closed(Link &link, LinkEnd end)
 {
     syncs_.erase(link.id());
+    remember_referrals(link.referrals());
     auto it = neighbors_.find(link.id());
     if (it != neighbors_.end() && it->second.get() == &link) neighbors_.erase(it);
     if (link.was_connected()) {
@@ -192,8 +247,16 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
             raise(event);
         }
     } else if (link.initiator()) {
-        raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::failed,
-                               end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed);
+        /* Refused (busy): try where the refusal pointed, and say so in the
+         * failure event (ullNextConnectionId). */
+        std::uint64_t next = end == LinkEnd::refused && store_ ? follow_referral() : 0;
+        GraphEvent event;
+        event.type = EventType::neighbor_connection;
+        event.connection_status = ConnectionStatus::failed;
+        event.connection_id = link.id();
+        event.next_connection_id = next;
+        event.failure = end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed;
+        raise(event);
     }
 }
 

@@ -100,7 +100,7 @@ private:
     /* Hears of inbound links that end before they said their graph. */
     struct PendingHandler : LinkHandler {
         Transport *transport = nullptr;
-        bool on_connect(Link &, const wire::Connect &, wire::Welcome *, wire::RefuseCode *) override { return false; }
+        bool on_connect(Link &, const wire::Connect &, wire::Welcome *, wire::Refuse *) override { return false; }
         void on_connected(Link &) override {}
         void on_closed(Link &link, LinkEnd end) override;
         void on_message(Link &, wire::Message &&) override {}

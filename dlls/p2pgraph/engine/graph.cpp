@@ -264,7 +264,12 @@ void Graph::close()
         data_links_.clear();
     }
     /* MS-PPGRH 3.1.4.12: DISCONNECT (LEAVING) on every connection. */
-    for (auto &entry : std::exchange(neighbors_, {})) entry.second->close_with(wire::DisconnectReason::leaving);
+    /* Each neighbor is told where else to go (3.1.7.25). */
+    std::map<std::uint64_t, std::vector<wire::In6Address>> referrals;
+    for (auto &entry : neighbors_)
+        if (entry.second->connected()) referrals[entry.first] = neighbor_referrals(entry.second.get());
+    for (auto &entry : std::exchange(neighbors_, {}))
+        entry.second->close_with(wire::DisconnectReason::leaving, std::move(referrals[entry.first]));
     for (auto &entry : std::exchange(direct_, {})) {
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
             link->close_with(wire::DisconnectReason::leaving);

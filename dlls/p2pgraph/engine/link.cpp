@@ -249,7 +249,7 @@ void Link::resume_reading()
     if (read_event_ && state_ != State::closing && state_ != State::closed) event_add(read_event_, nullptr);
 }
 
-void Link::close_with(wire::DisconnectReason reason)
+void Link::close_with(wire::DisconnectReason reason, std::vector<wire::In6Address> referrals)
 {
     if (state_ == State::closing || state_ == State::closed) return;
     handler_ = nullptr;
@@ -259,6 +259,7 @@ void Link::close_with(wire::DisconnectReason reason)
     }
     wire::Disconnect disconnect;
     disconnect.reason = reason;
+    disconnect.addresses = std::move(referrals);
     send(disconnect, true);
     state_ = State::closing;
     accepting_data_ = false;
@@ -405,6 +406,7 @@ void Link::handle(wire::Message &&message)
         break;
     case State::connected:
         if (type == wire::MessageType::disconnect) {
+            referrals_ = std::get<wire::Disconnect>(message).addresses;
             abort(LinkEnd::disconnected);
             return;
         }

@@ -127,7 +127,7 @@ public:
     /* The peer's listening addresses: from its CONNECT (responder) or the
      * address we connected to (initiator). */
     const std::vector<wire::In6Address> &remote_listening() const { return remote_listening_; }
-    /* Initiator: the referral addresses that came with WELCOME or REFUSE. */
+    /* The referral addresses that came with WELCOME, REFUSE or DISCONNECT. */
     const std::vector<wire::In6Address> &referrals() const { return referrals_; }
     /* Initiator: the responder's peer time in WELCOME, and the time from
      * sending CONNECT to receiving WELCOME (FILETIME ticks), for the
@@ -175,7 +175,7 @@ public:
 
     /* Sends DISCONNECT (when connected), lets the output drain, then closes.
      * The handler hears nothing more. */
-    void close_with(wire::DisconnectReason reason);
+    void close_with(wire::DisconnectReason reason, std::vector<wire::In6Address> referrals = {});
     /* Closes at once, telling the handler why. */
     void abort(LinkEnd end);
 

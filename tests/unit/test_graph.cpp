@@ -29,6 +29,7 @@
 #include "engine/graph.h"
 #include "engine/record_rules.h"
 #include "engine/search.h"
+#include "engine/store.h"
 
 using namespace p2pg;
 
@@ -220,6 +221,34 @@ void test_open_existing_and_new(void **)
     assert_int_equal(Graph::open(f.env, "graph-1", "bob", "db", {}, &g, &created), GraphError::ok);
     assert_true(created);
     g->close();
+}
+
+void test_open_drops_stale_node_records(void **)
+{
+    Fixture f;
+    f.create(f.props());
+    f.graph->close();
+    /* A Presence record another node flooded in earlier. */
+    std::unique_ptr<Store> store;
+    assert_int_equal(Store::open(Graph::database_path(f.env, "graph-1", "alice", "db"), false, &store),
+                     StoreStatus::ok);
+    Record presence;
+    presence.type = kRecordTypePresence;
+    presence.id = make_record_id("bob", random_guid());
+    presence.version = 1;
+    presence.flags = kRecordFlagAutorefresh;
+    presence.creator_id = "bob";
+    presence.creation_time = presence.modification_time = f.clock.now_utc();
+    presence.expiration_time = f.clock.now_utc() + 300 * kSecond;
+    assert_int_equal(store->put(presence), StoreStatus::ok);
+    store.reset();
+    bool created;
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    f.graph->close();
+    assert_int_equal(Store::open(Graph::database_path(f.env, "graph-1", "alice", "db"), false, &store),
+                     StoreStatus::ok);
+    assert_false(store->get(presence.id).has_value());
+    assert_true(store->get(kRecordIdGraphInfo).has_value());
 }
 
 void test_remove(void **)
@@ -643,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_create_rejects_bad_properties),
         cmocka_unit_test(test_duplicate_graph),
         cmocka_unit_test(test_open_existing_and_new),
+        cmocka_unit_test(test_open_drops_stale_node_records),
         cmocka_unit_test(test_remove),
         cmocka_unit_test(test_add_record_rules),
         cmocka_unit_test(test_update_and_delete_rules),

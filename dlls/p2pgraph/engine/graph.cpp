@@ -228,6 +228,16 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
         graph->left_peer_time_ = std::strtoll(graph->store_->meta(kMetaLeftPeerTime).value_or("0").c_str(), nullptr, 10);
     }
     graph->ready_ = graph->store_->meta(kMetaSynchronized).value_or("0") == "1";
+    /* MS-PPGRH 3.1.4.2: what the nodes of the graph said about themselves
+     * (Presence, Signature, Contact) is stale by now; it comes back from
+     * the graph. */
+    for (const Guid *type : {&kRecordTypePresence, &kRecordTypeSignature, &kRecordTypeContact}) {
+        RecordFilter filter;
+        filter.type = type;
+        filter.include_internal = true;
+        filter.include_deleted = true;
+        for (const Record &r : graph->store_->list(filter)) graph->store_->erase(r.id);
+    }
     if (graph->ready_) {
         /* Our own internal records went stale while the graph was closed:
          * refresh them before expiry could take them away. */

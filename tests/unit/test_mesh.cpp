@@ -30,15 +30,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <unistd.h>
+#include <netinet/in.h>
 
 #include "engine/graph.h"
 #include "engine/loop.h"
@@ -129,7 +129,6 @@ public:
 
     std::size_t size() const { return members_.size(); }
     Member &operator[](int i) { return members_[i]; }
-    const std::string &graph_id() const { return graph_id_; }
 
     /* Runs fn(graph) on node i's loop. */
     void on(int i, const std::function<void(Graph &)> &fn)

@@ -770,6 +770,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     for (sockaddr_in6 &a : addresses) a.sin6_port = htons(bound);
     listening_addresses_ = std::move(addresses);
     listening_port_ = bound;
+    announce_listening();
     GraphEvent event;
     event.type = EventType::status_changed;
     event.status = status();

@@ -192,6 +192,7 @@ private:
     void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
     void adjust_peer_time(const Link &link);
     void send_next_solicit(Link &link);
+    void announce_listening();
     std::vector<wire::In6Address> neighbor_referrals(const Link *except) const;
     void remember_referrals(const std::vector<wire::In6Address> &addresses);
     /* Connects to a random untried Referral List entry; its id, or 0. */

@@ -127,6 +127,8 @@ public:
     /* The peer's listening addresses: from its CONNECT (responder) or the
      * address we connected to (initiator). */
     const std::vector<wire::In6Address> &remote_listening() const { return remote_listening_; }
+    /* CONNECT with the Update bit: the peer listens now (3.1.5.2.1). */
+    void set_remote_listening(std::vector<wire::In6Address> addresses) { remote_listening_ = std::move(addresses); }
     /* The referral addresses that came with WELCOME, REFUSE or DISCONNECT. */
     const std::vector<wire::In6Address> &referrals() const { return referrals_; }
     /* Initiator: the responder's peer time in WELCOME, and the time from

@@ -63,6 +63,23 @@ bool selected(const wire::TypeSelection &selection, const Guid &type)
 
 } // namespace
 
+void Graph::announce_listening()
+{
+    /* MS-PPGRH 3.1.4.8: CONNECT with the Update bit on every connected
+     * neighbor link once we listen. */
+    wire::Connect update;
+    update.update = true;
+    update.node_id = node_id_;
+    for (const sockaddr_in6 &a : listening_addresses_) {
+        wire::In6Address w;
+        w.port = ntohs(a.sin6_port);
+        std::memcpy(w.address.data(), &a.sin6_addr, 16);
+        update.addresses.push_back(w);
+    }
+    for (auto &entry : neighbors_)
+        if (entry.second->connected()) entry.second->send(update, true);
+}
+
 std::size_t Graph::neighbor_count() const
 {
     std::size_t n = 0;
@@ -167,6 +184,21 @@ std::uint64_t Graph::follow_referral()
 
 void Graph::neighbor_connected(Link &link)
 {
+    /* Two nodes that connected to each other at the same moment hold two
+     * links: both sides keep the one the lower node id started, so one
+     * neighbor is one link. */
+    for (auto &entry : neighbors_) {
+        Link &other = *entry.second;
+        if (&other == &link || !other.connected() || other.remote_node_id() != link.remote_node_id()) continue;
+        std::uint64_t link_starter = link.initiator() ? node_id_ : link.remote_node_id();
+        std::uint64_t other_starter = other.initiator() ? node_id_ : other.remote_node_id();
+        std::shared_ptr<Link> loser = link_starter < other_starter ? entry.second : link.shared_from_this();
+        neighbors_.erase(loser->id());
+        forget_data_link(loser->id());
+        loser->close_with(wire::DisconnectReason::least_useful);
+        if (loser.get() == &link) return;
+        break;
+    }
     raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::connected, ConnectionFailure::none);
     if (neighbor_count() == 1) {
         GraphEvent event;
@@ -275,8 +307,12 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
         link.send(end, true);
     } else if (auto *sync_end = std::get_if<wire::SyncEnd>(&message)) {
         handle_sync_end(link, *sync_end);
-    } else if (std::holds_alternative<wire::Ack>(message) || std::holds_alternative<wire::Connect>(message)) {
-        /* Connection utility and address updates come with maintenance. */
+    } else if (auto *update = std::get_if<wire::Connect>(&message)) {
+        /* MS-PPGRH 3.1.5.2.1: U set on a connected link: the neighbor now
+         * listens at these addresses (what we give out as referrals). */
+        if (update->update) link.set_remote_listening(update->addresses);
+    } else if (std::holds_alternative<wire::Ack>(message)) {
+        /* Connection utility comes with graph maintenance. */
     } else {
         link.abort(LinkEnd::protocol_error);
     }

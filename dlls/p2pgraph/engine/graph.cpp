@@ -758,6 +758,30 @@ std::vector<sockaddr_in6> Graph::listening_addresses() const
     return listening_addresses_;
 }
 
+std::vector<wire::In6Address> Graph::wire_listening_addresses() const
+{
+    std::vector<wire::In6Address> out;
+    for (const sockaddr_in6 &a : listening_addresses_) {
+        wire::In6Address w;
+        w.port = ntohs(a.sin6_port);
+        std::memcpy(w.address.data(), &a.sin6_addr, 16);
+        out.push_back(w);
+    }
+    return out;
+}
+
+LinkIntroduction Graph::introduction(wire::ConnectionType type, const std::string &remote_peer_id) const
+{
+    LinkIntroduction intro;
+    intro.type = type;
+    intro.graph_id = graph_id_;
+    intro.local_peer_id = peer_id_;
+    intro.remote_peer_id = remote_peer_id;
+    intro.local_node_id = node_id_;
+    intro.listening_addresses = wire_listening_addresses();
+    return intro;
+}
+
 GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint16_t port)
 {
     GraphError err = usable();
@@ -783,20 +807,9 @@ GraphError Graph::open_direct_connection(const std::string &peer_id, const socka
     GraphError err = usable();
     if (err != GraphError::ok) return err;
     if (!env_.transport || !env_.loop) return GraphError::io_error;
-    LinkIntroduction intro;
-    intro.type = wire::ConnectionType::direct;
-    intro.graph_id = graph_id_;
-    intro.local_peer_id = peer_id_;
-    intro.remote_peer_id = peer_id;
-    intro.local_node_id = node_id_;
-    for (const sockaddr_in6 &a : listening_addresses_) {
-        wire::In6Address w;
-        w.port = ntohs(a.sin6_port);
-        std::memcpy(w.address.data(), &a.sin6_addr, 16);
-        intro.listening_addresses.push_back(w);
-    }
     std::uint64_t new_id = env_.transport->new_connection_id();
-    direct_[new_id] = Link::connect(*env_.loop, new_id, this, address, std::move(intro));
+    direct_[new_id] =
+        Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::direct, peer_id));
     *id = new_id;
     return GraphError::ok;
 }

@@ -193,6 +193,9 @@ private:
     void adjust_peer_time(const Link &link);
     void send_next_solicit(Link &link);
     void announce_listening();
+    std::vector<wire::In6Address> wire_listening_addresses() const;
+    /* What we say of ourselves in AUTH_INFO and CONNECT. */
+    LinkIntroduction introduction(wire::ConnectionType type, const std::string &remote_peer_id) const;
     std::vector<wire::In6Address> neighbor_referrals(const Link *except) const;
     void remember_referrals(const std::vector<wire::In6Address> &addresses);
     /* Connects to a random untried Referral List entry; its id, or 0. */

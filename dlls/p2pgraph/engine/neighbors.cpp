@@ -70,12 +70,7 @@ void Graph::announce_listening()
     wire::Connect update;
     update.update = true;
     update.node_id = node_id_;
-    for (const sockaddr_in6 &a : listening_addresses_) {
-        wire::In6Address w;
-        w.port = ntohs(a.sin6_port);
-        std::memcpy(w.address.data(), &a.sin6_addr, 16);
-        update.addresses.push_back(w);
-    }
+    update.addresses = wire_listening_addresses();
     for (auto &entry : neighbors_)
         if (entry.second->connected()) entry.second->send(update, true);
 }
@@ -96,20 +91,9 @@ GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &addres
         if (same_endpoint(own, address)) return GraphError::connect_self;
     for (const auto &entry : neighbors_)
         if (same_endpoint(entry.second->remote_address(), address)) return GraphError::already_exists;
-    LinkIntroduction intro;
-    intro.type = wire::ConnectionType::neighbor;
-    intro.graph_id = graph_id_;
-    intro.local_peer_id = peer_id_;
-    intro.remote_peer_id = peer_id;
-    intro.local_node_id = node_id_;
-    for (const sockaddr_in6 &a : listening_addresses_) {
-        wire::In6Address w;
-        w.port = ntohs(a.sin6_port);
-        std::memcpy(w.address.data(), &a.sin6_addr, 16);
-        intro.listening_addresses.push_back(w);
-    }
     std::uint64_t new_id = env_.transport->new_connection_id();
-    neighbors_[new_id] = Link::connect(*env_.loop, new_id, this, address, std::move(intro));
+    neighbors_[new_id] =
+        Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::neighbor, peer_id));
     *id = new_id;
     return GraphError::ok;
 }

@@ -50,33 +50,6 @@ static WCHAR comment[] = L"conformance test graph, created by database.c";
 static unsigned int name_counter;
 static WCHAR temp_dir[MAX_PATH];
 
-static ULONGLONG ft_to_ull(const FILETIME *ft)
-{
-    return ((ULONGLONG)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
-}
-
-static FILETIME ull_to_ft(ULONGLONG value)
-{
-    FILETIME ft;
-
-    ft.dwLowDateTime = (DWORD)value;
-    ft.dwHighDateTime = (DWORD)(value >> 32);
-    return ft;
-}
-
-static const char *dbgstr_guid(const GUID *guid)
-{
-    static char buffers[4][64];
-    static unsigned int index;
-    char *buffer = buffers[index++ % 4];
-
-    if (!guid) return "(null)";
-    snprintf(buffer, 64, "{%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}", guid->Data1, guid->Data2,
-             guid->Data3, guid->Data4[0], guid->Data4[1], guid->Data4[2], guid->Data4[3], guid->Data4[4],
-             guid->Data4[5], guid->Data4[6], guid->Data4[7]);
-    return buffer;
-}
-
 static const char *dbgstr_w(const WCHAR *str)
 {
     static char buffers[4][400];

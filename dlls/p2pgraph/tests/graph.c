@@ -80,20 +80,6 @@ static void init_properties(PEER_GRAPH_PROPERTIES *props, WCHAR *graph_id)
     props->cPresenceMax = (ULONG)-1;
 }
 
-static ULONGLONG ft_to_ull(const FILETIME *ft)
-{
-    return ((ULONGLONG)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
-}
-
-static FILETIME ull_to_ft(ULONGLONG value)
-{
-    FILETIME ft;
-
-    ft.dwLowDateTime = (DWORD)value;
-    ft.dwHighDateTime = (DWORD)(value >> 32);
-    return ft;
-}
-
 static BOOL str_equal(const WCHAR *a, const WCHAR *b)
 {
     if (!a || !b) return a == b;

@@ -129,20 +129,6 @@ static const char *guid_str(const GUID *g)
     return out;
 }
 
-static ULONGLONG ft_to_ull(const FILETIME *ft)
-{
-    return ((ULONGLONG)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
-}
-
-static FILETIME ull_to_ft(ULONGLONG v)
-{
-    FILETIME ft;
-
-    ft.dwLowDateTime = (DWORD)v;
-    ft.dwHighDateTime = (DWORD)(v >> 32);
-    return ft;
-}
-
 /* Pattern data: differs for every (seed, offset). */
 static void fill_pattern(BYTE *buffer, DWORD size, DWORD seed)
 {

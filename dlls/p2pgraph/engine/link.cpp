@@ -510,7 +510,6 @@ void Link::on_drained()
     }
     buffered_ = pending_output();
     notify_writers();
-    if (handler_) handler_->on_writable(*this);
 }
 
 void Link::read_ready_cb(int, short, void *arg)

@@ -70,8 +70,6 @@ public:
     /* A message on a CONNECTED link other than those the link handles itself
      * (DISCONNECT). */
     virtual void on_message(Link &link, wire::Message &&message) = 0;
-    /* The link's send buffer fell below the low-water mark. */
-    virtual void on_writable(Link &) {}
     /* A PT2PT on a CONNECTED link: its payload is message[offset, end),
      * shared so that the events referring to it need no copy. */
     virtual void on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,

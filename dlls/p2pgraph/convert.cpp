@@ -46,6 +46,7 @@ HRESULT hresult_from_graph_error(p2pg::GraphError error)
     case GraphError::connection_not_found: return PEER_E_CONNECTION_NOT_FOUND;
     case GraphError::connect_self: return PEER_E_CONNECT_SELF;
     case GraphError::already_exists: return PEER_E_ALREADY_EXISTS;
+    case GraphError::node_not_found: return PEER_E_NODE_NOT_FOUND;
     /* The face waits and retries; an application never sees it. */
     case GraphError::would_block: return HRESULT_FROM_WIN32(WSAEWOULDBLOCK);
     case GraphError::no_such_file: return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);

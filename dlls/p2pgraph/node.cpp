@@ -20,6 +20,7 @@
 
 
 #include "engine/graph.h"
+#include "engine/internal_records.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -27,35 +28,57 @@ WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
 namespace {
 
-/* Node 0 is this node: its id, peer id and listening addresses.  Other
- * nodes are known through presence records, which come with the neighbor
- * graph: until then any other id is PEER_E_NODE_NOT_FOUND. */
+/* Node 0 (or our own id) is this node; other nodes are known through their
+ * Presence records (MS-PPGRH 3.1.7.10.5). */
 HRESULT get_node_info(HGRAPH handle, ULONGLONG node_id, PEER_NODE_INFO **out)
 {
-    std::uint64_t id = 0;
-    std::string peer_id;
-    std::vector<sockaddr_in6> addresses;
+    p2pg::Graph::NodeInfo node;
     HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
-        if (node_id && node_id != graph.node_id()) return PEER_E_NODE_NOT_FOUND;
-        id = graph.node_id();
-        peer_id = graph.peer_id();
-        addresses = graph.listening_addresses();
-        return S_OK;
+        return hresult_from_graph_error(graph.node_info(node_id, &node));
     });
     if (FAILED(hr)) return hr;
-    void *block = pack_result([&](Packer &p) { pack_node_info(p, id, peer_id, addresses, std::string()); });
+    void *block = pack_result([&](Packer &p) { pack_node_info(p, node); });
     if (!block) return E_OUTOFMEMORY;
     *out = static_cast<PEER_NODE_INFO *>(block);
     return S_OK;
+}
+
+HRESULT enum_nodes(HGRAPH handle, const WCHAR *peer_id, HPEERENUM *out)
+{
+    std::string peer;
+    bool args_ok = out && (!peer_id || utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer));
+    std::vector<p2pg::Graph::NodeInfo> nodes;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.enum_nodes(peer_id ? &peer : nullptr, &nodes));
+    });
+    if (FAILED(hr)) return hr;
+    return new_enumeration<NodeItem>(nodes, out);
+}
+
+HRESULT set_node_attributes(HGRAPH handle, const WCHAR *attributes)
+{
+    std::string value;
+    bool args_ok = !attributes || utf8_from_wide(attributes, p2pg::kMaxNodeAttributeChars, &value);
+    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.set_node_attributes(value));
+    });
+}
+
+HRESULT set_presence(HGRAPH handle, BOOL present)
+{
+    return with_graph(handle, true, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.set_presence(present != FALSE));
+    });
 }
 
 } // namespace
 
 extern "C" HRESULT WINAPI PeerGraphEnumNodes(HGRAPH hGraph, PCWSTR pwzPeerId, HPEERENUM *phPeerEnum)
 {
-    WINE_FIXME("(%p, %s, %p): stub\n", hGraph, wine_dbgstr_w(pwzPeerId), phPeerEnum);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s, %p)\n", hGraph, wine_dbgstr_w(pwzPeerId), phPeerEnum);
+    HRESULT hr = enum_nodes(hGraph, pwzPeerId, phPeerEnum);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphGetNodeInfo(HGRAPH hGraph, ULONGLONG ullNodeId, PPEER_NODE_INFO *ppNodeInfo)
@@ -68,12 +91,16 @@ extern "C" HRESULT WINAPI PeerGraphGetNodeInfo(HGRAPH hGraph, ULONGLONG ullNodeI
 
 extern "C" HRESULT WINAPI PeerGraphSetNodeAttributes(HGRAPH hGraph, PCWSTR pwzAttributes)
 {
-    WINE_FIXME("(%p, %s): stub\n", hGraph, wine_dbgstr_w(pwzAttributes));
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %s)\n", hGraph, wine_dbgstr_w(pwzAttributes));
+    HRESULT hr = set_node_attributes(hGraph, pwzAttributes);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }
 
 extern "C" HRESULT WINAPI PeerGraphSetPresence(HGRAPH hGraph, BOOL fPresent)
 {
-    WINE_FIXME("(%p, %#x): stub\n", hGraph, (unsigned)fPresent);
-    return graph_not_implemented(__func__, hGraph);
+    WINE_TRACE("(%p, %#x)\n", hGraph, (unsigned)fPresent);
+    HRESULT hr = set_presence(hGraph, fPresent);
+    WINE_TRACE("returning %#x\n", (unsigned)hr);
+    return hr;
 }

@@ -119,6 +119,7 @@ void pack_event(Packer &packer, const p2pg::GraphEvent &event)
     BYTE *payload = event.type == p2pg::EventType::incoming_data && event.data_size()
                         ? packer.bytes(event.data->data() + event.data_offset, event.data_size())
                         : nullptr;
+    WCHAR *peer_id = event.type == p2pg::EventType::node_changed ? packer.string(event.peer_id, false) : nullptr;
     if (!packer.writing()) return;
     if (event.type == p2pg::EventType::incoming_data) {
         out->eventType = PEER_GRAPH_EVENT_INCOMING_DATA;
@@ -155,6 +156,12 @@ void pack_event(Packer &packer, const p2pg::GraphEvent &event)
         c->hrConnectionFailedReason = connection_failure_hresult(event.failure);
         break;
     }
+    case p2pg::EventType::node_changed:
+        out->nodeChangeData.dwSize = sizeof(out->nodeChangeData);
+        out->nodeChangeData.changeType = static_cast<PEER_NODE_CHANGE_TYPE>(event.node_change);
+        out->nodeChangeData.ullNodeId = event.node_id;
+        out->nodeChangeData.pwzPeerId = peer_id;
+        break;
     default:
         break;
     }
@@ -179,20 +186,19 @@ void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info)
 }
 
 
-void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
-                    const std::vector<sockaddr_in6> &addresses, const std::string &attributes)
+void pack_node_info(Packer &packer, const p2pg::Graph::NodeInfo &node)
 {
     PEER_NODE_INFO *out = static_cast<PEER_NODE_INFO *>(packer.reserve(sizeof(PEER_NODE_INFO), alignof(PEER_NODE_INFO)));
-    WCHAR *peer = packer.string(peer_id, false);
-    PEER_ADDRESS *list = addresses.empty() ? nullptr : static_cast<PEER_ADDRESS *>(
-        packer.reserve(addresses.size() * sizeof(PEER_ADDRESS), alignof(PEER_ADDRESS)));
-    WCHAR *attrs = packer.string(attributes, true);
+    WCHAR *peer = packer.string(node.peer_id, false);
+    PEER_ADDRESS *list = node.addresses.empty() ? nullptr : static_cast<PEER_ADDRESS *>(
+        packer.reserve(node.addresses.size() * sizeof(PEER_ADDRESS), alignof(PEER_ADDRESS)));
+    WCHAR *attrs = packer.string(node.attributes, true);
     if (!packer.writing()) return;
     out->dwSize = sizeof(*out);
-    out->ullNodeId = node_id;
+    out->ullNodeId = node.node_id;
     out->pwzPeerId = peer;
-    out->cAddresses = static_cast<ULONG>(addresses.size());
+    out->cAddresses = static_cast<ULONG>(node.addresses.size());
     out->pAddresses = list;
-    for (std::size_t i = 0; i < addresses.size(); ++i) peer_address_from_sockaddr(addresses[i], &list[i]);
+    for (std::size_t i = 0; i < node.addresses.size(); ++i) peer_address_from_sockaddr(node.addresses[i], &list[i]);
     out->pwzAttributes = attrs;
 }

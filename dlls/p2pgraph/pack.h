@@ -69,11 +69,11 @@ void pack_record(Packer &packer, const p2pg::Record &record);
 void pack_properties(Packer &packer, const p2pg::GraphProperties &properties);
 void pack_event(Packer &packer, const p2pg::GraphEvent &event);
 void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
-void pack_node_info(Packer &packer, std::uint64_t node_id, const std::string &peer_id,
-                    const std::vector<sockaddr_in6> &addresses, const std::string &attributes);
+void pack_node_info(Packer &packer, const p2pg::Graph::NodeInfo &node);
 
 /* An engine value as an enumeration item, packed by Pack: records
- * (PEER_RECORD *), connections (PEER_CONNECTION_INFO *). */
+ * (PEER_RECORD *), connections (PEER_CONNECTION_INFO *), nodes
+ * (PEER_NODE_INFO *). */
 template <class T, void (*Pack)(Packer &, const T &)>
 class PackedItem : public p2pg::EnumItem {
 public:
@@ -97,6 +97,7 @@ private:
 
 using RecordItem = PackedItem<p2pg::Record, pack_record>;
 using ConnectionItem = PackedItem<p2pg::ConnectionInfo, pack_connection_info>;
+using NodeItem = PackedItem<p2pg::Graph::NodeInfo, pack_node_info>;
 
 /* Makes an enumeration handle (HPEERENUM) of the items. */
 template <class Item, class Values>

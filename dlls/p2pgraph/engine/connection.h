@@ -49,6 +49,7 @@ enum class GraphError {
     connection_not_found,
     connect_self,   /* PeerGraphConnect to one of our own listening addresses */
     already_exists, /* a neighbor connection to that node exists */
+    node_not_found,
     no_such_file,
     disk_full,
     io_error,

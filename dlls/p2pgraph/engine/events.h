@@ -60,6 +60,9 @@ enum GraphStatus : std::uint32_t {
     kStatusSynchronized = 0x4,
 };
 
+/* PEER_NODE_CHANGE_TYPE */
+enum class NodeChange : std::uint32_t { connected = 1, disconnected = 2, updated = 3 };
+
 /* PEER_CONNECTION_STATUS */
 enum class ConnectionStatus : std::uint32_t { connected = 1, disconnected = 2, failed = 3 };
 
@@ -85,6 +88,8 @@ struct GraphEvent {
     std::uint64_t node_id = 0;
     std::uint64_t next_connection_id = 0;
     ConnectionFailure failure = ConnectionFailure::none;
+    NodeChange node_change = NodeChange::connected; /* node_changed (and node_id) */
+    std::string peer_id;                            /* node_changed */
     Guid data_type;                                   /* incoming_data */
     /* incoming_data: the payload is (*data)[data_offset, end), shared by
      * the registrations (it is the received message itself). */

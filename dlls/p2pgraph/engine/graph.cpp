@@ -273,7 +273,13 @@ void Graph::close()
         std::lock_guard<std::mutex> guard(data_links_lock_);
         data_links_.clear();
     }
-    /* MS-PPGRH 3.1.4.12: DISCONNECT (LEAVING) on every connection. */
+    /* MS-PPGRH 3.1.4.12: our Contact, Presence and Signature records are
+     * deleted (the deletions are flooded ahead of the DISCONNECTs), then
+     * DISCONNECT (LEAVING) on every connection. */
+    if (ready_)
+        for (const Guid *type : {&kRecordTypeContact, &kRecordTypePresence, &kRecordTypeSignature})
+            if (std::optional<Record> own = own_internal_record(*type))
+                if (!own->deleted()) delete_own(*own);
     /* Each neighbor is told where else to go (3.1.7.25). */
     std::map<std::uint64_t, std::vector<wire::In6Address>> referrals;
     for (auto &entry : neighbors_)
@@ -289,6 +295,7 @@ void Graph::close()
     registrations_.clear();
     if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
     if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
+    if (presence_timer_) event_free(std::exchange(presence_timer_, nullptr));
     /* What time-based synchronization needs when the node comes back
      * (MS-PPGRH 3.1.4.12). */
     store_->set_meta(kMetaLeftPeerTime, std::to_string(peer_time()));
@@ -406,6 +413,7 @@ GraphError Graph::set_properties(const GraphProperties &changes)
     GraphEvent event;
     event.type = EventType::property_changed;
     raise(event);
+    presence_maintenance();
     return GraphError::ok;
 }
 
@@ -423,8 +431,11 @@ GraphError Graph::check_app_record(const Record &in, FileTime now) const
 
 GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Link *from)
 {
+    std::optional<Record> previous;
+    if (record.type == kRecordTypePresence) previous = store_->get(record.id);
     GraphError err = from_store(store_->put(record));
     if (err != GraphError::ok) return err;
+    if (record.type == kRecordTypePresence) presence_changed(record, previous);
     /* MS-PPGRH 3.1.7.3, 3.1.5.2.10: every change goes to every neighbor
      * (but the one it came from). */
     flood(record, from);
@@ -624,11 +635,19 @@ void Graph::process_expirations()
      * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
     if (expiration_deferred()) return;
     FileTime now = peer_time();
+    bool own_presence_expired = false;
     for (const Record &record : store_->expired(now)) {
         /* The Graph Info record is the graph's identity: it is replaced by
          * newer versions, never dropped, or the properties would be lost. */
         if (record.type == kRecordTypeGraphInfo) continue;
         if (store_->erase(record.id) != StoreStatus::ok) continue;
+        if (record.type == kRecordTypePresence && !record.deleted()) {
+            /* MS-PPGRH 3.1.7.20: the node is gone from the Presence List. */
+            Record gone = record;
+            gone.flags |= kRecordFlagDeleted;
+            presence_changed(gone, record);
+            own_presence_expired = own_presence_expired || record.creator_id == peer_id_;
+        }
         if (record.deleted() || is_reserved_record_type(record.type)) continue;
         GraphEvent event;
         event.type = EventType::record_changed;
@@ -637,6 +656,9 @@ void Graph::process_expirations()
         event.record_type = record.type;
         raise(event);
     }
+    /* A presence the application forced has no Autorefresh: publish it
+     * again rather than wait for the next maintenance pass. */
+    if (own_presence_expired) presence_maintenance();
 }
 
 void Graph::process_autorefresh()
@@ -795,6 +817,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     listening_addresses_ = std::move(addresses);
     listening_port_ = bound;
     announce_listening();
+    presence_maintenance();
     GraphEvent event;
     event.type = EventType::status_changed;
     event.status = status();

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,27 @@ public:
     /* MS-PPGRH 3.1.5.2.1: at most this many neighbors (then REFUSE BUSY). */
     static constexpr std::size_t kMaximumNeighbors = 7;
 
+    /* A node of the graph as its Presence record describes it
+     * (PEER_NODE_INFO). */
+    struct NodeInfo {
+        std::uint64_t node_id = 0;
+        std::string peer_id;
+        std::string attributes;
+        std::vector<sockaddr_in6> addresses;
+    };
+    /* PeerGraphEnumNodes: the nodes with a live Presence record (all, or
+     * those of one peer id). */
+    GraphError enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *out) const;
+    /* PeerGraphGetNodeInfo: 0 (or our own id) is this node, whether it
+     * published presence or not; others need a live Presence record. */
+    GraphError node_info(std::uint64_t node_id, NodeInfo *out) const;
+    /* PeerGraphSetPresence (MS-PPGRH 3.1.4.6). */
+    GraphError set_presence(bool present);
+    /* PeerGraphSetNodeAttributes: empty clears. */
+    GraphError set_node_attributes(const std::string &attributes);
+    /* MS-PPGRH 3.1.7.17 (the timers call it; tests too). */
+    void presence_maintenance();
+
     /* PeerGraphOpenDirectConnection: starts the attempt; the result comes as
      * a DIRECT_CONNECTION event for *id. */
     GraphError open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
@@ -201,6 +223,15 @@ private:
     /* Connects to a random untried Referral List entry; its id, or 0. */
     std::uint64_t follow_referral();
     std::uint32_t max_record_size() const;
+    /* Presence (presence.cpp). */
+    std::vector<Record> live_presence_records(FileTime now) const;
+    std::optional<Record> own_internal_record(const Guid &type) const;
+    GraphError publish_presence(bool autorefresh);
+    /* Deletes one of our own records (a tombstone, flooded). */
+    GraphError delete_own(const Record &record);
+    /* NODE_CHANGED for a Presence record that changed from previous. */
+    void presence_changed(const Record &record, const std::optional<Record> &previous);
+    static void on_presence_timer(int, short, void *arg);
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
     bool visible(const Record &r, FileTime now) const;
@@ -256,6 +287,9 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;
+    bool force_presence_ = false; /* PeerGraphSetPresence(TRUE) */
+    std::string node_attributes_;
+    struct event *presence_timer_ = nullptr;
     struct event *expiration_timer_ = nullptr;
     struct event *autorefresh_timer_ = nullptr;
     FileTime next_expiration_check_ = 0;

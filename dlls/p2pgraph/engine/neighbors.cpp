@@ -345,6 +345,8 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
         event.type = EventType::property_changed;
         raise(event);
     }
+    /* The Presence Max or the number of presences changed. */
+    if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_maintenance();
 }
 
 void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since)

@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -194,7 +195,9 @@ public:
         drain_events(from);
         m.failed = m.synchronized = false;
         m.lane->loop->call([&] { err = m.graph->connect("", target, &id); });
-        assert_int_equal(err, GraphError::ok);
+        /* Graph maintenance may have linked the two already. */
+        if (err == GraphError::already_exists) m.synchronized = true;
+        else assert_int_equal(err, GraphError::ok);
         m.neighbors.insert(to);
         members_[to].neighbors.insert(from);
     }
@@ -247,27 +250,49 @@ public:
         assert_true(wait_joined({from}));
     }
 
-    /* Waits until every open node has as many connected neighbors as the
-     * test gave it. */
+    /* Waits until the open nodes form one connected graph with at most the
+     * maximum of neighbors each, then takes the real links as the test's.
+     * The links the test asked for are not all there is: graph maintenance
+     * (MS-PPGRH 3.1.7.14) adds links of its own (a node with fewer than two
+     * neighbors connects to another node it knows), and a full node refuses
+     * a connection and refers it elsewhere. */
     bool wait_degrees()
     {
         auto deadline = Clock_::now() + kJoinTimeout;
         std::string last;
         while (Clock_::now() < deadline) {
             last.clear();
-            for (std::size_t i = 0; i < members_.size(); ++i) {
-                Member &m = members_[i];
-                if (!m.open) continue;
-                std::size_t n = 0;
-                m.lane->loop->call([&] { n = m.graph->neighbor_count(); });
-                if (n != m.neighbors.size())
-                    last += " node " + std::to_string(i) + ": " + std::to_string(n) + " of " +
-                            std::to_string(m.neighbors.size()) + ";";
+            std::map<std::string, int> by_peer;
+            for (std::size_t i = 0; i < members_.size(); ++i)
+                if (members_[i].open) by_peer[members_[i].peer_id] = i;
+            std::map<int, std::set<int>> links;
+            for (auto &entry : by_peer) {
+                Member &m = members_[entry.second];
+                std::vector<ConnectionInfo> connections;
+                m.lane->loop->call([&] { connections = m.graph->connections(kConnectionNeighbor); });
+                if (connections.size() > Graph::kMaximumNeighbors)
+                    last += " node " + std::to_string(entry.second) + " has " + std::to_string(connections.size()) + ";";
+                for (const ConnectionInfo &c : connections)
+                    if (by_peer.count(c.peer_id)) links[entry.second].insert(by_peer[c.peer_id]);
             }
-            if (last.empty()) return true;
+            std::set<int> reached;
+            std::vector<int> todo;
+            if (!by_peer.empty()) todo.push_back(by_peer.begin()->second);
+            while (!todo.empty()) {
+                int i = todo.back();
+                todo.pop_back();
+                if (!reached.insert(i).second) continue;
+                for (int j : links[i]) todo.push_back(j);
+            }
+            for (auto &entry : by_peer)
+                if (!reached.count(entry.second)) last += " node " + std::to_string(entry.second) + " unreachable;";
+            if (last.empty()) {
+                for (auto &entry : by_peer) members_[entry.second].neighbors = links[entry.second];
+                return true;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        print_error("neighbor counts did not settle:%s\n", last.c_str());
+        print_error("neighbor links did not settle:%s\n", last.c_str());
         return false;
     }
 
@@ -415,6 +440,9 @@ public:
     void add_cycles(std::size_t links, std::mt19937 &rng)
     {
         std::uniform_int_distribution<std::size_t> pick(0, members_.size() - 1);
+        /* Count the links graph maintenance made too. */
+        for (std::size_t i = 0; i < members_.size(); ++i)
+            if (members_[i].open) adopt_neighbors(i);
         for (std::size_t made = 0, tries = 0; made < links && tries < 1000; ++tries) {
             int a = pick(rng), b = pick(rng);
             if (a == b || members_[a].neighbors.count(b) || members_[a].neighbors.size() >= kMaxNeighbors ||
@@ -583,7 +611,8 @@ void test_star_of_stars(void **)
              * (one of the hub's neighbors). */
             assert_true(mesh.wait_joined({late}));
             mesh.adopt_neighbors(late);
-            assert_int_equal(mesh[late].neighbors.size(), 1);
+            /* (Graph maintenance may have added a second neighbor.) */
+            assert_true(mesh[late].neighbors.size() >= 1);
             assert_int_equal(mesh[late].neighbors.count(0), 0);
         } else {
             mesh.join(late, spokes[0]);

@@ -295,7 +295,9 @@ void Graph::close()
     registrations_.clear();
     if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
     if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
-    if (presence_timer_) event_free(std::exchange(presence_timer_, nullptr));
+    for (struct event **timer : {&presence_timer_, &maintenance_timer_, &signature_timer_, &contact_timer_,
+                                 &partition_timer_})
+        if (*timer) event_free(std::exchange(*timer, nullptr));
     /* What time-based synchronization needs when the node comes back
      * (MS-PPGRH 3.1.4.12). */
     store_->set_meta(kMetaLeftPeerTime, std::to_string(peer_time()));
@@ -635,7 +637,7 @@ void Graph::process_expirations()
      * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
     if (expiration_deferred()) return;
     FileTime now = peer_time();
-    bool own_presence_expired = false;
+    bool own_presence_expired = false, signature_expired = false, contact_expired = false;
     for (const Record &record : store_->expired(now)) {
         /* The Graph Info record is the graph's identity: it is replaced by
          * newer versions, never dropped, or the properties would be lost. */
@@ -648,6 +650,9 @@ void Graph::process_expirations()
             presence_changed(gone, record);
             own_presence_expired = own_presence_expired || record.creator_id == peer_id_;
         }
+        /* MS-PPGRH 3.1.7.19, 3.1.7.21. */
+        signature_expired = signature_expired || record.type == kRecordTypeSignature;
+        contact_expired = contact_expired || record.type == kRecordTypeContact;
         if (record.deleted() || is_reserved_record_type(record.type)) continue;
         GraphEvent event;
         event.type = EventType::record_changed;
@@ -659,6 +664,8 @@ void Graph::process_expirations()
     /* A presence the application forced has no Autorefresh: publish it
      * again rather than wait for the next maintenance pass. */
     if (own_presence_expired) presence_maintenance();
+    if (signature_expired) signature_calculation();
+    if (contact_expired) contact_maintenance();
 }
 
 void Graph::process_autorefresh()
@@ -818,6 +825,8 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     listening_port_ = bound;
     announce_listening();
     presence_maintenance();
+    /* MS-PPGRH 3.1.4.8: graph maintenance, which also starts its timer. */
+    graph_maintenance(false);
     GraphEvent event;
     event.type = EventType::status_changed;
     event.status = status();

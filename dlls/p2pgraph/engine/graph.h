@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct event;
 namespace p2pg {
 
 class Loop;
+struct ContactInfo;
 class SearchQuery;
 class Store;
 
@@ -134,6 +136,8 @@ public:
     GraphError connect(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
     /* Connected neighbors. */
     std::size_t neighbor_count() const;
+    /* Neighbor connections we started that are not connected yet. */
+    std::size_t pending_neighbor_count() const;
     /* MS-PPGRH 3.1.5.2.1: at most this many neighbors (then REFUSE BUSY). */
     static constexpr std::size_t kMaximumNeighbors = 7;
 
@@ -157,6 +161,12 @@ public:
     GraphError set_node_attributes(const std::string &attributes);
     /* MS-PPGRH 3.1.7.17 (the timers call it; tests too). */
     void presence_maintenance();
+    /* MS-PPGRH 3.1.7.16 (maintenance.cpp); timer_triggered is what the
+     * Graph Maintenance Timer passes. */
+    void graph_maintenance(bool timer_triggered);
+    /* The graph signature (MS-PPGRH 3.1.7.11): the value of the live
+     * Signature record, 0 when there is none. */
+    std::uint64_t signature() const;
 
     /* PeerGraphOpenDirectConnection: starts the attempt; the result comes as
      * a DIRECT_CONNECTION event for *id. */
@@ -224,7 +234,9 @@ private:
     std::uint64_t follow_referral();
     std::uint32_t max_record_size() const;
     /* Presence (presence.cpp). */
-    std::vector<Record> live_presence_records(FileTime now) const;
+    /* Records of one type that have not expired (tombstones included). */
+    std::vector<Record> live_records(const Guid &type, FileTime now) const;
+    std::size_t presence_count(FileTime now) const;
     std::optional<Record> own_internal_record(const Guid &type) const;
     GraphError publish_presence(bool autorefresh);
     /* Deletes one of our own records (a tombstone, flooded). */
@@ -232,6 +244,31 @@ private:
     /* NODE_CHANGED for a Presence record that changed from previous. */
     void presence_changed(const Record &record, const std::optional<Record> &previous);
     static void on_presence_timer(int, short, void *arg);
+    /* Graph maintenance (maintenance.cpp). */
+    void signature_calculation();
+    void signature_changed();
+    void internal_record_received(const Record &record);
+    std::size_t contact_minimum() const;
+    /* Whether we hold a live Contact record; *change: whether contact
+     * maintenance would publish or delete it. */
+    bool contact_wanted(bool *change) const;
+    void contact_maintenance();
+    GraphError publish_contact();
+    std::vector<ContactInfo> foreign_contacts() const;
+    void partition_detection();
+    void connection_maintenance(bool timer_triggered);
+    void long_term_partition_repair();
+    bool connected_to(std::uint64_t node_id) const;
+    /* A connection attempt of our own (no failure event); false when that
+     * address was tried since the last maintenance pass or cannot be. */
+    bool maintenance_connect(const sockaddr_in6 &address);
+    double utility(std::uint64_t link_id) const;
+    void update_utility(std::uint64_t link_id, bool useful);
+    void drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason reason);
+    static void on_maintenance_timer(int, short, void *arg);
+    static void on_signature_timer(int, short, void *arg);
+    static void on_contact_timer(int, short, void *arg);
+    static void on_partition_timer(int, short, void *arg);
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
     bool visible(const Record &r, FileTime now) const;
@@ -290,6 +327,13 @@ private:
     bool force_presence_ = false; /* PeerGraphSetPresence(TRUE) */
     std::string node_attributes_;
     struct event *presence_timer_ = nullptr;
+    struct event *maintenance_timer_ = nullptr;
+    struct event *signature_timer_ = nullptr;
+    struct event *contact_timer_ = nullptr;
+    struct event *partition_timer_ = nullptr;
+    std::map<std::uint64_t, double> utility_; /* connection utility by link id */
+    std::set<std::uint64_t> maintenance_links_;
+    std::vector<sockaddr_in6> maintenance_tried_;
     struct event *expiration_timer_ = nullptr;
     struct event *autorefresh_timer_ = nullptr;
     FileTime next_expiration_check_ = 0;

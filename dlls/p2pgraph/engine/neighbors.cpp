@@ -82,6 +82,13 @@ std::size_t Graph::neighbor_count() const
     return n;
 }
 
+std::size_t Graph::pending_neighbor_count() const
+{
+    std::size_t n = 0;
+    for (const auto &entry : neighbors_) n += !entry.second->connected() && entry.second->initiator();
+    return n;
+}
+
 GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
 {
     if (!store_) return GraphError::shutting_down;
@@ -105,7 +112,8 @@ bool Graph::neighbor_connect(Link &link, const wire::Connect &connect, wire::Wel
     bool duplicate = connect.node_id == node_id_;
     for (const auto &entry : neighbors_)
         duplicate = duplicate || (entry.second->connected() && entry.second->remote_node_id() == connect.node_id);
-    if (duplicate || neighbor_count() >= kMaximumNeighbors) {
+    /* Our own attempts still under way count: they may all succeed. */
+    if (duplicate || neighbor_count() + pending_neighbor_count() >= kMaximumNeighbors) {
         refuse->code = duplicate ? wire::RefuseCode::duplicate_connection : wire::RefuseCode::busy;
         /* A busy node points the way to its neighbors (3.1.5.2.1). */
         if (!duplicate) refuse->addresses = neighbor_referrals(&link);
@@ -184,12 +192,28 @@ void Graph::neighbor_connected(Link &link)
         break;
     }
     raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::connected, ConnectionFailure::none);
-    if (neighbor_count() == 1) {
+    utility_[link.id()] = 0.0; /* MS-PPGRH 3.1.7.24 */
+    if (neighbor_count() > kMaximumNeighbors) {
+        /* The application connected a node that was full already: the
+         * least useful other neighbor makes room (MS-PPGRH 3.1.7.14). */
+        std::shared_ptr<Link> least;
+        for (const auto &entry : neighbors_) {
+            if (entry.second.get() == &link || !entry.second->connected()) continue;
+            if (!least || utility(entry.first) < utility(least->id())) least = entry.second;
+        }
+        if (least) drop_neighbor(least, wire::DisconnectReason::least_useful);
+    }
+    maintenance_links_.erase(link.id());
+    maintenance_tried_.clear();
+    bool first = neighbor_count() == 1;
+    if (first) {
         GraphEvent event;
         event.type = EventType::status_changed;
         event.status = status();
         raise(event);
     }
+    /* MS-PPGRH 3.1.7.16: the first neighbor starts graph maintenance. */
+    if (first) graph_maintenance(false);
     if (!link.initiator()) return;
     adjust_peer_time(link);
     remember_referrals(link.referrals());
@@ -250,9 +274,16 @@ void Graph::adjust_peer_time(const Link &link)
 void Graph::neighbor_closed(Link &link, LinkEnd end)
 {
     syncs_.erase(link.id());
+    utility_.erase(link.id());
     remember_referrals(link.referrals());
     auto it = neighbors_.find(link.id());
     if (it != neighbors_.end() && it->second.get() == &link) neighbors_.erase(it);
+    bool ours = maintenance_links_.erase(link.id()) != 0;
+    if (ours && !link.was_connected()) {
+        /* An attempt of graph maintenance failed: try another candidate. */
+        if (store_) connection_maintenance(false);
+        return;
+    }
     if (link.was_connected()) {
         raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
                                ConnectionFailure::none);
@@ -262,6 +293,8 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
             event.status = status();
             raise(event);
         }
+        /* MS-PPGRH 3.1.5.2.4, 3.1.7.25: a neighbor gone means maintenance. */
+        if (store_) graph_maintenance(false);
     } else if (link.initiator()) {
         /* Refused (busy): try where the refusal pointed, and say so in the
          * failure event (ullNextConnectionId). */
@@ -295,8 +328,9 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
         /* MS-PPGRH 3.1.5.2.1: U set on a connected link: the neighbor now
          * listens at these addresses (what we give out as referrals). */
         if (update->update) link.set_remote_listening(update->addresses);
-    } else if (std::holds_alternative<wire::Ack>(message)) {
-        /* Connection utility comes with graph maintenance. */
+    } else if (auto *ack = std::get_if<wire::Ack>(&message)) {
+        /* MS-PPGRH 3.1.7.33: the sender's side of connection utility. */
+        for (const auto &entry : ack->entries) update_utility(link.id(), entry.useful);
     } else {
         link.abort(LinkEnd::protocol_error);
     }
@@ -326,6 +360,7 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
     wire::Ack ack;
     ack.entries.push_back({record.id, winner == ConflictWinner::received});
     link.send(ack, true);
+    update_utility(link.id(), winner == ConflictWinner::received);
     if (winner == ConflictWinner::local) {
         /* We hold a newer version: the sender gets it back (3.1.5.2.10). */
         wire::Flood newer;
@@ -347,6 +382,7 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
     }
     /* The Presence Max or the number of presences changed. */
     if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_maintenance();
+    internal_record_received(record);
 }
 
 void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since)

@@ -55,15 +55,12 @@ FileTime random_delay(FileTime low, FileTime high)
 
 } // namespace
 
-std::vector<Record> Graph::live_presence_records(FileTime now) const
+/* Live Presence records that are not deletions. */
+std::size_t Graph::presence_count(FileTime now) const
 {
-    RecordFilter filter;
-    filter.type = &kRecordTypePresence;
-    filter.include_internal = true;
-    std::vector<Record> out;
-    for (Record &r : store_->list(filter))
-        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
-    return out;
+    std::size_t n = 0;
+    for (const Record &r : live_records(kRecordTypePresence, now)) n += !r.deleted();
+    return n;
 }
 
 std::optional<Record> Graph::own_internal_record(const Guid &type) const
@@ -179,7 +176,7 @@ void Graph::presence_maintenance()
         return;
     }
     if (max == 0 || max == kPresenceAll || force_presence_) return;
-    std::size_t count = live_presence_records(now).size();
+    std::size_t count = presence_count(now);
     if ((present && count > std::size_t(max) + kPresenceSlack) || (!present && listening() && count < max)) {
         if (env_.loop && !(presence_timer_ && event_pending(presence_timer_, EV_TIMEOUT, nullptr)))
             arm(&presence_timer_, random_delay(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
@@ -196,7 +193,7 @@ void Graph::on_presence_timer(int, short, void *arg)
     if (max == 0 || max == kPresenceAll || graph->force_presence_) return;
     std::optional<Record> own = graph->own_internal_record(kRecordTypePresence);
     bool present = own && !own->deleted() && own->expiration_time > now;
-    std::size_t count = graph->live_presence_records(now).size();
+    std::size_t count = graph->presence_count(now);
     if (present && count > std::size_t(max) + kPresenceSlack)
         graph->delete_own(*own);
     else if (!present && graph->listening() && count < max)
@@ -237,7 +234,7 @@ GraphError Graph::enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *
     GraphError err = usable();
     if (err != GraphError::ok) return err;
     out->clear();
-    for (const Record &r : live_presence_records(peer_time())) {
+    for (const Record &r : live_records(kRecordTypePresence, peer_time())) {
         PresenceInfo info;
         if (r.deleted() || (peer_id && r.creator_id != *peer_id) || !decode_presence(r.data, &info)) continue;
         NodeInfo node;

@@ -1,0 +1,428 @@
+/*
+ * Engine graph: graph maintenance (MS-PPGRH 3.1.6.3-3.1.6.6, 3.1.7.11-3.1.7.16, 3.1.7.33)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+
+/* Signature, contacts, partition detection and repair, connection
+ * maintenance and connection utility.  Choices where the specification is
+ * unclear (each also in the issue notes):
+ *  - Signature delay (3.1.7.11): N is the top 16 bits of the node id, not
+ *    8: with 8 bits over 65536 every delay is under 0.23 s and the lowest
+ *    node would not get the head start the formula is made for.
+ *  - Contact records need listening addresses: a node that does not listen
+ *    publishes none.
+ *  - Long-term partition repair (3.1.7.15) asks the application for a
+ *    connection (CONNECTION_REQUIRED) only when a node holding a contact has
+ *    reason to: no neighbors at all, or a contact of another partition is
+ *    known; the literal text would ask on every maintenance pass.
+ *  - Connection attempts the node makes on its own raise
+ *    NEIGHBOR_CONNECTION events when they connect, but no failure events:
+ *    the application never asked for them.
+ *  - A node republishes its Contact record when the signature changes, so
+ *    partition detection compares like with like. */
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+
+#include "graph.h"
+#include "internal_records.h"
+#include "record_rules.h"
+#include "store.h"
+
+namespace p2pg {
+
+namespace {
+
+constexpr FileTime kSecond = kTicksPerSecond;
+constexpr FileTime kMaintenanceConnected = 300 * kSecond; /* 3.1.6.6 */
+constexpr FileTime kMaintenanceAlone = 30 * kSecond;
+constexpr FileTime kSignatureLifetime = 300 * kSecond; /* 2.2.3.2 / 3.1.7.6 */
+constexpr FileTime kContactLifetime = 900 * kSecond;   /* 3.1.7.5 */
+constexpr FileTime kSignatureRecheck = 24 * 3600 * kSecond;
+constexpr std::size_t kMinimumNeighbors = 2, kIdealNeighbors = 3;
+
+FileTime random_between(FileTime low, FileTime high)
+{
+    Guid random = random_guid();
+    std::uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) r = r << 8 | random.bytes[i];
+    return low + static_cast<FileTime>(r % static_cast<std::uint64_t>(high - low + 1));
+}
+
+bool pending(struct event *timer)
+{
+    return timer && event_pending(timer, EV_TIMEOUT, nullptr);
+}
+
+bool same_address(const sockaddr_in6 &a, const sockaddr_in6 &b)
+{
+    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, 16) == 0;
+}
+
+} // namespace
+
+std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
+{
+    RecordFilter filter;
+    filter.type = &type;
+    filter.include_internal = true;
+    std::vector<Record> out;
+    for (Record &r : store_->list(filter))
+        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
+    return out;
+}
+
+std::uint64_t Graph::signature() const
+{
+    std::optional<Record> record = store_ ? store_->get(kRecordIdSignature) : std::nullopt;
+    std::uint64_t value = 0;
+    if (!record || record->deleted() || record->type != kRecordTypeSignature ||
+        !decode_signature(record->data, &value))
+        return 0;
+    return value;
+}
+
+void Graph::graph_maintenance(bool timer_triggered)
+{
+    /* MS-PPGRH 3.1.7.16, in its order. */
+    if (!store_ || !ready_) return;
+    signature_calculation();
+    contact_maintenance();
+    partition_detection();
+    connection_maintenance(timer_triggered);
+    long_term_partition_repair();
+    if (env_.loop) arm(&maintenance_timer_, neighbor_count() ? kMaintenanceConnected : kMaintenanceAlone,
+                       on_maintenance_timer);
+}
+
+void Graph::signature_calculation()
+{
+    /* MS-PPGRH 3.1.7.11. */
+    std::uint64_t current = signature();
+    if (current && current <= node_id_) return;
+    FileTime delay;
+    if (current) {
+        delay = kSecond / 10;
+    } else {
+        double n = static_cast<double>(node_id_ >> 48);
+        double d = 1.0 - std::exp(-n / 65536.0);
+        delay = static_cast<FileTime>((d * 29.9 + 0.1) * kSecond);
+    }
+    if (!env_.loop) {
+        on_signature_timer(-1, 0, this);
+        return;
+    }
+    if (!pending(signature_timer_) || delay < kSecond / 10 + 1) arm(&signature_timer_, delay, on_signature_timer);
+}
+
+void Graph::on_signature_timer(int, short, void *arg)
+{
+    /* MS-PPGRH 3.1.6.4. */
+    Graph *graph = static_cast<Graph *>(arg);
+    if (!graph->store_ || !graph->ready_) return;
+    graph->arm(&graph->signature_timer_, kSignatureRecheck, on_signature_timer);
+    std::uint64_t current = graph->signature();
+    if (current && current <= graph->node_id_) return;
+    std::optional<Record> old = graph->store_->get(kRecordIdSignature);
+    FileTime now = graph->peer_time();
+    Record record;
+    record.type = kRecordTypeSignature;
+    record.id = kRecordIdSignature;
+    record.version = old ? old->version + 1 : 1;
+    record.flags = kRecordFlagAutorefresh;
+    record.creator_id = graph->peer_id_;
+    record.creation_time = record.modification_time = old ? std::max(now, old->modification_time + 1) : now;
+    record.expiration_time = record.modification_time + kSignatureLifetime;
+    record.data = encode_signature(graph->node_id_);
+    if (graph->publish(record, RecordChange::updated, false) != GraphError::ok) return;
+    graph->signature_changed();
+    graph->schedule_timers();
+}
+
+void Graph::signature_changed()
+{
+    /* Our Contact record carries the signature: keep it current. */
+    std::uint64_t current = signature();
+    if (!current) return;
+    if (std::optional<Record> own = own_internal_record(kRecordTypeContact)) {
+        ContactInfo info;
+        if (!own->deleted() && decode_contact(own->data, &info) && info.signature != current) publish_contact();
+    }
+    partition_detection();
+}
+
+void Graph::internal_record_received(const Record &record)
+{
+    /* MS-PPGRH 3.1.7.10.3-4. */
+    if (!ready_) return;
+    if (record.type == kRecordTypeSignature) {
+        signature_calculation();
+        signature_changed();
+    } else if (record.type == kRecordTypeContact) {
+        contact_maintenance();
+        partition_detection();
+    }
+}
+
+std::size_t Graph::contact_minimum() const
+{
+    /* MS-PPGRH 3.1.7.12: Cmin = 5 for S >= 2^60, else 60 - log2(S). */
+    std::uint64_t s = signature();
+    if (!s) s = node_id_;
+    if (s >= (std::uint64_t(1) << 60)) return 5;
+    int log2 = 63;
+    while (log2 > 0 && !(s >> log2)) --log2;
+    return static_cast<std::size_t>(60 - log2);
+}
+
+bool Graph::contact_wanted(bool *change) const
+{
+    FileTime now = peer_time();
+    std::size_t count = 0;
+    for (const Record &r : live_records(kRecordTypeContact, now)) count += !r.deleted();
+    std::optional<Record> own = own_internal_record(kRecordTypeContact);
+    bool have = own && !own->deleted() && own->expiration_time > now;
+    std::size_t cmin = contact_minimum(), cmax = cmin + 5;
+    *change = (!have && count < cmin && listening()) || (have && count > cmax);
+    return have;
+}
+
+void Graph::contact_maintenance()
+{
+    bool change = false;
+    contact_wanted(&change);
+    if (change && env_.loop && !pending(contact_timer_))
+        arm(&contact_timer_, random_between(10 * kSecond, 180 * kSecond), on_contact_timer);
+}
+
+void Graph::on_contact_timer(int, short, void *arg)
+{
+    /* MS-PPGRH 3.1.6.3: check again, then publish or delete. */
+    Graph *graph = static_cast<Graph *>(arg);
+    if (!graph->store_ || !graph->ready_) return;
+    bool change = false;
+    bool have = graph->contact_wanted(&change);
+    if (!change) return;
+    if (have) {
+        if (std::optional<Record> own = graph->own_internal_record(kRecordTypeContact)) graph->delete_own(*own);
+    } else {
+        graph->publish_contact();
+    }
+}
+
+GraphError Graph::publish_contact()
+{
+    /* MS-PPGRH 3.1.7.5. */
+    FileTime now = peer_time();
+    ContactInfo info;
+    info.signature = signature();
+    info.node_id = node_id_;
+    info.addresses = listening_addresses_;
+    Record record;
+    std::optional<Record> old = own_internal_record(kRecordTypeContact);
+    if (old && !old->deleted() && old->expiration_time > now) {
+        record = *old;
+        record.version = old->version + 1;
+        record.modified_by_id = peer_id_;
+        record.modification_time = std::max(now, old->modification_time + 1);
+    } else {
+        record.type = kRecordTypeContact;
+        record.id = make_record_id(peer_id_, random_guid());
+        record.version = 1;
+        record.creator_id = peer_id_;
+        record.creation_time = record.modification_time = now;
+    }
+    record.flags = kRecordFlagAutorefresh;
+    record.expiration_time = record.modification_time + kContactLifetime;
+    record.data = encode_contact(info);
+    GraphError err = publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
+    if (err == GraphError::ok) schedule_timers();
+    return err;
+}
+
+std::vector<ContactInfo> Graph::foreign_contacts() const
+{
+    /* Contacts that name another signature: another partition. */
+    std::vector<ContactInfo> out;
+    std::uint64_t current = signature();
+    if (!current) return out;
+    for (const Record &r : live_records(kRecordTypeContact, peer_time())) {
+        ContactInfo info;
+        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == node_id_) continue;
+        if (info.signature != current) out.push_back(std::move(info));
+    }
+    return out;
+}
+
+void Graph::partition_detection()
+{
+    /* MS-PPGRH 3.1.7.13. */
+    if (!foreign_contacts().empty() && env_.loop && !pending(partition_timer_))
+        arm(&partition_timer_, random_between(5 * kSecond, 30 * kSecond), on_partition_timer);
+}
+
+void Graph::on_partition_timer(int, short, void *arg)
+{
+    /* MS-PPGRH 3.1.6.5: short-term repair, a connection to each contact of
+     * another partition. */
+    Graph *graph = static_cast<Graph *>(arg);
+    if (!graph->store_ || !graph->ready_) return;
+    for (const ContactInfo &contact : graph->foreign_contacts()) {
+        if (graph->connected_to(contact.node_id)) continue;
+        for (const sockaddr_in6 &address : contact.addresses)
+            if (graph->maintenance_connect(address)) break;
+    }
+}
+
+bool Graph::connected_to(std::uint64_t node_id) const
+{
+    for (const auto &entry : neighbors_)
+        if (entry.second->remote_node_id() == node_id) return true;
+    return false;
+}
+
+bool Graph::maintenance_connect(const sockaddr_in6 &address)
+{
+    for (const sockaddr_in6 &tried : maintenance_tried_)
+        if (same_address(tried, address)) return false;
+    maintenance_tried_.push_back(address);
+    std::uint64_t id = 0;
+    if (connect("", address, &id) != GraphError::ok) return false;
+    maintenance_links_.insert(id);
+    return true;
+}
+
+void Graph::connection_maintenance(bool timer_triggered)
+{
+    /* MS-PPGRH 3.1.7.14. */
+    if (!env_.transport || !env_.loop) return;
+    std::size_t count = neighbor_count();
+    if (timer_triggered && count > kIdealNeighbors) {
+        std::shared_ptr<Link> least;
+        for (const auto &entry : neighbors_) {
+            if (!entry.second->connected()) continue;
+            if (!least || utility(entry.first) < utility(least->id())) least = entry.second;
+        }
+        if (least) drop_neighbor(least, wire::DisconnectReason::least_useful);
+        return;
+    }
+    bool want = count == 0 || (count < kMinimumNeighbors && ready_) || (timer_triggered && count < kIdealNeighbors);
+    if (!want) return;
+    /* One attempt at a time, and never past the maximum. */
+    if (pending_neighbor_count() || count >= kMaximumNeighbors) return;
+    if (timer_triggered) maintenance_tried_.clear();
+
+    /* Candidates: Presence List, Contact List, Referral List (not us, not
+     * a neighbor already). */
+    std::vector<sockaddr_in6> candidates;
+    FileTime now = peer_time();
+    for (const Record &r : live_records(kRecordTypePresence, now)) {
+        PresenceInfo info;
+        if (r.deleted() || !decode_presence(r.data, &info) || info.node_id == node_id_ || connected_to(info.node_id))
+            continue;
+        candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
+    }
+    for (const Record &r : live_records(kRecordTypeContact, now)) {
+        ContactInfo info;
+        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == node_id_ || connected_to(info.node_id))
+            continue;
+        candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
+    }
+    for (const wire::In6Address &a : referral_list_) {
+        sockaddr_in6 address{};
+        address.sin6_family = AF_INET6;
+        address.sin6_port = htons(a.port);
+        std::memcpy(&address.sin6_addr, a.address.data(), 16);
+        candidates.push_back(address);
+    }
+    auto unusable = [&](const sockaddr_in6 &address) {
+        for (const sockaddr_in6 &own : listening_addresses_)
+            if (same_address(own, address)) return true;
+        for (const auto &entry : neighbors_) {
+            if (same_address(entry.second->remote_address(), address)) return true;
+            for (const wire::In6Address &a : entry.second->remote_listening())
+                if (a.port == ntohs(address.sin6_port) && std::memcmp(a.address.data(), &address.sin6_addr, 16) == 0)
+                    return true;
+        }
+        for (const sockaddr_in6 &tried : maintenance_tried_)
+            if (same_address(tried, address)) return true;
+        return false;
+    };
+    candidates.erase(std::remove_if(candidates.begin(), candidates.end(), unusable), candidates.end());
+    while (!candidates.empty()) {
+        std::size_t pick = static_cast<std::size_t>(random_between(0, FileTime(candidates.size()) - 1));
+        sockaddr_in6 chosen = candidates[pick];
+        candidates.erase(candidates.begin() + pick);
+        if (maintenance_connect(chosen)) return;
+    }
+}
+
+void Graph::long_term_partition_repair()
+{
+    /* MS-PPGRH 3.1.7.15 (see the top of this file for when). */
+    std::optional<Record> own = own_internal_record(kRecordTypeContact);
+    if (!own || own->deleted()) return;
+    if (neighbor_count() && foreign_contacts().empty()) return;
+    GraphEvent event;
+    event.type = EventType::connection_required;
+    raise(event);
+}
+
+void Graph::on_maintenance_timer(int, short, void *arg)
+{
+    static_cast<Graph *>(arg)->graph_maintenance(true);
+}
+
+double Graph::utility(std::uint64_t link_id) const
+{
+    auto it = utility_.find(link_id);
+    return it == utility_.end() ? 0.0 : it->second;
+}
+
+void Graph::update_utility(std::uint64_t link_id, bool useful)
+{
+    /* MS-PPGRH 3.1.7.33: LU1 = 31/32 LU, plus 128 when the FLOOD was new. */
+    double &lu = utility_[link_id];
+    lu = lu * 31.0 / 32.0 + (useful ? 128.0 : 0.0);
+}
+
+void Graph::drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason reason)
+{
+    /* MS-PPGRH 3.1.7.25: DISCONNECT with referrals, then maintenance. */
+    std::vector<wire::In6Address> referrals = neighbor_referrals(link.get());
+    neighbors_.erase(link->id());
+    syncs_.erase(link->id());
+    utility_.erase(link->id());
+    forget_data_link(link->id());
+    link->close_with(reason, std::move(referrals));
+    raise_connection_event(EventType::neighbor_connection, *link, ConnectionStatus::disconnected,
+                           ConnectionFailure::none);
+    if (!neighbor_count()) {
+        GraphEvent event;
+        event.type = EventType::status_changed;
+        event.status = status();
+        raise(event);
+    }
+}
+
+} // namespace p2pg

@@ -888,6 +888,14 @@ void test_reopen_catches_up(void **)
      * loses is replaced. */
     mesh.update(leaves[0], ids[4], "offline edit by a leaf");
     mesh.update(leaves[1], ids[5], "offline edit by a leaf");
+    /* Records written offline, which nobody else has: only the hash-based
+     * sync that follows the time-based one brings them to the others
+     * (MS-PPGRH 3.1.7.31). */
+    ids.push_back(mesh.add(leaves[0], "written offline by a leaf"));
+    ids.push_back(mesh.add(leaves[1], "written offline by the other leaf"));
+    Guid offline_gone = mesh.add(leaves[1], "written and deleted offline");
+    mesh.remove(leaves[1], offline_gone);
+    visible += 2;
     /* leaves[0] goes back to its old neighbor, leaves[1] to another node
      * with room. */
     mesh.connect(leaves[0], old_parent_0);

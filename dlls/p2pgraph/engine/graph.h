@@ -36,6 +36,7 @@
 #include "connection.h"
 #include "events.h"
 #include "graph_info.h"
+#include "hash_sync.h"
 #include "handle_table.h"
 #include "link.h"
 #include "record.h"
@@ -317,7 +318,19 @@ private:
         std::size_t next = 0;
         bool everything_else_sent = false;
         FileTime since = 0; /* 0: Sync All (SOLICIT_NEW), else SOLICIT_TIME */
+        /* MS-PPGRH 3.1.7.31: hash-based sync, after the record types (a
+         * returning node) or alone (every connection after the first). */
+        bool hash_after = false;
+        enum class Phase { types, advertise, records } phase = Phase::types;
+        std::vector<Guid> to_send; /* ours that the responder lacks */
     };
+    bool synchronized_once_ = false; /* a sync completed since Create/Open */
+    void start_hash_sync(Link &link);
+    void handle_advertise(Link &link, const wire::Advertise &advertise);
+    void answer_request(Link &link, const wire::Request &request);
+    /* Id, version and modification time of the records that take part in
+     * hash-based sync (not expired). */
+    std::vector<hash_sync::Entry> hash_sync_entries() const;
     std::map<std::uint64_t, SyncState> syncs_;
     std::deque<wire::In6Address> referral_list_;
     std::vector<wire::In6Address> attempted_referrals_;

@@ -18,14 +18,14 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-/* What is here is the first layer of the neighbor graph: PeerGraphConnect,
- * accepting neighbors (at most kMaximumNeighbors, REFUSE BUSY and
- * DUPLICATE_CONNECTION), flooding every change with conflict resolution and
- * ACKs, and synchronization of a new or returning node with one SOLICIT_NEW
- * (all record types) or SOLICIT_TIME (all types since the node left)
- * answered by FLOODs and a final SYNC_END.  Per-type synchronization order,
- * hash synchronization, presence, signature, contacts and graph
- * maintenance come later. */
+/* PeerGraphConnect, accepting neighbors (at most kMaximumNeighbors, REFUSE
+ * BUSY with referrals, DUPLICATE_CONNECTION), flooding every change with
+ * conflict resolution and ACKs, and synchronization driven by the
+ * initiator: Sync All (SOLICIT_NEW) for a node that never synchronized,
+ * time-based (SOLICIT_TIME since it left) then hash-based for a returning
+ * node, hash-based alone for every later connection (MS-PPGRH
+ * 3.1.7.29-31; ranges and errata in hash_sync.h).  Presence is in
+ * presence.cpp, graph maintenance in maintenance.cpp. */
 
 #include <algorithm>
 #include <cstdlib>
@@ -228,7 +228,17 @@ void Graph::neighbor_connected(Link &link)
     for (const Guid &type : sync_precedence_)
         if (std::find(sync.types.begin(), sync.types.end(), type) == sync.types.end()) sync.types.push_back(type);
     sync.since = ready_ ? left_peer_time_ : 0;
+    /* MS-PPGRH 3.1.7.30-31: a returning node follows the time-based sync
+     * with a hash-based one (which also carries what it wrote while away
+     * or before this connection); once it has synchronized, later
+     * connections use the hash-based sync alone.  A node that never
+     * synchronized takes everything (Sync All) and has nothing to give. */
+    sync.hash_after = ready_;
     syncs_[link.id()] = sync;
+    if (ready_ && synchronized_once_) {
+        start_hash_sync(link);
+        return;
+    }
     send_next_solicit(link);
 }
 
@@ -317,11 +327,14 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
         answer_solicit(link, solicit_new->types, 0);
     } else if (auto *solicit_time = std::get_if<wire::SolicitTime>(&message)) {
         answer_solicit(link, solicit_time->types, solicit_time->modification_time);
-    } else if (std::holds_alternative<wire::SolicitHash>(message)) {
-        /* Hash synchronization is not there yet: an empty answer lets the
-         * requester finish instead of waiting. */
-        wire::SyncEnd end;
-        link.send(end, true);
+    } else if (auto *solicit_hash = std::get_if<wire::SolicitHash>(&message)) {
+        /* MS-PPGRH 3.1.5.2.7: the ranges where we differ, with our records
+         * in them. */
+        link.send(hash_sync::advertise(solicit_hash->entries, hash_sync_entries()), true);
+    } else if (auto *advertise = std::get_if<wire::Advertise>(&message)) {
+        handle_advertise(link, *advertise);
+    } else if (auto *request = std::get_if<wire::Request>(&message)) {
+        answer_request(link, *request);
     } else if (auto *sync_end = std::get_if<wire::SyncEnd>(&message)) {
         handle_sync_end(link, *sync_end);
     } else if (auto *update = std::get_if<wire::Connect>(&message)) {
@@ -413,11 +426,79 @@ void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTim
     link.send(end, true);
 }
 
+std::vector<hash_sync::Entry> Graph::hash_sync_entries() const
+{
+    FileTime now = peer_time();
+    std::vector<hash_sync::Entry> out;
+    for (const Store::Stamp &stamp : store_->stamps()) {
+        /* Expired records are on their way out everywhere: comparing them
+         * would only trade what both sides are about to drop. */
+        if (stamp.expiration_time <= now && !expiration_deferred()) continue;
+        out.push_back({stamp.modification_time, stamp.id, stamp.version});
+    }
+    return out;
+}
+
+void Graph::start_hash_sync(Link &link)
+{
+    /* MS-PPGRH 3.1.7.31: our database in ranges of ten records, a hash of
+     * each. */
+    SyncState &sync = syncs_[link.id()];
+    sync.phase = SyncState::Phase::advertise;
+    wire::SolicitHash solicit;
+    solicit.entries = hash_sync::solicit_entries(hash_sync_entries());
+    link.send(solicit, true);
+}
+
+void Graph::handle_advertise(Link &link, const wire::Advertise &advertise)
+{
+    /* MS-PPGRH 3.1.5.2.8: ask for what the responder has newer, remember
+     * what we have newer; the REQUEST goes even when it is empty, so the
+     * responder's SYNC_END closes every hash sync the same way. */
+    auto it = syncs_.find(link.id());
+    if (!link.initiator() || it == syncs_.end() || it->second.phase != SyncState::Phase::advertise) return;
+    wire::Request request;
+    hash_sync::compare(advertise, hash_sync_entries(), &request.abstracts, &it->second.to_send);
+    it->second.phase = SyncState::Phase::records;
+    link.send(request, true);
+}
+
+void Graph::answer_request(Link &link, const wire::Request &request)
+{
+    /* MS-PPGRH 3.1.5.2.9: the requested records (as we hold them now),
+     * then the final SYNC_END. */
+    wire::Flood message;
+    message.graph_id = graph_id_;
+    for (const wire::RecordAbstract &abstract : request.abstracts) {
+        std::optional<Record> record = store_->get(abstract.id);
+        if (!record) continue;
+        message.record = std::move(*record);
+        link.send(message, true);
+    }
+    wire::SyncEnd end;
+    link.send(end, true);
+}
+
 void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
 {
     auto it = syncs_.find(link.id());
     if (!end.final || !link.initiator() || it == syncs_.end()) return;
     SyncState &sync = it->second;
+    if (sync.phase != SyncState::Phase::types) {
+        /* The end of a hash-based sync (3.1.5.2.11): now the responder
+         * gets what we have newer.  (A SYNC_END in place of an ADVERTISE
+         * means the responder has nothing to compare.) */
+        wire::Flood message;
+        message.graph_id = graph_id_;
+        for (const Guid &id : sync.to_send) {
+            std::optional<Record> record = store_->get(id);
+            if (!record) continue;
+            message.record = std::move(*record);
+            link.send(message, true);
+        }
+        syncs_.erase(it);
+        return;
+    }
     if (!sync.everything_else_sent) {
         /* One record type is complete (PEER_GRAPH_EVENT_SYNCHRONIZED). */
         GraphEvent event;
@@ -433,7 +514,12 @@ void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
         send_next_solicit(link);
         return;
     }
-    syncs_.erase(it);
+    bool hash_after = sync.hash_after;
+    if (hash_after)
+        start_hash_sync(link);
+    else
+        syncs_.erase(it);
+    synchronized_once_ = true;
     if (!ready_ && become_synchronized() != GraphError::ok) return;
     GraphEvent event;
     event.type = EventType::status_changed;

@@ -673,6 +673,21 @@ std::size_t Store::count(const RecordFilter &filter) const
     return s.step() == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
 }
 
+std::vector<Store::Stamp> Store::stamps() const
+{
+    std::vector<Stamp> out;
+    Step s(prepare("SELECT id, version, modification_time, expiration_time FROM records"));
+    if (!s) return out;
+    while (s.step() == SQLITE_ROW) {
+        Stamp stamp;
+        if (!column_guid(s.get(), 0, &stamp.id) || !column_u32(s.get(), 1, &stamp.version)) continue;
+        stamp.modification_time = sqlite3_column_int64(s.get(), 2);
+        stamp.expiration_time = sqlite3_column_int64(s.get(), 3);
+        out.push_back(stamp);
+    }
+    return out;
+}
+
 StoreStatus Store::erase(const Guid &id)
 {
     Step s(prepare("DELETE FROM records WHERE id = ?1"));

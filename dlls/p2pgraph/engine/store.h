@@ -152,6 +152,15 @@ public:
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
     std::size_t count(const RecordFilter &filter) const;
+    /* What hash-based synchronization compares: id, version and times of
+     * every record (internal ones and tombstones included), no payloads. */
+    struct Stamp {
+        Guid id;
+        std::uint32_t version = 0;
+        FileTime modification_time = 0;
+        FileTime expiration_time = 0;
+    };
+    std::vector<Stamp> stamps() const;
     StoreStatus erase(const Guid &id); /* purge; not_found when absent */
     /* Over all records, internal ones and tombstones included; none when empty. */
     std::optional<FileTime> earliest_expiration() const;

@@ -135,6 +135,10 @@ public:
      * the node at address (peer_id empty: any peer of the graph there); the
      * result comes as a NEIGHBOR_CONNECTION event for *id. */
     GraphError connect(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
+    /* For tests and the simulator: the neighbor link with that connection
+     * id fails as a broken network would make it (no DISCONNECT; both
+     * ends see the TCP connection go).  False when there is none. */
+    bool break_neighbor_link(std::uint64_t connection_id);
     /* Connected neighbors. */
     std::size_t neighbor_count() const;
     /* Neighbor connections we started that are not connected yet. */

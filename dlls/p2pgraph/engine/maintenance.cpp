@@ -393,6 +393,15 @@ void Graph::on_maintenance_timer(int, short, void *arg)
     static_cast<Graph *>(arg)->graph_maintenance(true);
 }
 
+bool Graph::break_neighbor_link(std::uint64_t connection_id)
+{
+    auto it = neighbors_.find(connection_id);
+    if (it == neighbors_.end()) return false;
+    std::shared_ptr<Link> link = it->second;
+    link->abort(LinkEnd::dropped);
+    return true;
+}
+
 double Graph::utility(std::uint64_t link_id) const
 {
     auto it = utility_.find(link_id);

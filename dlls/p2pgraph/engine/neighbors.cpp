@@ -520,11 +520,15 @@ void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
     else
         syncs_.erase(it);
     synchronized_once_ = true;
+    bool was_ready = ready_;
     if (!ready_ && become_synchronized() != GraphError::ok) return;
     GraphEvent event;
     event.type = EventType::status_changed;
     event.status = status();
     raise(event);
+    /* A node that just got its first data now knows the graph: graph
+     * maintenance (which skipped it at the first WELCOME) starts. */
+    if (!was_ready) graph_maintenance(false);
 }
 
 } // namespace p2pg

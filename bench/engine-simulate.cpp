@@ -272,7 +272,8 @@ private:
         std::uint64_t id = 0;
         sockaddr_in6 target = nodes_[to].address;
         on(from, [&](Graph &g) { err = g.connect("", target, &id); });
-        if (err != GraphError::ok) {
+        /* Graph maintenance may have linked the two already. */
+        if (err != GraphError::ok && err != GraphError::already_exists) {
             *error = "connect " + std::to_string(from) + " -> " + std::to_string(to) + ": error " +
                      std::to_string(static_cast<int>(err));
             return false;
@@ -365,9 +366,26 @@ private:
         return true;
     }
 
+    /* The links as they are: graph maintenance (MS-PPGRH 3.1.7.14) adds
+     * its own (a node with fewer than two neighbors connects to another),
+     * and a full node refers a connection elsewhere. */
+    void take_real_links()
+    {
+        std::map<std::string, std::size_t> by_peer;
+        for (std::size_t i = 0; i < n_; ++i) by_peer[nodes_[i].peer_id] = i;
+        for (std::size_t i = 0; i < n_; ++i) {
+            std::vector<ConnectionInfo> connections;
+            on(i, [&](Graph &g) { connections = g.connections(kConnectionNeighbor); });
+            nodes_[i].neighbors.clear();
+            for (const ConnectionInfo &c : connections)
+                if (by_peer.count(c.peer_id)) nodes_[i].neighbors.insert(by_peer[c.peer_id]);
+        }
+    }
+
     bool add_links(std::string *error)
     {
         std::uniform_int_distribution<std::size_t> pick(0, n_ - 1);
+        take_real_links();
         for (std::size_t made = 0, tries = 0; made < options_.extra && tries < 100 * options_.extra + 100; ++tries) {
             std::size_t a = pick(rng_), b = pick(rng_);
             if (a == b || nodes_[a].neighbors.count(b) || nodes_[a].neighbors.size() >= Graph::kMaximumNeighbors ||
@@ -376,21 +394,34 @@ private:
             if (!connect(a, b, error)) return false;
             ++made;
         }
-        /* The FLOOD count below assumes these degrees: wait for them. */
+        /* The FLOOD count below needs the degrees: wait until no node has a
+         * connection under way and the degrees held still for 200 ms, then
+         * take the links that are there. */
+        std::vector<std::size_t> last(n_, SIZE_MAX);
+        auto still_since = Steady::now();
         while (true) {
-            std::size_t off = 0;
+            bool pending = false, changed = false;
             for (std::size_t i = 0; i < n_; ++i) {
-                std::size_t count = 0;
-                on(i, [&](Graph &g) { count = g.neighbor_count(); });
-                off += count != nodes_[i].neighbors.size();
+                std::size_t count = 0, under_way = 0;
+                on(i, [&](Graph &g) {
+                    count = g.neighbor_count();
+                    under_way = g.pending_neighbor_count();
+                });
+                pending = pending || under_way;
+                changed = changed || count != last[i];
+                last[i] = count;
             }
-            if (!off) return true;
+            auto now = Steady::now();
+            if (pending || changed) still_since = now;
+            if (ms_between(still_since, now) >= 200) break;
             if (late()) {
-                *error = std::to_string(off) + " nodes without their neighbors";
+                *error = "the links did not settle";
                 return false;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
+        take_real_links();
+        return true;
     }
 
     Record make_record(std::size_t k) const

@@ -20,6 +20,9 @@
 
 #include "loop.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <atomic>
 #include <exception>
 
@@ -70,6 +73,14 @@ Loop::~Loop()
 
 void Loop::run()
 {
+    /* Every socket write happens on this thread: a write to a connection
+     * the peer has reset must come back as EPIPE, not kill the process
+     * with SIGPIPE (a signal caused by a write goes to the writing thread,
+     * so blocking it here is enough, whatever the process does). */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     {
         std::lock_guard<std::mutex> guard(lock_);
         loop_thread_ = std::this_thread::get_id();

@@ -317,7 +317,7 @@ bool Graph::visible(const Record &r, FileTime now) const
 
 bool Graph::expiration_deferred() const
 {
-    return (properties_.flags & kGraphFlagDeferExpiration) != 0;
+    return (properties_.flags & kGraphFlagDeferExpiration) != 0 && !neighbor_count();
 }
 
 GraphError Graph::usable() const

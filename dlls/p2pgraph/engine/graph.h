@@ -277,8 +277,8 @@ private:
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
     bool visible(const Record &r, FileTime now) const;
-    /* MS-PPGRH 2.2.3.1 "D": records expire only while connected to another
-     * node, and this node has no neighbors yet. */
+    /* MS-PPGRH 2.2.3.1 "D": with Deferred Expiration records expire only
+     * while connected to another node; true while that holds them back. */
     bool expiration_deferred() const;
     GraphError load_properties();
     /* The first synchronization (or an import) brought the Graph Info

@@ -529,6 +529,12 @@ void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
     /* A node that just got its first data now knows the graph: graph
      * maintenance (which skipped it at the first WELCOME) starts. */
     if (!was_ready) graph_maintenance(false);
+    /* MS-PPGRH 3.1.5.2.11: with Deferred Expiration, what expired while
+     * the node was alone goes now that it is connected. */
+    if (properties_.flags & kGraphFlagDeferExpiration) {
+        process_expirations();
+        schedule_timers();
+    }
 }
 
 } // namespace p2pg

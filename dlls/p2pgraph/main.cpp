@@ -169,16 +169,6 @@ p2pg::Transport &ApiCall::transport() const
     return *library().transport;
 }
 
-HRESULT graph_not_implemented(const char *function, HGRAPH graph)
-{
-    ApiCall call;
-    std::shared_ptr<p2pg::Graph> unused;
-    HRESULT hr = graph_from_handle(call, graph, &unused);
-    if (SUCCEEDED(hr)) hr = E_NOTIMPL;
-    WINE_TRACE("%s returning %#x\n", function, (unsigned)hr);
-    return hr;
-}
-
 /* Undocumented data export of the real DLL (an allocator table shared with
  * P2P.dll).  No documented program reads it; it is exported so that programs
  * linked against the SDK's import library load, and it stays NULL. */

@@ -84,12 +84,6 @@ HRESULT guarded(Work work)
     }
 }
 
-/* For exports that a later piece of work implements: the documented
- * PEER_E_NOT_INITIALIZED outside Startup/Shutdown, the documented answer for
- * a bad handle, and E_NOTIMPL for anything that would need the missing
- * implementation. */
-HRESULT graph_not_implemented(const char *function, HGRAPH graph);
-
 static inline p2pg::HandleTable::Handle handle_value(const void *handle)
 {
     return reinterpret_cast<p2pg::HandleTable::Handle>(handle);

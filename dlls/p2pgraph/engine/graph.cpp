@@ -267,6 +267,7 @@ GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_i
 void Graph::close()
 {
     if (!store_) return;
+    close_batch();
     if (env_.transport && listening()) env_.transport->stop_listening(this);
     listening_port_ = 0;
     {

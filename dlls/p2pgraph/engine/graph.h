@@ -200,6 +200,8 @@ public:
     void on_message(Link &link, wire::Message &&message) override;
     void on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,
                  std::size_t offset) override;
+    void on_read_done(Link &link) override;
+    void on_output_drained(Link &link) override;
 
     /* Connection ids are node-wide serials; 0 is never one. */
     void add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection);
@@ -329,6 +331,20 @@ private:
         std::vector<Guid> to_send; /* ours that the responder lacks */
     };
     bool synchronized_once_ = false; /* a sync completed since Create/Open */
+    /* Received FLOODs of one read wakeup are stored in one transaction and
+     * ACKed in one message once it committed. */
+    void close_batch();
+    std::map<std::uint64_t, wire::Ack> pending_acks_;
+    /* Long answers (synchronization) go out as the link drains, a few MiB
+     * at a time, read from the database as they go: records by id, and
+     * SYNC_ENDs where the answer has them. */
+    struct OutItem {
+        enum class Kind { record, sync_end, final_sync_end } kind = Kind::record;
+        Guid id;
+    };
+    std::map<std::uint64_t, std::deque<OutItem>> outboxes_;
+    void queue_out(Link &link, std::vector<OutItem> items);
+    void pump_outbox(Link &link);
     void start_hash_sync(Link &link);
     void handle_advertise(Link &link, const wire::Advertise &advertise);
     void answer_request(Link &link, const wire::Request &request);

@@ -46,6 +46,8 @@ constexpr std::size_t kHandshakeBufferLimit = 64 * 1024;
 /* One read() takes up to this much; one wakeup reads up to the budget. */
 constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
+/* Messages up to this size are copied into the output buffer. */
+constexpr std::size_t kCopyLimit = 16 * 1024;
 
 } // namespace
 
@@ -147,7 +149,18 @@ bool Link::send(const wire::Message &message, bool force)
 
 bool Link::append_output(std::vector<std::uint8_t> frames)
 {
-    /* The evbuffer takes the bytes by reference and frees them once sent. */
+    /* Small messages are copied (a reference costs libevent a chain of its
+     * own per message); big ones are taken by reference and freed once
+     * sent. */
+    if (frames.size() <= kCopyLimit) {
+        if (evbuffer_add(bufferevent_get_output(bev_), frames.data(), frames.size()) < 0) return false;
+        buffered_ = pending_output();
+        if (buffered_ >= kSendHighWater) {
+            std::lock_guard<std::mutex> guard(space_lock_);
+            space_ = false;
+        }
+        return true;
+    }
     auto *owned = new std::vector<std::uint8_t>(std::move(frames));
     int rc = evbuffer_add_reference(
         bufferevent_get_output(bev_), owned->data(), owned->size(),
@@ -424,6 +437,15 @@ void Link::handle(wire::Message &&message)
 void Link::on_read()
 {
     std::shared_ptr<Link> keep = shared_from_this();
+    /* However the wakeup ends, a connected link's handler hears that it
+     * has seen everything of it. */
+    struct ReadDone {
+        Link &link;
+        ~ReadDone()
+        {
+            if (link.state_ == State::connected && link.handler_) link.handler_->on_read_done(link);
+        }
+    } done{*this};
     int fd = bufferevent_getfd(bev_);
     if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
     /* Fairness: other links get their turn after this much. */
@@ -510,6 +532,7 @@ void Link::on_drained()
     }
     buffered_ = pending_output();
     notify_writers();
+    if (state_ == State::connected && handler_) handler_->on_output_drained(*this);
 }
 
 void Link::read_ready_cb(int, short, void *arg)

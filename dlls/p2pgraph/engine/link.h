@@ -74,6 +74,12 @@ public:
      * shared so that the events referring to it need no copy. */
     virtual void on_data(Link &link, const Guid &type, std::shared_ptr<const std::vector<std::uint8_t>> message,
                          std::size_t offset) = 0;
+    /* A CONNECTED link handled all the messages of one read wakeup (a
+     * handler may batch its answers until then). */
+    virtual void on_read_done(Link &) {}
+    /* A CONNECTED link's output fell to the low-water mark: room to queue
+     * more of a long answer. */
+    virtual void on_output_drained(Link &) {}
 };
 
 /* Responder, before AUTH_INFO: finds the graph the connection is for.

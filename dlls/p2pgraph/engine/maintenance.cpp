@@ -422,6 +422,8 @@ void Graph::drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason rea
     neighbors_.erase(link->id());
     syncs_.erase(link->id());
     utility_.erase(link->id());
+    pending_acks_.erase(link->id());
+    outboxes_.erase(link->id());
     forget_data_link(link->id());
     link->close_with(reason, std::move(referrals));
     raise_connection_event(EventType::neighbor_connection, *link, ConnectionStatus::disconnected,

@@ -283,6 +283,9 @@ void Graph::adjust_peer_time(const Link &link)
 
 void Graph::neighbor_closed(Link &link, LinkEnd end)
 {
+    close_batch();
+    pending_acks_.erase(link.id());
+    outboxes_.erase(link.id());
     syncs_.erase(link.id());
     utility_.erase(link.id());
     remember_referrals(link.referrals());
@@ -370,9 +373,8 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
 
     std::optional<Record> local = store_->get(record.id);
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;
-    wire::Ack ack;
-    ack.entries.push_back({record.id, winner == ConflictWinner::received});
-    link.send(ack, true);
+    /* The ACK goes when the read wakeup is done (on_read_done). */
+    pending_acks_[link.id()].entries.push_back({record.id, winner == ConflictWinner::received});
     update_utility(link.id(), winner == ConflictWinner::received);
     if (winner == ConflictWinner::local) {
         /* We hold a newer version: the sender gets it back (3.1.5.2.10). */
@@ -383,6 +385,7 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
         return;
     }
     if (winner == ConflictWinner::same) return;
+    if (!store_->in_batch()) store_->begin_batch();
 
     RecordChange change = !local || local->deleted() ? RecordChange::added : RecordChange::updated;
     if (record.deleted()) change = RecordChange::deleted;
@@ -400,30 +403,77 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
 
 void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since)
 {
-    RecordFilter filter;
-    filter.include_deleted = true;
-    filter.include_internal = true;
-    std::vector<Record> records = store_->list(filter);
     /* Type by type, with a non-final SYNC_END after each but the last
      * (MS-PPGRH 3.1.5.2.5-7; receivers act on the final one only). */
-    std::stable_sort(records.begin(), records.end(),
-                     [](const Record &a, const Record &b) { return a.type < b.type; });
+    std::vector<Store::Stamp> stamps = store_->stamps();
+    stamps.erase(std::remove_if(stamps.begin(), stamps.end(),
+                                [&](const Store::Stamp &s) {
+                                    return s.modification_time < since || !selected(types, s.type);
+                                }),
+                 stamps.end());
+    std::stable_sort(stamps.begin(), stamps.end(),
+                     [](const Store::Stamp &a, const Store::Stamp &b) { return a.type < b.type; });
+    std::vector<OutItem> items;
+    items.reserve(stamps.size() + 8);
+    for (std::size_t i = 0; i < stamps.size(); ++i) {
+        if (i && stamps[i].type != stamps[i - 1].type) items.push_back({OutItem::Kind::sync_end, Guid()});
+        items.push_back({OutItem::Kind::record, stamps[i].id});
+    }
+    items.push_back({OutItem::Kind::final_sync_end, Guid()});
+    queue_out(link, std::move(items));
+}
+
+void Graph::queue_out(Link &link, std::vector<OutItem> items)
+{
+    std::deque<OutItem> &box = outboxes_[link.id()];
+    box.insert(box.end(), items.begin(), items.end());
+    pump_outbox(link);
+}
+
+void Graph::pump_outbox(Link &link)
+{
+    /* Up to twice the link's low-water mark in the buffer: the link calls
+     * on_output_drained for more when it is down to the mark. */
+    auto it = outboxes_.find(link.id());
+    if (it == outboxes_.end()) return;
+    std::deque<OutItem> &box = it->second;
     wire::Flood message;
     message.graph_id = graph_id_;
-    std::optional<Guid> current;
-    for (Record &record : records) {
-        if (record.modification_time < since || !selected(types, record.type)) continue;
-        if (current && *current != record.type) {
+    while (!box.empty() && link.connected() && link.pending_output() < 2 * Link::kSendLowWater) {
+        OutItem item = box.front();
+        box.pop_front();
+        if (item.kind == OutItem::Kind::record) {
+            std::optional<Record> record = store_->get(item.id);
+            if (!record) continue; /* gone (expired) since it was queued */
+            message.record = std::move(*record);
+            link.send(message, true);
+        } else {
             wire::SyncEnd end;
-            end.final = false;
+            end.final = item.kind == OutItem::Kind::final_sync_end;
             link.send(end, true);
         }
-        current = record.type;
-        message.record = std::move(record);
-        link.send(message, true);
     }
-    wire::SyncEnd end;
-    link.send(end, true);
+    if (box.empty()) outboxes_.erase(it);
+}
+
+void Graph::on_output_drained(Link &link)
+{
+    if (link.type() == wire::ConnectionType::neighbor) pump_outbox(link);
+}
+
+void Graph::on_read_done(Link &link)
+{
+    close_batch();
+    auto it = pending_acks_.find(link.id());
+    if (it == pending_acks_.end()) return;
+    wire::Ack ack = std::move(it->second);
+    pending_acks_.erase(it);
+    if (link.connected()) link.send(ack, true);
+}
+
+void Graph::close_batch()
+{
+    if (store_ && store_->in_batch()) store_->end_batch();
 }
 
 std::vector<hash_sync::Entry> Graph::hash_sync_entries() const
@@ -465,18 +515,13 @@ void Graph::handle_advertise(Link &link, const wire::Advertise &advertise)
 
 void Graph::answer_request(Link &link, const wire::Request &request)
 {
-    /* MS-PPGRH 3.1.5.2.9: the requested records (as we hold them now),
-     * then the final SYNC_END. */
-    wire::Flood message;
-    message.graph_id = graph_id_;
-    for (const wire::RecordAbstract &abstract : request.abstracts) {
-        std::optional<Record> record = store_->get(abstract.id);
-        if (!record) continue;
-        message.record = std::move(*record);
-        link.send(message, true);
-    }
-    wire::SyncEnd end;
-    link.send(end, true);
+    /* MS-PPGRH 3.1.5.2.9: the requested records (as we hold them when they
+     * go), then the final SYNC_END. */
+    std::vector<OutItem> items;
+    items.reserve(request.abstracts.size() + 1);
+    for (const wire::RecordAbstract &abstract : request.abstracts) items.push_back({OutItem::Kind::record, abstract.id});
+    items.push_back({OutItem::Kind::final_sync_end, Guid()});
+    queue_out(link, std::move(items));
 }
 
 void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
@@ -488,15 +533,11 @@ void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
         /* The end of a hash-based sync (3.1.5.2.11): now the responder
          * gets what we have newer.  (A SYNC_END in place of an ADVERTISE
          * means the responder has nothing to compare.) */
-        wire::Flood message;
-        message.graph_id = graph_id_;
-        for (const Guid &id : sync.to_send) {
-            std::optional<Record> record = store_->get(id);
-            if (!record) continue;
-            message.record = std::move(*record);
-            link.send(message, true);
-        }
+        std::vector<OutItem> items;
+        items.reserve(sync.to_send.size());
+        for (const Guid &id : sync.to_send) items.push_back({OutItem::Kind::record, id});
         syncs_.erase(it);
+        queue_out(link, std::move(items));
         return;
     }
     if (!sync.everything_else_sent) {

@@ -645,6 +645,29 @@ StoreStatus Store::put_many(const std::vector<Record> &records)
     return status;
 }
 
+StoreStatus Store::begin_batch()
+{
+    if (!sqlite3_get_autocommit(db_)) return StoreStatus::ok;
+    Step begin(prepare("BEGIN IMMEDIATE"));
+    if (!begin || begin.step() != SQLITE_DONE) return status();
+    return StoreStatus::ok;
+}
+
+StoreStatus Store::end_batch()
+{
+    if (sqlite3_get_autocommit(db_)) return StoreStatus::ok;
+    Step commit(prepare("COMMIT"));
+    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
+    StoreStatus status = this->status();
+    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    return status;
+}
+
+bool Store::in_batch() const
+{
+    return !sqlite3_get_autocommit(db_);
+}
+
 std::optional<Record> Store::get(const Guid &id) const
 {
     static const std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE id = ?1";
@@ -679,11 +702,13 @@ std::size_t Store::count(const RecordFilter &filter) const
 std::vector<Store::Stamp> Store::stamps() const
 {
     std::vector<Stamp> out;
-    Step s(prepare("SELECT id, version, modification_time, expiration_time FROM records"));
+    Step s(prepare("SELECT id, version, modification_time, expiration_time, type FROM records"));
     if (!s) return out;
     while (s.step() == SQLITE_ROW) {
         Stamp stamp;
-        if (!column_guid(s.get(), 0, &stamp.id) || !column_u32(s.get(), 1, &stamp.version)) continue;
+        if (!column_guid(s.get(), 0, &stamp.id) || !column_u32(s.get(), 1, &stamp.version) ||
+            !column_guid(s.get(), 4, &stamp.type))
+            continue;
         stamp.modification_time = sqlite3_column_int64(s.get(), 2);
         stamp.expiration_time = sqlite3_column_int64(s.get(), 3);
         out.push_back(stamp);

@@ -149,6 +149,12 @@ public:
 
     StoreStatus put(const Record &record);                    /* insert or replace by id; one transaction */
     StoreStatus put_many(const std::vector<Record> &records); /* all in one transaction */
+    /* Many writes in one transaction: put() between begin_batch() and
+     * end_batch() commits with end_batch() (or is lost with the process
+     * before it).  end_batch() without a batch does nothing. */
+    StoreStatus begin_batch();
+    StoreStatus end_batch();
+    bool in_batch() const;
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
     std::size_t count(const RecordFilter &filter) const;
@@ -156,6 +162,7 @@ public:
      * every record (internal ones and tombstones included), no payloads. */
     struct Stamp {
         Guid id;
+        Guid type;
         std::uint32_t version = 0;
         FileTime modification_time = 0;
         FileTime expiration_time = 0;

@@ -604,10 +604,7 @@ GraphError Graph::import_database(const std::string &path)
     if (!was_ready) {
         /* The imported data is what a first synchronization would have
          * brought: the graph is synchronized from now on. */
-        GraphEvent event;
-        event.type = EventType::status_changed;
-        event.status = this->status();
-        raise(event);
+        raise_status();
     }
     return GraphError::ok;
 }
@@ -629,6 +626,14 @@ void Graph::remove_registration(const EventRegistration *registration)
 void Graph::raise(const GraphEvent &event)
 {
     for (auto &registration : registrations_) registration->offer(event);
+}
+
+void Graph::raise_status()
+{
+    GraphEvent event;
+    event.type = EventType::status_changed;
+    event.status = status();
+    raise(event);
 }
 
 void Graph::process_expirations()
@@ -828,10 +833,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     presence_maintenance();
     /* MS-PPGRH 3.1.4.8: graph maintenance, which also starts its timer. */
     graph_maintenance(false);
-    GraphEvent event;
-    event.type = EventType::status_changed;
-    event.status = status();
-    raise(event);
+    raise_status();
     return GraphError::ok;
 }
 

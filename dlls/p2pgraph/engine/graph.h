@@ -246,6 +246,11 @@ private:
     std::size_t presence_count(FileTime now) const;
     std::optional<Record> own_internal_record(const Guid &type) const;
     GraphError publish_presence(bool autorefresh);
+    /* The next version of our live Presence or Contact record (MS-PPGRH
+     * 3.1.7.4-5: an update when there is one, else a new record), with
+     * type, id, version, creator and times set; the caller fills in the
+     * rest. */
+    Record own_record_draft(const Guid &type, FileTime now) const;
     /* Deletes one of our own records (a tombstone, flooded). */
     GraphError delete_own(const Record &record);
     /* NODE_CHANGED for a Presence record that changed from previous. */
@@ -292,6 +297,8 @@ private:
     /* A new database's metadata: whose graph it is and its state. */
     GraphError write_identity(const std::string &graph_id, const std::string &database_name, bool synchronized);
     void raise(const GraphEvent &event);
+    /* STATUS_CHANGED with the status as it is now. */
+    void raise_status();
     void schedule_timers();
     void arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
     static void on_expiration_timer(int, short, void *arg);

@@ -61,14 +61,6 @@ constexpr FileTime kContactLifetime = 900 * kSecond;   /* 3.1.7.5 */
 constexpr FileTime kSignatureRecheck = 24 * 3600 * kSecond;
 constexpr std::size_t kMinimumNeighbors = 2, kIdealNeighbors = 3;
 
-FileTime random_between(FileTime low, FileTime high)
-{
-    Guid random = random_guid();
-    std::uint64_t r = 0;
-    for (int i = 0; i < 8; ++i) r = r << 8 | random.bytes[i];
-    return low + static_cast<FileTime>(r % static_cast<std::uint64_t>(high - low + 1));
-}
-
 bool pending(struct event *timer)
 {
     return timer && event_pending(timer, EV_TIMEOUT, nullptr);
@@ -212,7 +204,7 @@ void Graph::contact_maintenance()
     bool change = false;
     contact_wanted(&change);
     if (change && env_.loop && !pending(contact_timer_))
-        arm(&contact_timer_, random_between(10 * kSecond, 180 * kSecond), on_contact_timer);
+        arm(&contact_timer_, random_ticks(10 * kSecond, 180 * kSecond), on_contact_timer);
 }
 
 void Graph::on_contact_timer(int, short, void *arg)
@@ -238,20 +230,7 @@ GraphError Graph::publish_contact()
     info.signature = signature();
     info.node_id = node_id_;
     info.addresses = listening_addresses_;
-    Record record;
-    std::optional<Record> old = own_internal_record(kRecordTypeContact);
-    if (old && !old->deleted() && old->expiration_time > now) {
-        record = *old;
-        record.version = old->version + 1;
-        record.modified_by_id = peer_id_;
-        record.modification_time = std::max(now, old->modification_time + 1);
-    } else {
-        record.type = kRecordTypeContact;
-        record.id = make_record_id(peer_id_, random_guid());
-        record.version = 1;
-        record.creator_id = peer_id_;
-        record.creation_time = record.modification_time = now;
-    }
+    Record record = own_record_draft(kRecordTypeContact, now);
     record.flags = kRecordFlagAutorefresh;
     record.expiration_time = record.modification_time + kContactLifetime;
     record.data = encode_contact(info);
@@ -278,7 +257,7 @@ void Graph::partition_detection()
 {
     /* MS-PPGRH 3.1.7.13. */
     if (!foreign_contacts().empty() && env_.loop && !pending(partition_timer_))
-        arm(&partition_timer_, random_between(5 * kSecond, 30 * kSecond), on_partition_timer);
+        arm(&partition_timer_, random_ticks(5 * kSecond, 30 * kSecond), on_partition_timer);
 }
 
 void Graph::on_partition_timer(int, short, void *arg)
@@ -370,7 +349,7 @@ void Graph::connection_maintenance(bool timer_triggered)
     };
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(), unusable), candidates.end());
     while (!candidates.empty()) {
-        std::size_t pick = static_cast<std::size_t>(random_between(0, FileTime(candidates.size()) - 1));
+        std::size_t pick = static_cast<std::size_t>(random_ticks(0, FileTime(candidates.size()) - 1));
         sockaddr_in6 chosen = candidates[pick];
         candidates.erase(candidates.begin() + pick);
         if (maintenance_connect(chosen)) return;
@@ -428,12 +407,7 @@ void Graph::drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason rea
     link->close_with(reason, std::move(referrals));
     raise_connection_event(EventType::neighbor_connection, *link, ConnectionStatus::disconnected,
                            ConnectionFailure::none);
-    if (!neighbor_count()) {
-        GraphEvent event;
-        event.type = EventType::status_changed;
-        event.status = status();
-        raise(event);
-    }
+    if (!neighbor_count()) raise_status();
 }
 
 } // namespace p2pg

@@ -159,8 +159,7 @@ std::uint64_t Graph::follow_referral()
         if (std::find(attempted_referrals_.begin(), attempted_referrals_.end(), a) == attempted_referrals_.end())
             untried.push_back(a);
     while (!untried.empty()) {
-        Guid random = random_guid();
-        std::size_t pick = random.bytes[0] % untried.size();
+        std::size_t pick = static_cast<std::size_t>(random_ticks(0, std::int64_t(untried.size()) - 1));
         wire::In6Address chosen = untried[pick];
         untried.erase(untried.begin() + pick);
         attempted_referrals_.push_back(chosen);
@@ -205,15 +204,11 @@ void Graph::neighbor_connected(Link &link)
     }
     maintenance_links_.erase(link.id());
     maintenance_tried_.clear();
-    bool first = neighbor_count() == 1;
-    if (first) {
-        GraphEvent event;
-        event.type = EventType::status_changed;
-        event.status = status();
-        raise(event);
+    if (neighbor_count() == 1) {
+        raise_status();
+        /* MS-PPGRH 3.1.7.16: the first neighbor starts graph maintenance. */
+        graph_maintenance(false);
     }
-    /* MS-PPGRH 3.1.7.16: the first neighbor starts graph maintenance. */
-    if (first) graph_maintenance(false);
     if (!link.initiator()) return;
     adjust_peer_time(link);
     remember_referrals(link.referrals());
@@ -300,12 +295,7 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
     if (link.was_connected()) {
         raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
                                ConnectionFailure::none);
-        if (!neighbor_count()) {
-            GraphEvent event;
-            event.type = EventType::status_changed;
-            event.status = status();
-            raise(event);
-        }
+        if (!neighbor_count()) raise_status();
         /* MS-PPGRH 3.1.5.2.4, 3.1.7.25: a neighbor gone means maintenance. */
         if (store_) graph_maintenance(false);
     } else if (link.initiator()) {
@@ -563,10 +553,7 @@ void Graph::handle_sync_end(Link &link, const wire::SyncEnd &end)
     synchronized_once_ = true;
     bool was_ready = ready_;
     if (!ready_ && become_synchronized() != GraphError::ok) return;
-    GraphEvent event;
-    event.type = EventType::status_changed;
-    event.status = status();
-    raise(event);
+    raise_status();
     /* A node that just got its first data now knows the graph: graph
      * maintenance (which skipped it at the first WELCOME) starts. */
     if (!was_ready) graph_maintenance(false);

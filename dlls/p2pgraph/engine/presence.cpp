@@ -45,14 +45,6 @@ constexpr std::uint32_t kPresenceAll = 0xffffffff;
 /* 3.1.7.17: a node withdraws its presence only past Max + 10 records. */
 constexpr std::size_t kPresenceSlack = 10;
 
-FileTime random_delay(FileTime low, FileTime high)
-{
-    Guid random = random_guid();
-    std::uint64_t r = 0;
-    for (int i = 0; i < 8; ++i) r = r << 8 | random.bytes[i];
-    return low + static_cast<FileTime>(r % static_cast<std::uint64_t>(high - low + 1));
-}
-
 } // namespace
 
 /* Live Presence records that are not deletions. */
@@ -95,20 +87,7 @@ GraphError Graph::publish_presence(bool autorefresh)
     info.node_id = node_id_;
     info.attributes = node_attributes_;
     info.addresses = listening_addresses_;
-    Record record;
-    std::optional<Record> old = own_internal_record(kRecordTypePresence);
-    if (old && !old->deleted() && old->expiration_time > now) {
-        record = *old;
-        record.version = old->version + 1;
-        record.modified_by_id = peer_id_;
-        record.modification_time = std::max(now, old->modification_time + 1);
-    } else {
-        record.type = kRecordTypePresence;
-        record.id = make_record_id(peer_id_, random_guid());
-        record.version = 1;
-        record.creator_id = peer_id_;
-        record.creation_time = record.modification_time = now;
-    }
+    Record record = own_record_draft(kRecordTypePresence, now);
     record.flags = autorefresh ? std::uint32_t(kRecordFlagAutorefresh) : 0u;
     record.expiration_time = record.modification_time + FileTime(properties_.presence_lifetime) * kSecond;
     record.attributes.clear();
@@ -116,6 +95,25 @@ GraphError Graph::publish_presence(bool autorefresh)
     GraphError err = publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
     if (err == GraphError::ok) schedule_timers();
     return err;
+}
+
+Record Graph::own_record_draft(const Guid &type, FileTime now) const
+{
+    Record record;
+    std::optional<Record> old = own_internal_record(type);
+    if (old && !old->deleted() && old->expiration_time > now) {
+        record = *old;
+        record.version = old->version + 1;
+        record.modified_by_id = peer_id_;
+        record.modification_time = std::max(now, old->modification_time + 1);
+    } else {
+        record.type = type;
+        record.id = make_record_id(peer_id_, random_guid());
+        record.version = 1;
+        record.creator_id = peer_id_;
+        record.creation_time = record.modification_time = now;
+    }
+    return record;
 }
 
 GraphError Graph::delete_own(const Record &old)
@@ -179,7 +177,7 @@ void Graph::presence_maintenance()
     std::size_t count = presence_count(now);
     if ((present && count > std::size_t(max) + kPresenceSlack) || (!present && listening() && count < max)) {
         if (env_.loop && !(presence_timer_ && event_pending(presence_timer_, EV_TIMEOUT, nullptr)))
-            arm(&presence_timer_, random_delay(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
+            arm(&presence_timer_, random_ticks(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
     }
 }
 

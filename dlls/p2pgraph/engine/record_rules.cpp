@@ -72,6 +72,14 @@ Guid random_guid()
     return g;
 }
 
+std::int64_t random_ticks(std::int64_t low, std::int64_t high)
+{
+    Guid random = random_guid();
+    std::uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) r = r << 8 | random.bytes[i];
+    return low + static_cast<std::int64_t>(r % (static_cast<std::uint64_t>(high - low) + 1));
+}
+
 Guid make_record_id(const std::string &creator_id, const Guid &random)
 {
     std::uint64_t high;

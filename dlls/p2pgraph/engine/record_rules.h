@@ -29,6 +29,9 @@ namespace p2pg {
 
 /* A random GUID from GnuTLS's nonce generator. */
 Guid random_guid();
+/* A uniformly random value in [low, high] (timer delays, random choices),
+ * from the same source as random_guid(). */
+std::int64_t random_ticks(std::int64_t low, std::int64_t high);
 
 /* MS-PPGRH 3.1.7.2: the low 64 bits of a record id are the two halves of a
  * random GUID XORed, the high 64 bits the two halves of MD5(creator id)

@@ -47,6 +47,9 @@ namespace {
 constexpr FileTime kPeerTimeTolerance = 20 * 60 * kTicksPerSecond;
 constexpr std::size_t kMaxReferrals = 10;
 constexpr std::size_t kMaxReferralList = 100;
+/* Records (and SYNC_ENDs) queued for one link at most: a few times what a
+ * REQUEST of the largest size can name. */
+constexpr std::size_t kMaxOutbox = 8u << 20;
 
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
 {
@@ -416,6 +419,13 @@ void Graph::answer_solicit(Link &link, const wire::TypeSelection &types, FileTim
 void Graph::queue_out(Link &link, std::vector<OutItem> items)
 {
     std::deque<OutItem> &box = outboxes_[link.id()];
+    /* A peer that asks again and again without reading the answers would
+     * make the queue grow without bound: it loses the link. */
+    if (box.size() + items.size() > kMaxOutbox) {
+        outboxes_.erase(link.id());
+        link.abort(LinkEnd::protocol_error);
+        return;
+    }
     box.insert(box.end(), items.begin(), items.end());
     pump_outbox(link);
 }

@@ -35,6 +35,7 @@ import uuid
 VERSION = 0x10
 AUTH_INFO, CONNECT, WELCOME, REFUSE, DISCONNECT = 0x01, 0x02, 0x03, 0x04, 0x05
 PT2PT = 0x0D
+SOLICIT_HASH, REQUEST = 0x08, 0x0A
 DIRECT, NEIGHBOR = 0x02, 0x01
 CONNECT_DIRECT = 0x04
 DEFAULT_FRAME = 16379
@@ -93,6 +94,12 @@ def connect_msg(node_id, flags=CONNECT_DIRECT, count=0, address_offset=24, name_
     """CONNECT (2.2.2.2) without addresses or friendly name."""
     body = struct.pack(">BBHHHQ", flags, count, address_offset, name_offset, 0, node_id)
     return message(CONNECT, body)
+
+
+def solicit_hash(count, rng):
+    """SOLICIT_HASH (2.2.2.8): all record types, count random HASH_INFO_ENTRYs."""
+    body = struct.pack(">BBHIHH", 0, 0, 20, count, 20, 0) + rng.randbytes(40 * count)
+    return message(SOLICIT_HASH, body)
 
 
 def pt2pt(data_type, payload, data_offset=28, size=None):
@@ -415,6 +422,43 @@ class Test:
                     [frames(struct.pack(">IBBH", 0xFFFFFFFF, VERSION, PT2PT, 0) + bytes(24))], before="handshake")
         self.attack("handshake, then frame size 0", [b"\0\0" + bytes(16)], before="handshake")
 
+    def run_unread_sync_answers(self, requests=12, entries=200000):
+        """A neighbor that asks for hash synchronization again and again and never
+        reads: every SOLICIT_HASH of random hashes makes the node answer with an
+        ADVERTISE of about 10 MiB.  The node must drop it rather than buffer the
+        answers without bound."""
+        self.in_time()
+        before = self.rss_kib()
+        peak = before or 0
+        sock = open_socket(self.port)
+        closed = False
+        try:
+            send(sock, frames(auth_info(self.graph, "hostile-peer-neighbor", self.peer, ctype=NEIGHBOR)))
+            send(sock, frames(connect_msg(self.rng.getrandbits(64) | 1, flags=0)))
+            # The WELCOME is not even read: the socket's receive buffer takes it.
+            solicit = frames(solicit_hash(entries, self.rng), MAX_FRAME)
+            for _ in range(requests):
+                send(sock, solicit)
+                rss = self.rss_kib()
+                if rss:
+                    peak = max(peak, rss)
+        except Closed:
+            closed = True
+        try:
+            if not closed:
+                closed = closed_by_node(sock)
+            self.check("unread ADVERTISEs: the node closes the neighbor connection", closed,
+                       "still open after %d requests of %d entries" % (requests, entries))
+        finally:
+            sock.close()
+        if before is not None:
+            growth = (peak - before) // 1024
+            print("  %d SOLICIT_HASH of %d entries, answers unread: VmRSS %d -> peak %d MiB"
+                  % (requests, entries, before // 1024, peak // 1024), flush=True)
+            self.check("unread ADVERTISEs: VmRSS grows by less than 160 MiB", growth < 160,
+                       "grew by %d MiB" % growth)
+        self.check_served("after the unread ADVERTISEs")
+
     def run_positive_framing(self):
         """Legal framings the node must take: messages across frames of any legal size."""
         self.check_served("1-byte frames", size=100, frame=1)
@@ -522,6 +566,7 @@ class Test:
         self.run_auth_info_attacks()
         self.run_order_attacks()
         self.run_connected_attacks()
+        self.run_unread_sync_answers()
         silent = self.run_silent_and_slow()
         self.run_unauthenticated_bulk()
         rss_end = self.rss_kib()

@@ -50,6 +50,9 @@ constexpr std::size_t kMaxReferralList = 100;
 /* Records (and SYNC_ENDs) queued for one link at most: a few times what a
  * REQUEST of the largest size can name. */
 constexpr std::size_t kMaxOutbox = 8u << 20;
+/* Unsent bytes on a link above which a new synchronization request is
+ * abuse (see neighbor_message). */
+constexpr std::size_t kMaxUnreadAnswers = 4 * Link::kSendHighWater;
 
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
 {
@@ -317,6 +320,17 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
 
 void Graph::neighbor_message(Link &link, wire::Message &&message)
 {
+    /* A request for a synchronization answer while the answers already
+     * given lie unread by the tens of MiB: the peer asks without reading,
+     * which would make us buffer without bound.  (A real initiator asks
+     * for the next part only after the SYNC_END of the last one.) */
+    wire::MessageType type = wire::type_of(message);
+    bool request = type == wire::MessageType::solicit_new || type == wire::MessageType::solicit_time ||
+                   type == wire::MessageType::solicit_hash || type == wire::MessageType::request;
+    if (request && link.pending_output() > kMaxUnreadAnswers) {
+        link.abort(LinkEnd::protocol_error);
+        return;
+    }
     if (auto *flood_message = std::get_if<wire::Flood>(&message)) {
         handle_flood(link, std::move(*flood_message));
     } else if (auto *solicit_new = std::get_if<wire::SolicitNew>(&message)) {

@@ -369,6 +369,7 @@ private:
     struct event *presence_timer_ = nullptr;
     struct event *maintenance_timer_ = nullptr;
     struct event *signature_timer_ = nullptr;
+    bool signature_recheck_ = false; /* the signature timer waits the daily recheck */
     struct event *contact_timer_ = nullptr;
     struct event *partition_timer_ = nullptr;
     std::map<std::uint64_t, double> utility_; /* connection utility by link id */

@@ -124,7 +124,12 @@ void Graph::signature_calculation()
         on_signature_timer(-1, 0, this);
         return;
     }
-    if (!pending(signature_timer_) || delay < kSecond / 10 + 1) arm(&signature_timer_, delay, on_signature_timer);
+    /* The timer "MUST be set" (3.1.7.11): a pending daily recheck gives way
+     * at once, a pending calculation only to the 0.1 s delay. */
+    if (!pending(signature_timer_) || signature_recheck_ || delay < kSecond / 10 + 1) {
+        signature_recheck_ = false;
+        arm(&signature_timer_, delay, on_signature_timer);
+    }
 }
 
 void Graph::on_signature_timer(int, short, void *arg)
@@ -133,6 +138,7 @@ void Graph::on_signature_timer(int, short, void *arg)
     Graph *graph = static_cast<Graph *>(arg);
     if (!graph->store_ || !graph->ready_) return;
     graph->arm(&graph->signature_timer_, kSignatureRecheck, on_signature_timer);
+    graph->signature_recheck_ = true;
     std::uint64_t current = graph->signature();
     if (current && current <= graph->node_id_) return;
     std::optional<Record> old = graph->store_->get(kRecordIdSignature);

@@ -58,11 +58,17 @@ std::size_t Graph::presence_count(FileTime now) const
 std::optional<Record> Graph::own_internal_record(const Guid &type) const
 {
     /* Ours: created by our peer id and, for Presence and Contact, naming
-     * this node (another process may use the same identity). */
+     * this node (another process may use the same identity).  Of several,
+     * the newest live one (not deleted, not expired), else the newest: an
+     * expired record the expiration timer has not removed yet must not
+     * hide the one that replaced it. */
     RecordFilter filter;
     filter.type = &type;
     filter.creator_id = &peer_id_;
     filter.include_internal = true;
+    FileTime now = peer_time();
+    auto live = [now](const Record &r) { return !r.deleted() && r.expiration_time > now; };
+    std::optional<Record> best;
     for (Record &r : store_->list(filter)) {
         if (type == kRecordTypePresence) {
             PresenceInfo info;
@@ -74,9 +80,11 @@ std::optional<Record> Graph::own_internal_record(const Guid &type) const
             std::uint64_t signature = 0;
             if (!decode_signature(r.data, &signature) || signature != node_id_) continue;
         }
-        return std::move(r);
+        if (!best || (live(r) && !live(*best)) ||
+            (live(r) == live(*best) && r.modification_time > best->modification_time))
+            best = std::move(r);
     }
-    return std::nullopt;
+    return best;
 }
 
 GraphError Graph::publish_presence(bool autorefresh)

@@ -42,29 +42,31 @@
  */
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <memory>
 #include <random>
-#include <set>
+#include <stdexcept>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "engine/graph.h"
-#include "engine/loop.h"
-#include "engine/transport.h"
 #include "engine/wire.h"
+
+/* The fixture's checks throw: a run ends with the failed check as its error. */
+#define MESH_CHECK(condition)                                                                                    \
+    do {                                                                                                         \
+        if (!(condition)) throw std::runtime_error("mesh_fixture.h:" + std::to_string(__LINE__) + ": " #condition); \
+    } while (0)
+#define MESH_CHECK_EQUAL(a, b) MESH_CHECK((a) == (b))
+#define MESH_LOG(...) std::fprintf(stderr, __VA_ARGS__)
+#include "../tests/unit/mesh_fixture.h"
 
 using namespace p2pg;
 
@@ -85,25 +87,6 @@ struct Options {
     std::size_t extra = 0;
     double timeout = 60;
     std::vector<std::size_t> sizes;
-};
-
-struct Lane {
-    std::unique_ptr<Loop> loop;
-    std::thread thread;
-    std::unique_ptr<Transport> transport;
-    GraphEnvironment env;
-};
-
-struct Node {
-    Lane *lane = nullptr;
-    std::string peer_id;
-    std::shared_ptr<Graph> graph;
-    std::shared_ptr<EventRegistration> events;
-    sockaddr_in6 address{};
-    std::set<std::size_t> neighbors;
-    bool synchronized = false;
-    bool failed = false;
-    std::size_t records_seen = 0;
 };
 
 struct Result {
@@ -146,57 +129,41 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(i, v.size() - 1)];
 }
 
+using testing::Mesh;
+using testing::MeshOptions;
+
+MeshOptions mesh_options(const Options &options)
+{
+    MeshOptions o;
+    o.lanes = static_cast<int>(options.loops);
+    o.directory_prefix = std::string(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/p2pg-simulate-";
+    o.peer_id_prefix = "sim-";
+    o.peer_id_digits = 5;
+    auto timeout = std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(options.timeout));
+    o.join_timeout = o.converge_timeout = timeout;
+    o.poll_interval = std::chrono::microseconds(200);
+    return o;
+}
+
+/* One run over a Mesh of n nodes.  The Mesh bounds each of its waits by
+ * --timeout; the waits of the run's own (links settling, records arriving)
+ * share one deadline of --timeout. */
 class Simulation {
 public:
-    Simulation(const Options &options, std::size_t n) : options_(options), n_(n), rng_(options.seed + n)
+    Simulation(const Options &options, std::size_t n)
+        : options_(options), n_(n), rng_(options.seed + n), mesh_("simulation", mesh_options(options)),
+          deadline_(Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                                        std::chrono::duration<double>(options.timeout)))
     {
-        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        std::string tmpl = std::string(base) + "/p2pg-simulate-XXXXXX";
-        std::vector<char> buf(tmpl.begin(), tmpl.end());
-        buf.push_back('\0');
-        if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-        dir_ = buf.data();
-        for (std::size_t i = 0; i < options.loops; ++i) {
-            auto lane = std::make_unique<Lane>();
-            std::string error;
-            lane->loop = Loop::create(&error);
-            if (!lane->loop) throw std::runtime_error("loop: " + error);
-            Lane *l = lane.get();
-            l->thread = std::thread([l] { l->loop->run(); });
-            l->loop->call([l] { l->transport = std::make_unique<Transport>(*l->loop); });
-            l->env.loop = l->loop.get();
-            l->env.transport = l->transport.get();
-            l->env.data_directory = dir_;
-            l->env.addresses.configured = {"::1"};
-            lanes_.push_back(std::move(lane));
-        }
-        deadline_ = Steady::now() + std::chrono::duration_cast<Steady::duration>(
-                                        std::chrono::duration<double>(options.timeout));
-    }
-
-    ~Simulation()
-    {
-        for (Node &node : nodes_)
-            if (node.graph) node.lane->loop->call([&] { node.graph->close(); });
-        for (auto &lane : lanes_) {
-            Lane *l = lane.get();
-            l->loop->call([l] { l->transport.reset(); });
-            l->loop->stop();
-            l->thread.join();
-        }
-        nodes_.clear();
-        lanes_.clear();
-        std::string cmd = "rm -rf '" + dir_ + "'";
-        if (std::system(cmd.c_str()) != 0) {
-        }
     }
 
     Result run()
     {
         Result result;
         result.nodes = n_;
-        if (!make_nodes(&result.error) || !join_tree(&result) || !add_links(&result.error)) return result;
-        for (const Node &node : nodes_) result.links += node.neighbors.size();
+        join_tree(&result);
+        if (!add_links(&result.error)) return result;
+        for (auto &entry : links_) result.links += entry.second.size();
         result.links /= 2;
         if (!flood_records(&result)) return result;
         result.same = same_everywhere();
@@ -208,202 +175,41 @@ public:
 private:
     bool late() const { return Steady::now() >= deadline_; }
 
-    void on(std::size_t i, const std::function<void(Graph &)> &fn)
+    /* Every node opens the graph first, so that the join time is joining. */
+    void join_tree(Result *result)
     {
-        Node &node = nodes_[i];
-        node.lane->loop->call([&] { fn(*node.graph); });
-    }
-
-    bool make_nodes(std::string *error)
-    {
-        nodes_.resize(n_);
-        std::vector<EventFilter> filters = {{EventType::neighbor_connection, std::nullopt},
-                                            {EventType::status_changed, std::nullopt},
-                                            {EventType::record_changed, std::nullopt}};
-        for (std::size_t i = 0; i < n_; ++i) {
-            Node &node = nodes_[i];
-            node.lane = lanes_[i % lanes_.size()].get();
-            char name[32];
-            std::snprintf(name, sizeof(name), "sim-%05zu", i);
-            node.peer_id = name;
-            GraphError err = GraphError::io_error;
-            node.lane->loop->call([&] {
-                if (i == 0) {
-                    GraphProperties p;
-                    p.graph_id = "simulation";
-                    p.creator_id = node.peer_id;
-                    err = Graph::create(node.lane->env, p, "db", &node.graph);
-                } else {
-                    bool created = false;
-                    err = Graph::open(node.lane->env, "simulation", node.peer_id, "db", {}, &node.graph, &created);
-                }
-                if (err == GraphError::ok) {
-                    node.events = std::make_shared<EventRegistration>(filters, nullptr);
-                    node.graph->add_registration(node.events);
-                }
-            });
-            if (err != GraphError::ok) {
-                *error = "cannot make node " + std::to_string(i) + ": error " + std::to_string(static_cast<int>(err));
-                return false;
-            }
-        }
-        return start_listening(0, error);
-    }
-
-    bool start_listening(std::size_t i, std::string *error)
-    {
-        GraphError err = GraphError::io_error;
-        std::vector<sockaddr_in6> addresses;
-        on(i, [&](Graph &g) {
-            err = g.listen(0, 0, 0);
-            addresses = g.listening_addresses();
-        });
-        if (err != GraphError::ok || addresses.empty()) {
-            *error = "node " + std::to_string(i) + " cannot listen";
-            return false;
-        }
-        nodes_[i].address = addresses[0];
-        return true;
-    }
-
-    bool connect(std::size_t from, std::size_t to, std::string *error)
-    {
-        GraphError err = GraphError::io_error;
-        std::uint64_t id = 0;
-        sockaddr_in6 target = nodes_[to].address;
-        on(from, [&](Graph &g) { err = g.connect("", target, &id); });
-        /* Graph maintenance may have linked the two already. */
-        if (err != GraphError::ok && err != GraphError::already_exists) {
-            *error = "connect " + std::to_string(from) + " -> " + std::to_string(to) + ": error " +
-                     std::to_string(static_cast<int>(err));
-            return false;
-        }
-        nodes_[from].neighbors.insert(to);
-        nodes_[to].neighbors.insert(from);
-        return true;
-    }
-
-    /* Reads the events of node i (any thread may pop). */
-    void poll(std::size_t i, Steady::time_point now)
-    {
-        Node &node = nodes_[i];
-        while (auto e = node.events->pop()) {
-            switch (e->type) {
-            case EventType::status_changed:
-                if (e->status & kStatusSynchronized) node.synchronized = true;
-                break;
-            case EventType::neighbor_connection:
-                if (e->connection_status == ConnectionStatus::failed && !e->next_connection_id) node.failed = true;
-                break;
-            case EventType::record_changed:
-                if (e->change == RecordChange::added) {
-                    ++node.records_seen;
-                    auto it = record_index_.find(e->record_id);
-                    if (it != record_index_.end() && ++holders_[it->second] == n_) record_done_[it->second] = now;
-                }
-                break;
-            default:
-                break;
-            }
-        }
-    }
-
-    bool join_tree(Result *result)
-    {
-        std::vector<std::size_t> parent(n_, 0), planned(n_, 0);
-        for (std::size_t i = 1; i < n_; ++i) {
-            std::vector<std::size_t> room;
-            for (std::size_t j = 0; j < i; ++j)
-                if (planned[j] < Graph::kMaximumNeighbors) room.push_back(j);
-            parent[i] = room[std::uniform_int_distribution<std::size_t>(0, room.size() - 1)(rng_)];
-            ++planned[parent[i]];
-            ++planned[i];
-        }
-        std::vector<bool> joined(n_, false);
-        joined[0] = true;
+        mesh_.create_root();
+        while (mesh_.size() < n_) mesh_.add_member();
+        std::vector<int> parent = mesh_.random_tree(n_, rng_);
+        std::vector<std::size_t> depth(n_, 0);
         std::vector<double> latencies;
-        auto start = Steady::now();
-        std::size_t done = 1;
-        while (done < n_) {
-            std::vector<std::size_t> wave;
-            for (std::size_t i = 1; i < n_; ++i)
-                if (!joined[i] && joined[parent[i]]) wave.push_back(i);
-            std::map<std::size_t, Steady::time_point> started;
-            for (std::size_t i : wave) {
-                started[i] = Steady::now();
-                if (!connect(i, parent[i], &result->error)) return false;
-            }
-            ++result->waves;
-            while (!started.empty()) {
-                if (late()) {
-                    result->error = std::to_string(started.size()) + " nodes did not synchronize in time";
-                    return false;
-                }
-                auto now = Steady::now();
-                for (auto it = started.begin(); it != started.end();) {
-                    poll(it->first, now);
-                    Node &node = nodes_[it->first];
-                    if (node.failed) {
-                        result->error = "node " + std::to_string(it->first) + ": connection failed";
-                        return false;
-                    }
-                    if (!node.synchronized) {
-                        ++it;
-                        continue;
-                    }
-                    latencies.push_back(ms_between(it->second, now));
-                    if (!start_listening(it->first, &result->error)) return false;
-                    joined[it->first] = true;
-                    ++done;
-                    it = started.erase(it);
-                }
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
-            }
+        Steady::time_point first = Steady::time_point::max(), last = first.min();
+        for (std::size_t i = 1; i < n_; ++i) {
+            depth[i] = depth[parent[i]] + 1; /* parents come first */
+            result->waves = std::max(result->waves, depth[i]);
+            const testing::Member &m = mesh_[i];
+            latencies.push_back(ms_between(m.connected_at, m.joined_at));
+            first = std::min(first, m.connected_at);
+            last = std::max(last, m.joined_at);
         }
-        result->join_s = ms_between(start, Steady::now()) / 1000;
+        result->join_s = ms_between(first, last) / 1000;
         result->join_p50 = percentile(latencies, 0.5);
         result->join_max = percentile(latencies, 1.0);
-        return true;
     }
 
-    /* The links as they are: graph maintenance (MS-PPGRH 3.1.7.14) adds
-     * its own (a node with fewer than two neighbors connects to another),
-     * and a full node refers a connection elsewhere. */
-    void take_real_links()
-    {
-        std::map<std::string, std::size_t> by_peer;
-        for (std::size_t i = 0; i < n_; ++i) by_peer[nodes_[i].peer_id] = i;
-        for (std::size_t i = 0; i < n_; ++i) {
-            std::vector<ConnectionInfo> connections;
-            on(i, [&](Graph &g) { connections = g.connections(kConnectionNeighbor); });
-            nodes_[i].neighbors.clear();
-            for (const ConnectionInfo &c : connections)
-                if (by_peer.count(c.peer_id)) nodes_[i].neighbors.insert(by_peer[c.peer_id]);
-        }
-    }
-
+    /* --extra links, then the links as they are: the FLOOD count needs the
+     * degrees, so wait until no node has a connection under way and the
+     * degrees held still for 200 ms. */
     bool add_links(std::string *error)
     {
-        std::uniform_int_distribution<std::size_t> pick(0, n_ - 1);
-        take_real_links();
-        for (std::size_t made = 0, tries = 0; made < options_.extra && tries < 100 * options_.extra + 100; ++tries) {
-            std::size_t a = pick(rng_), b = pick(rng_);
-            if (a == b || nodes_[a].neighbors.count(b) || nodes_[a].neighbors.size() >= Graph::kMaximumNeighbors ||
-                nodes_[b].neighbors.size() >= Graph::kMaximumNeighbors)
-                continue;
-            if (!connect(a, b, error)) return false;
-            ++made;
-        }
-        /* The FLOOD count below needs the degrees: wait until no node has a
-         * connection under way and the degrees held still for 200 ms, then
-         * take the links that are there. */
+        if (options_.extra) mesh_.add_cycles(options_.extra, rng_);
         std::vector<std::size_t> last(n_, SIZE_MAX);
         auto still_since = Steady::now();
         while (true) {
             bool pending = false, changed = false;
             for (std::size_t i = 0; i < n_; ++i) {
                 std::size_t count = 0, under_way = 0;
-                on(i, [&](Graph &g) {
+                mesh_.on(i, [&](Graph &g) {
                     count = g.neighbor_count();
                     under_way = g.pending_neighbor_count();
                 });
@@ -420,8 +226,19 @@ private:
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        take_real_links();
+        links_ = mesh_.links();
         return true;
+    }
+
+    /* Reads node i's RECORD_CHANGED events (any thread may pop). */
+    void poll(std::size_t i, Steady::time_point now)
+    {
+        while (auto e = record_events_[i]->pop()) {
+            if (e->type != EventType::record_changed || e->change != RecordChange::added) continue;
+            ++records_seen_[i];
+            auto it = record_index_.find(e->record_id);
+            if (it != record_index_.end() && ++holders_[it->second] == n_) record_done_[it->second] = now;
+        }
     }
 
     Record make_record(std::size_t k) const
@@ -439,19 +256,17 @@ private:
         const std::size_t k_total = options_.records;
         holders_.assign(k_total, 0);
         record_done_.assign(k_total, Steady::time_point{});
+        records_seen_.assign(n_, 0);
         std::vector<Steady::time_point> added(k_total);
-        /* Events from joining (none for app records) are gone. */
-        auto now = Steady::now();
-        for (std::size_t i = 0; i < n_; ++i) {
-            poll(i, now);
-            nodes_[i].records_seen = 0;
-        }
+        for (std::size_t i = 0; i < n_; ++i)
+            record_events_.push_back(mesh_.subscribe(i, {{EventType::record_changed, std::nullopt}}));
         unsigned long long bytes0 = 0, packets0 = 0, bytes1 = 0, packets1 = 0;
         bool counters = read_lo(&bytes0, &packets0);
 
         std::uniform_int_distribution<std::size_t> pick(0, n_ - 1);
         auto first = Steady::now();
         std::size_t wire_bytes = 0;
+        Steady::time_point now;
         for (std::size_t k = 0; k < k_total; ++k) {
             if (late()) {
                 result->error = "only " + std::to_string(k) + " records added in time";
@@ -462,7 +277,7 @@ private:
             Guid id;
             GraphError err = GraphError::io_error;
             added[k] = Steady::now();
-            on(origin, [&](Graph &g) {
+            mesh_.on(origin, [&](Graph &g) {
                 err = g.add_record(record, &id);
                 if (err == GraphError::ok) g.get_record(id, &record);
             });
@@ -492,12 +307,12 @@ private:
             bool all = true;
             for (std::size_t i = 0; i < n_; ++i) {
                 poll(i, now);
-                all = all && nodes_[i].records_seen >= k_total;
+                all = all && records_seen_[i] >= k_total;
             }
             if (all) break;
             if (late()) {
                 std::size_t behind = 0;
-                for (const Node &node : nodes_) behind += node.records_seen < k_total;
+                for (std::size_t seen : records_seen_) behind += seen < k_total;
                 result->error = std::to_string(behind) + " nodes lack records";
                 return false;
             }
@@ -523,7 +338,7 @@ private:
         result->rec_p50 = percentile(per_record, 0.5);
         result->rec_max = percentile(per_record, 1.0);
         std::size_t degrees = 0;
-        for (const Node &node : nodes_) degrees += node.neighbors.size();
+        for (auto &entry : links_) degrees += entry.second.size();
         result->floods_per_record = static_cast<double>(degrees - (n_ - 1));
         result->wire_per_record = result->floods_per_record * wire_bytes;
         if (counters && k_total) {
@@ -533,41 +348,26 @@ private:
         return true;
     }
 
-    std::string digest(std::size_t i, std::size_t *count)
-    {
-        std::vector<Record> records;
-        GraphError err = GraphError::io_error;
-        on(i, [&](Graph &g) { err = g.enum_records(nullptr, nullptr, &records); });
-        if (err != GraphError::ok) return "error";
-        *count = records.size();
-        std::sort(records.begin(), records.end(), [](const Record &a, const Record &b) { return a.id < b.id; });
-        std::string out;
-        for (const Record &r : records) {
-            out += r.id.to_string() + " " + std::to_string(r.version) + " " + r.modified_by_id + " ";
-            out += std::to_string(std::hash<std::string_view>()(
-                       std::string_view(reinterpret_cast<const char *>(r.data.data()), r.data.size())));
-            out += "\n";
-        }
-        return out;
-    }
-
+    /* Every node shows the same K records now (the Mesh's digest: ids,
+     * versions, times, creators, data). */
     bool same_everywhere()
     {
         std::size_t count = 0;
-        std::string first = digest(0, &count);
+        std::string first = mesh_.digest(0, &count);
         if (count != options_.records) return false;
         for (std::size_t i = 1; i < n_; ++i)
-            if (digest(i, &count) != first) return false;
+            if (mesh_.digest(i, &count) != first) return false;
         return true;
     }
 
     const Options &options_;
     const std::size_t n_;
     std::mt19937 rng_;
-    std::string dir_;
+    Mesh mesh_;
     Steady::time_point deadline_;
-    std::vector<std::unique_ptr<Lane>> lanes_;
-    std::vector<Node> nodes_;
+    testing::Links links_;
+    std::vector<std::shared_ptr<EventRegistration>> record_events_;
+    std::vector<std::size_t> records_seen_;
     std::map<Guid, std::size_t> record_index_;
     std::vector<std::size_t> holders_;
     std::vector<Steady::time_point> record_done_;

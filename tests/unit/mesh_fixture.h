@@ -109,6 +109,8 @@ struct Member {
     bool open = false;
     bool failed = false; /* a connection attempt of it failed */
     bool synchronized = false; /* its synchronization ended (all record types) */
+    Clock_::time_point connected_at{}; /* its last connect() */
+    Clock_::time_point joined_at{}; /* wait_joined() saw it synchronized */
 };
 
 struct MeshOptions {
@@ -116,6 +118,15 @@ struct MeshOptions {
     /* The clock of every node (a ManualClock lets a test move peer time;
      * timers still run on real time).  Null: the system clock. */
     const Clock *clock = nullptr;
+    /* Where the databases go: mkdtemp(directory_prefix + "XXXXXX"). */
+    std::string directory_prefix = "/tmp/p2pg-mesh-";
+    /* Node i's peer id: the prefix and i with at least that many digits. */
+    std::string peer_id_prefix = "peer-";
+    int peer_id_digits = 3;
+    Clock_::duration join_timeout = kJoinTimeout;
+    Clock_::duration converge_timeout = kConvergeTimeout;
+    /* How often wait_joined() looks at the joining nodes. */
+    Clock_::duration poll_interval = std::chrono::milliseconds(2);
 };
 
 /* Neighbor links as the open nodes report them: node -> its neighbors. */
@@ -125,10 +136,12 @@ using Links = std::map<int, std::set<int>>;
  * a few loops. */
 class Mesh {
 public:
-    explicit Mesh(std::string graph_id, const MeshOptions &options = MeshOptions()) : graph_id_(std::move(graph_id))
+    explicit Mesh(std::string graph_id, const MeshOptions &options = MeshOptions())
+        : graph_id_(std::move(graph_id)), options_(options)
     {
-        char tmpl[] = "/tmp/p2pg-mesh-XXXXXX";
-        dir_ = mkdtemp(tmpl);
+        std::string tmpl = options.directory_prefix + "XXXXXX";
+        MESH_CHECK(mkdtemp(tmpl.data()) != nullptr);
+        dir_ = tmpl;
         for (int i = 0; i < options.lanes; ++i) {
             auto lane = std::make_unique<Lane>();
             std::string error;
@@ -299,6 +312,7 @@ public:
         sockaddr_in6 target = members_[to].address;
         drain_events(from);
         m.failed = m.synchronized = false;
+        m.connected_at = Clock_::now();
         m.lane->loop->call([&] { err = m.graph->connect("", target, &id); });
         /* Graph maintenance may have linked the two already. */
         if (err == GraphError::already_exists) m.synchronized = true;
@@ -312,9 +326,10 @@ public:
      * lets it listen. */
     bool wait_joined(const std::vector<int> &nodes)
     {
-        auto deadline = Clock_::now() + kJoinTimeout;
+        auto deadline = Clock_::now() + options_.join_timeout;
         std::vector<int> waiting = nodes;
         while (!waiting.empty() && Clock_::now() < deadline) {
+            auto now = Clock_::now();
             for (auto it = waiting.begin(); it != waiting.end();) {
                 Member &m = members_[*it];
                 drain_events(*it);
@@ -323,13 +338,14 @@ public:
                     return false;
                 }
                 if (m.synchronized) {
+                    m.joined_at = now;
                     start_listening(*it);
                     it = waiting.erase(it);
                 } else {
                     ++it;
                 }
             }
-            if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            if (!waiting.empty()) std::this_thread::sleep_for(options_.poll_interval);
         }
         for (int i : waiting) MESH_LOG("node %d (%s) did not synchronize\n", i, members_[i].peer_id.c_str());
         return waiting.empty();
@@ -427,7 +443,7 @@ public:
      * a connection and refers it elsewhere. */
     bool wait_degrees()
     {
-        auto deadline = Clock_::now() + kJoinTimeout;
+        auto deadline = Clock_::now() + options_.join_timeout;
         std::string last;
         while (Clock_::now() < deadline) {
             last.clear();
@@ -515,7 +531,7 @@ public:
     /* Waits until every open node shows the same records, expected of them. */
     bool converged(std::size_t expected)
     {
-        auto deadline = Clock_::now() + kConvergeTimeout;
+        auto deadline = Clock_::now() + options_.converge_timeout;
         std::vector<std::size_t> counts(members_.size());
         std::vector<std::string> digests(members_.size());
         int reference = -1;
@@ -533,7 +549,8 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         MESH_LOG("no convergence on %zu records within %lld s (seed %u):\n", expected,
-                 static_cast<long long>(kConvergeTimeout.count()), seed());
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(options_.converge_timeout).count()),
+                 seed());
         for (std::size_t i = 0; i < members_.size(); ++i) {
             if (!members_[i].open) continue;
             MESH_LOG("  node %zu (%s): %zu records%s\n", i, members_[i].peer_id.c_str(), counts[i],
@@ -609,9 +626,9 @@ private:
         int i = members_.size();
         Member m;
         m.lane = lanes_[i % lanes_.size()].get();
-        char name[32];
-        std::snprintf(name, sizeof(name), "peer-%03d", i);
-        m.peer_id = name;
+        char number[32];
+        std::snprintf(number, sizeof(number), "%0*d", options_.peer_id_digits, i);
+        m.peer_id = options_.peer_id_prefix + number;
         members_.push_back(std::move(m));
         return i;
     }
@@ -665,6 +682,7 @@ private:
     }
 
     std::string graph_id_;
+    MeshOptions options_;
     std::string dir_;
     std::vector<std::unique_ptr<Lane>> lanes_;
     std::vector<Member> members_;

@@ -545,6 +545,44 @@ void test_least_useful_dropped(void **)
     assert_degrees_kept(mesh);
 }
 
+/* MS-PPGRH 2.2.3.1 "D" (Deferred Expiration): a node alone keeps its
+ * records past their expiration; once it has a neighbor they expire, and a
+ * node that just synchronized runs the expiry it owes at once. */
+void test_deferred_expiration(void **)
+{
+    ManualClock clock(SystemClock::instance().now_utc());
+    MeshOptions options;
+    options.clock = &clock;
+    options.lanes = 1;
+    Mesh mesh("deferred-expiration", options);
+    mesh.create_root([](GraphProperties &p) { p.flags |= kGraphFlagDeferExpiration; });
+    Record r = mesh.note("short-lived");
+    r.expiration_time = clock.now_utc() + 60 * kTicksPerSecond;
+    Guid id;
+    GraphError err = GraphError::io_error;
+    mesh.on(0, [&](Graph &g) { err = g.add_record(r, &id); });
+    assert_int_equal(err, GraphError::ok);
+
+    /* Alone, past its time: still there. */
+    clock.advance(120 * kTicksPerSecond);
+    mesh.on(0, [](Graph &g) { g.process_expirations(); });
+    std::size_t count = 0;
+    mesh.digest(0, &count);
+    assert_int_equal(count, 1);
+
+    /* With a neighbor it goes, on both nodes. */
+    int joiner = mesh.add_member();
+    mesh.join(joiner, 0);
+    mesh.on(0, [](Graph &g) { g.process_expirations(); });
+    mesh.digest(0, &count);
+    assert_int_equal(count, 0);
+    mesh.digest(joiner, &count);
+    assert_int_equal(count, 0);
+    Record gone;
+    mesh.on(joiner, [&](Graph &g) { err = g.get_record(id, &gone); });
+    assert_int_equal(err, GraphError::record_not_found);
+}
+
 } // namespace
 
 int main(void)
@@ -556,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_dead_node_in_chain),
         cmocka_unit_test(test_neighbor_maximum),
         cmocka_unit_test(test_least_useful_dropped),
+        cmocka_unit_test(test_deferred_expiration),
     };
     return cmocka_run_group_tests_name("maintenance", tests, nullptr, nullptr);
 }

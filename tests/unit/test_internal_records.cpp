@@ -220,7 +220,7 @@ void test_contact_round_trip(void **)
     info.node_id = 1;
     for (int i = 0; i < 5; ++i) {
         char text[40];
-        std::snprintf(text, sizeof(text), "fd00::%x:%x", i, i * 7);
+        std::snprintf(text, sizeof(text), "2001:db8::%x:%x", i, i * 7);
         info.addresses.push_back(address(text, static_cast<std::uint16_t>(i == 4 ? 65535 : i)));
     }
     ContactInfo back;
@@ -291,7 +291,7 @@ void test_presence_round_trip(void **)
         PresenceInfo info;
         info.node_id = 0x8000000000000001ull;
         info.attributes = text;
-        info.addresses = {address_a(), address("fe80::1234", 1), address_b()};
+        info.addresses = {address_a(), address("2001:db8:0:1::1234", 1), address_b()};
         PresenceInfo back;
         assert_true(decode_presence(encode_presence(info), &back));
         assert_true(back.node_id == info.node_id);

@@ -678,23 +678,32 @@ void Graph::process_autorefresh()
 {
     if (!store_) return;
     FileTime now = peer_time();
+    for (const Record &old : own_autorefresh_records()) {
+        if (old.expiration_time > now + kAutorefreshLead) continue;
+        Record record = old;
+        FileTime lifetime = old.expiration_time > old.modification_time ? old.expiration_time - old.modification_time
+                                                                        : kGraphInfoLifetime;
+        record.version = old.version + 1;
+        record.modification_time = std::max(now, old.modification_time + 1);
+        record.expiration_time = record.modification_time + lifetime;
+        publish(record, RecordChange::updated, false);
+    }
+}
+
+std::vector<Record> Graph::own_autorefresh_records() const
+{
+    /* MS-PPGRH 3.1.7.22: ours, Autorefresh set, Deleted unset; only the
+     * internal types can have the flag (applications may not set it). */
+    std::vector<Record> out;
     for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
         RecordFilter filter;
         filter.type = type;
         filter.creator_id = &peer_id_;
         filter.include_internal = true;
-        for (const Record &old : store_->list(filter)) {
-            if (!old.autorefresh() || old.expiration_time > now + kAutorefreshLead) continue;
-            Record record = old;
-            FileTime lifetime = old.expiration_time > old.modification_time
-                                    ? old.expiration_time - old.modification_time
-                                    : kGraphInfoLifetime;
-            record.version = old.version + 1;
-            record.modification_time = std::max(now, old.modification_time + 1);
-            record.expiration_time = record.modification_time + lifetime;
-            publish(record, RecordChange::updated, false);
-        }
+        for (Record &r : store_->list(filter))
+            if (r.autorefresh() && !r.deleted()) out.push_back(std::move(r));
     }
+    return out;
 }
 
 void Graph::arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *))
@@ -721,16 +730,9 @@ void Graph::schedule_timers()
         next_expiration_check_ = 0;
     }
     FileTime refresh_at = 0;
-    for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
-        RecordFilter filter;
-        filter.type = type;
-        filter.creator_id = &peer_id_;
-        filter.include_internal = true;
-        for (const Record &r : store_->list(filter)) {
-            if (!r.autorefresh() || r.deleted()) continue;
-            FileTime at = r.expiration_time - kAutorefreshLead;
-            if (!refresh_at || at < refresh_at) refresh_at = at;
-        }
+    for (const Record &r : own_autorefresh_records()) {
+        FileTime at = r.expiration_time - kAutorefreshLead;
+        if (!refresh_at || at < refresh_at) refresh_at = at;
     }
     if (refresh_at) arm(&autorefresh_timer_, std::max(refresh_at - now, kAutorefreshMinDelay), on_autorefresh_timer);
 }

@@ -300,6 +300,8 @@ private:
     /* STATUS_CHANGED with the status as it is now. */
     void raise_status();
     void schedule_timers();
+    /* Our records that autorefresh renews (MS-PPGRH 3.1.7.22). */
+    std::vector<Record> own_autorefresh_records() const;
     void arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
     static void on_expiration_timer(int, short, void *arg);
     static void on_autorefresh_timer(int, short, void *arg);

@@ -19,6 +19,7 @@
  */
 
 #include "bytes.h"
+#include "utf.h"
 
 #include <cstring>
 
@@ -100,6 +101,30 @@ bool ByteReader::utf16z(std::uint32_t chars, std::u16string *out)
     for (std::uint32_t i = 0; i + 1 < chars; ++i) out->push_back(static_cast<char16_t>(u16()));
     if (u16() != 0) ok_ = false;
     return ok_;
+}
+
+void ByteWriter::counted_utf16(const std::string &utf8, bool optional)
+{
+    std::u16string wide;
+    if (!utf8_to_utf16(utf8, &wide)) wide.clear();
+    if (optional && wide.empty()) {
+        u32(0);
+        return;
+    }
+    u32(static_cast<std::uint32_t>(wide.size() + 1));
+    utf16z(wide);
+}
+
+bool ByteReader::counted_utf16(std::uint32_t min, std::uint32_t max, std::string *out)
+{
+    std::uint32_t chars = u32();
+    if (!ok_ || chars < min || chars > max) return false;
+    if (chars == 0) {
+        out->clear();
+        return true;
+    }
+    std::u16string wide;
+    return utf16z(chars, &wide) && wide.find(u'\0') == std::u16string::npos && utf16_to_utf8(wide, out);
 }
 
 } // namespace p2pg

@@ -45,6 +45,11 @@ public:
     /* A UTF-16 string as wire characters (each in wire order) plus NUL;
      * returns the number of characters written, NUL included. */
     std::uint32_t utf16z(const std::u16string &s);
+    /* A counted string as MS-PPGRH records and internal payloads carry
+     * them: length in UTF-16 units with the NUL, then the units; an empty
+     * optional string is length 0 and nothing else.  utf8 must be valid
+     * (anything else is written as the empty string). */
+    void counted_utf16(const std::string &utf8, bool optional);
     std::size_t size() const { return out_->size(); }
     /* Overwrites a u32 written earlier (e.g. a size field). */
     void patch_u32(std::size_t offset, std::uint32_t v);
@@ -67,6 +72,10 @@ public:
     const std::uint8_t *skip(std::size_t size);
     /* chars UTF-16 units including a terminating NUL, which must be there. */
     bool utf16z(std::uint32_t chars, std::u16string *out);
+    /* Reads what counted_utf16() writes: a length in [min, max] (0, when
+     * min allows it, is the empty string), then units that are valid
+     * UTF-16 and end with their only NUL. */
+    bool counted_utf16(std::uint32_t min, std::uint32_t max, std::string *out);
     std::size_t left() const { return left_; }
     bool ok() const { return ok_; }
 

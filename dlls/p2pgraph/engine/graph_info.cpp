@@ -51,32 +51,6 @@ bool changeable_ok(const GraphProperties &p, std::string *why)
     return true;
 }
 
-/* Writes a length-prefixed string; an empty optional string has length 0
- * and no characters at all. */
-void put_string(ByteWriter &w, const std::string &s, bool optional)
-{
-    std::u16string wide;
-    utf8_to_utf16(s, &wide);
-    if (optional && wide.empty()) {
-        w.u32(0);
-        return;
-    }
-    w.u32(static_cast<std::uint32_t>(wide.size() + 1));
-    w.utf16z(wide);
-}
-
-bool get_string(ByteReader &r, std::uint32_t min, std::uint32_t max, std::string *out)
-{
-    std::uint32_t chars = r.u32();
-    if (!r.ok() || chars < min || chars > max) return false;
-    if (chars == 0) {
-        out->clear();
-        return true;
-    }
-    std::u16string wide;
-    return r.utf16z(chars, &wide) && utf16_to_utf8(wide, out);
-}
-
 } // namespace
 
 bool validate_new_properties(const GraphProperties &p, std::string *why)
@@ -124,10 +98,10 @@ std::vector<std::uint8_t> encode_graph_info(const GraphProperties &p)
     w.u32(0); /* Size, patched below */
     w.u32(p.flags & kGraphFlagDeferExpiration);
     w.u32(p.scope);
-    put_string(w, p.graph_id, false);
-    put_string(w, p.creator_id, false);
-    put_string(w, p.friendly_name, true);
-    put_string(w, p.comment, true);
+    w.counted_utf16(p.graph_id, false);
+    w.counted_utf16(p.creator_id, false);
+    w.counted_utf16(p.friendly_name, true);
+    w.counted_utf16(p.comment, true);
     w.u32(p.presence_lifetime);
     w.u32(p.presence_max);
     w.u32(p.max_record_size);
@@ -143,10 +117,10 @@ bool decode_graph_info(const std::vector<std::uint8_t> &payload, GraphProperties
     if (!r.ok() || size != payload.size()) return false;
     p.flags = r.u32() & kGraphFlagDeferExpiration;
     p.scope = r.u32();
-    if (!get_string(r, 2, kMaxIdChars + 1, &p.graph_id)) return false;
-    if (!get_string(r, 2, kMaxIdChars + 1, &p.creator_id)) return false;
-    if (!get_string(r, 0, kMaxFriendlyNameChars + 1, &p.friendly_name)) return false;
-    if (!get_string(r, 0, kMaxCommentChars + 1, &p.comment)) return false;
+    if (!r.counted_utf16(2, kMaxIdChars + 1, &p.graph_id)) return false;
+    if (!r.counted_utf16(2, kMaxIdChars + 1, &p.creator_id)) return false;
+    if (!r.counted_utf16(0, kMaxFriendlyNameChars + 1, &p.friendly_name)) return false;
+    if (!r.counted_utf16(0, kMaxCommentChars + 1, &p.comment)) return false;
     p.presence_lifetime = r.u32();
     p.presence_max = r.u32();
     p.max_record_size = r.u32();

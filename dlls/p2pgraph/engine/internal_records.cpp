@@ -27,7 +27,6 @@
 #include <arpa/inet.h>
 
 #include "bytes.h"
-#include "utf.h"
 
 namespace p2pg {
 
@@ -78,14 +77,7 @@ std::vector<std::uint8_t> encode_presence(const PresenceInfo &info)
     std::vector<std::uint8_t> out;
     ByteWriter w(&out);
     w.u64(info.node_id);
-    std::u16string attributes;
-    if (!utf8_to_utf16(info.attributes, &attributes)) attributes.clear();
-    if (attributes.empty()) {
-        w.u32(0);
-    } else {
-        w.u32(static_cast<std::uint32_t>(attributes.size() + 1));
-        w.utf16z(attributes);
-    }
+    w.counted_utf16(info.attributes, true);
     put_addresses(w, info.addresses);
     return out;
 }
@@ -95,12 +87,7 @@ bool decode_presence(const std::vector<std::uint8_t> &payload, PresenceInfo *out
     ByteReader r(payload.data(), payload.size());
     PresenceInfo info;
     info.node_id = r.u64();
-    std::uint32_t chars = r.u32();
-    if (!r.ok() || chars > kMaxNodeAttributeChars + 1) return false;
-    if (chars) {
-        std::u16string wide;
-        if (!r.utf16z(chars, &wide) || !utf16_to_utf8(wide, &info.attributes)) return false;
-    }
+    if (!r.counted_utf16(0, kMaxNodeAttributeChars + 1, &info.attributes)) return false;
     if (!get_addresses(r, &info.addresses) || r.left() != 0) return false;
     *out = std::move(info);
     return true;

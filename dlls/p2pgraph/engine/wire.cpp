@@ -156,20 +156,6 @@ void put_address(ByteWriter &w, const In6Address &a)
     w.bytes(a.address.data(), a.address.size());
 }
 
-/* A counted UTF-16 string of a record: length in units with the NUL, then
- * the units; an empty optional string is length 0 and nothing else. */
-void put_record_string(ByteWriter &w, const std::string &utf8, bool optional)
-{
-    if (optional && utf8.empty()) {
-        w.u32(0);
-        return;
-    }
-    std::u16string s;
-    if (!utf8_to_utf16(utf8, &s)) s.clear();
-    w.u32(static_cast<std::uint32_t>(s.size() + 1));
-    w.utf16z(s);
-}
-
 /* Counts beyond their field's range cannot be sent: the caller keeps within
  * it, and the output stays well-formed by dropping the rest. */
 template <typename T> std::size_t capped(const std::vector<T> &v, std::size_t max)
@@ -864,18 +850,18 @@ void encode_record(const Record &record, const std::string &graph_id, std::vecto
     put_guid(w, record.id);
     w.u32(record.version);
     w.u32(record.flags & kKnownRecordFlags);
-    put_record_string(w, record.creator_id, false);
-    put_record_string(w, record.modified_by_id, true);
+    w.counted_utf16(record.creator_id, false);
+    w.counted_utf16(record.modified_by_id, true);
     w.u32(static_cast<std::uint32_t>(record.security_data.size()));
     w.bytes(record.security_data.data(), record.security_data.size());
     w.u64(static_cast<std::uint64_t>(record.creation_time));
     w.u64(static_cast<std::uint64_t>(record.expiration_time));
     w.u64(static_cast<std::uint64_t>(record.modification_time));
-    put_record_string(w, graph_id, false);
+    w.counted_utf16(graph_id, false);
     w.u16(kRecordProtocolVersion);
     w.u32(static_cast<std::uint32_t>(record.data.size()));
     w.bytes(record.data.data(), record.data.size());
-    put_record_string(w, record.attributes, true);
+    w.counted_utf16(record.attributes, true);
 }
 
 /* MS-PPGRH 2.2.1.9 and the rules of 3.1.7.27 that need no graph state (the

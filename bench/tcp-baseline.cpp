@@ -39,6 +39,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loopback_pair.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -55,17 +57,11 @@ double now_seconds()
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
-[[noreturn]] void die(const char *what)
-{
-    std::perror(what);
-    std::exit(1);
-}
-
-void set_nodelay(int fd)
+/* TCP_NODELAY unless P2PGRAPH_BENCH_NAGLE=1 asks for Nagle's algorithm. */
+void nodelay_unless_nagle(int fd)
 {
     const char *nagle = std::getenv("P2PGRAPH_BENCH_NAGLE");
-    int one = 1;
-    if (!nagle || std::strcmp(nagle, "1") != 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (!nagle || std::strcmp(nagle, "1") != 0) set_nodelay(fd);
 }
 
 /* Consumes a delivered message so that the work is not optimized away. */
@@ -75,7 +71,7 @@ void receive(int listener, std::uint32_t size)
 {
     int fd = accept(listener, nullptr, nullptr);
     if (fd < 0) die("accept");
-    set_nodelay(fd);
+    nodelay_unless_nagle(fd);
     /* Room for a few whole messages; a partial one moves to the front. */
     std::vector<std::uint8_t> buffer(std::max<std::size_t>(256 * 1024, 4 * (size + 4)));
     std::size_t start = 0, end = 0;
@@ -139,32 +135,12 @@ std::uint64_t send_for(int fd, std::uint32_t size, double seconds)
 
 void run(std::uint32_t size, double seconds)
 {
-    int listener = socket(AF_INET6, SOCK_STREAM, 0);
-    if (listener < 0) die("socket");
-    sockaddr_in6 address{};
-    address.sin6_family = AF_INET6;
-    address.sin6_addr = in6addr_loopback;
-    socklen_t length = sizeof(address);
-    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0 || listen(listener, 1) < 0 ||
-        getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) < 0)
-        die("listen on [::1]");
-
-    std::fflush(stdout);
-    pid_t child = fork();
-    if (child < 0) die("fork");
-    if (child == 0) {
-        receive(listener, size);
-        _exit(0);
-    }
-    close(listener);
-
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0) die("connect to [::1]");
-    set_nodelay(fd);
+    pid_t child = 0;
+    int fd = loopback_pair([size](int listener) { receive(listener, size); }, &child);
+    nodelay_unless_nagle(fd);
     std::uint64_t sent = send_for(fd, size, seconds);
     close(fd);
-    int status = 0;
-    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!child_succeeded(child)) {
         std::fprintf(stderr, "tcp-baseline: the receiver failed\n");
         std::exit(1);
     }

@@ -36,6 +36,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loopback_pair.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -52,18 +54,6 @@ double now_us()
 {
     using namespace std::chrono;
     return duration<double, std::micro>(steady_clock::now().time_since_epoch()).count();
-}
-
-[[noreturn]] void die(const char *what)
-{
-    std::perror(what);
-    std::exit(1);
-}
-
-void set_nodelay(int fd)
-{
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* false at end of stream */
@@ -121,26 +111,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    int listener = socket(AF_INET6, SOCK_STREAM, 0);
-    if (listener < 0) die("socket");
-    sockaddr_in6 address{};
-    address.sin6_family = AF_INET6;
-    address.sin6_addr = in6addr_loopback;
-    socklen_t length = sizeof(address);
-    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0 || listen(listener, 1) < 0 ||
-        getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) < 0)
-        die("listen on [::1]");
-    std::fflush(stdout);
-    pid_t child = fork();
-    if (child < 0) die("fork");
-    if (child == 0) {
-        echo(listener, static_cast<std::size_t>(size));
-        _exit(0);
-    }
-    close(listener);
-
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0) die("connect to [::1]");
+    pid_t child = 0;
+    int fd = loopback_pair([size](int listener) { echo(listener, static_cast<std::size_t>(size)); }, &child);
     set_nodelay(fd);
     std::vector<unsigned char> message(static_cast<std::size_t>(size)), answer(message.size());
     for (std::size_t i = 0; i < message.size(); i++) message[i] = static_cast<unsigned char>(i * 7);
@@ -158,8 +130,7 @@ int main(int argc, char **argv)
         if (round >= kWarmUp) samples.push_back(now_us() - start);
     }
     close(fd);
-    int status = 0;
-    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!child_succeeded(child)) {
         std::fprintf(stderr, "tcp-rtt-baseline: the echo process failed\n");
         return 1;
     }

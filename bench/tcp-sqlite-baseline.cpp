@@ -49,6 +49,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loopback_pair.h"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -73,24 +75,12 @@ double now_seconds()
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
-[[noreturn]] void die(const char *what)
-{
-    std::perror(what);
-    std::exit(1);
-}
-
 void check(int rc, sqlite3 *db, const char *what)
 {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         std::fprintf(stderr, "tcp-sqlite-baseline: %s: %s\n", what, sqlite3_errmsg(db));
         std::exit(1);
     }
-}
-
-void set_nodelay(int fd)
-{
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 std::uint32_t get32(const std::uint8_t *p)
@@ -324,31 +314,12 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    int listener = socket(AF_INET6, SOCK_STREAM, 0);
-    if (listener < 0) die("socket");
-    sockaddr_in6 address{};
-    address.sin6_family = AF_INET6;
-    address.sin6_addr = in6addr_loopback;
-    socklen_t length = sizeof(address);
-    if (bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0 || listen(listener, 1) < 0 ||
-        getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length) < 0)
-        die("listen on [::1]");
-    std::fflush(stdout);
-    pid_t child = fork();
-    if (child < 0) die("fork");
-    if (child == 0) {
-        receive(listener, n, batch, path);
-        _exit(0);
-    }
-    close(listener);
-
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) < 0) die("connect to [::1]");
+    pid_t child = 0;
+    int fd = loopback_pair([&](int listener) { receive(listener, n, batch, path); }, &child);
     set_nodelay(fd);
     send_records(fd, n);
     close(fd);
-    int status = 0;
-    if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!child_succeeded(child)) {
         std::fprintf(stderr, "tcp-sqlite-baseline: the receiver failed\n");
         return 1;
     }

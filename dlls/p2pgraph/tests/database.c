@@ -50,25 +50,6 @@ static WCHAR comment[] = L"conformance test graph, created by database.c";
 static unsigned int name_counter;
 static WCHAR temp_dir[MAX_PATH];
 
-static const char *dbgstr_w(const WCHAR *str)
-{
-    static char buffers[4][400];
-    static unsigned int index;
-    char *buffer = buffers[index++ % 4];
-
-    if (!str) return "(null)";
-    buffer[0] = '"';
-    WideCharToMultiByte(CP_ACP, 0, str, -1, buffer + 1, 390, NULL, NULL);
-    buffer[390] = 0;
-    strcat(buffer, "\"");
-    return buffer;
-}
-
-static BOOL guid_equal(const GUID *a, const GUID *b)
-{
-    return !memcmp(a, b, sizeof(*a));
-}
-
 static BOOL str_equal(const WCHAR *a, const WCHAR *b)
 {
     if (!a || !*a) return !b || !*b;

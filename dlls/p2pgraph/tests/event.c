@@ -51,11 +51,6 @@ struct test_graph
     HGRAPH handle;
 };
 
-static BOOL guid_equal(const GUID *a, const GUID *b)
-{
-    return !memcmp(a, b, sizeof(*a));
-}
-
 static HRESULT create_graph_flags(struct test_graph *graph, const char *tag, DWORD flags)
 {
     WCHAR friendly_name[] = L"p2ptest event";

@@ -93,20 +93,6 @@ static BOOL optional_str_equal(const WCHAR *got, const WCHAR *expect)
     return got && !lstrcmpW(got, expect);
 }
 
-static const char *dbgstr_w(const WCHAR *str)
-{
-    static char buffers[4][300];
-    static unsigned int index;
-    char *buffer = buffers[index++ % 4];
-
-    if (!str) return "(null)";
-    buffer[0] = '"';
-    WideCharToMultiByte(CP_ACP, 0, str, -1, buffer + 1, 250, NULL, NULL);
-    buffer[250] = 0;
-    strcat(buffer, "\"");
-    return buffer;
-}
-
 static void close_graph(HGRAPH graph, int line)
 {
     HRESULT hr = PeerGraphClose(graph);

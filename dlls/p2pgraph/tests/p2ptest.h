@@ -318,4 +318,24 @@ static inline const char *dbgstr_guid(const GUID *guid)
     return buffer;
 }
 
+/* A wide string for a message, quoted (the last four stay valid). */
+static inline const char *dbgstr_w(const WCHAR *str)
+{
+    static char buffers[4][400];
+    static unsigned int index;
+    char *buffer = buffers[index++ % 4];
+
+    if (!str) return "(null)";
+    buffer[0] = '"';
+    WideCharToMultiByte(CP_ACP, 0, str, -1, buffer + 1, 390, NULL, NULL);
+    buffer[390] = 0;
+    strcat(buffer, "\"");
+    return buffer;
+}
+
+static inline BOOL guid_equal(const GUID *a, const GUID *b)
+{
+    return !memcmp(a, b, sizeof(*a));
+}
+
 #endif /* P2PTEST_H */

@@ -136,38 +136,43 @@ void Link::arm_timer(int seconds)
     event_add(timer_, &tv);
 }
 
+Link::Frames Link::frame(const wire::Message &message)
+{
+    std::vector<std::uint8_t> frames;
+    wire::append_frames(wire::encode(message), wire::kDefaultFrameSize, &frames);
+    return std::make_shared<const std::vector<std::uint8_t>>(std::move(frames));
+}
+
 bool Link::send(const wire::Message &message, bool force)
 {
     if (!bev_ || state_ == State::closing || state_ == State::closed) return false;
     if (!force && !writable()) return false;
-    std::vector<std::uint8_t> bytes = wire::encode(message);
-    std::vector<std::uint8_t> frames;
-    wire::append_frames(bytes, wire::kDefaultFrameSize, &frames);
-    bytes = std::vector<std::uint8_t>();
-    return append_output(std::move(frames));
+    return append_output(frame(message));
 }
 
-bool Link::append_output(std::vector<std::uint8_t> frames)
+bool Link::send_frames(const Frames &frames, bool force)
+{
+    if (!bev_ || state_ == State::closing || state_ == State::closed) return false;
+    if (!force && !writable()) return false;
+    return append_output(frames);
+}
+
+bool Link::append_output(const Frames &frames)
 {
     /* Small messages are copied (a reference costs libevent a chain of its
-     * own per message); big ones are taken by reference and freed once
-     * sent. */
-    if (frames.size() <= kCopyLimit) {
-        if (evbuffer_add(bufferevent_get_output(bev_), frames.data(), frames.size()) < 0) return false;
-        buffered_ = pending_output();
-        if (buffered_ >= kSendHighWater) {
-            std::lock_guard<std::mutex> guard(space_lock_);
-            space_ = false;
+     * own per message); big ones are taken by reference, shared by every
+     * link that sends them, and released once sent. */
+    struct evbuffer *output = bufferevent_get_output(bev_);
+    if (frames->size() <= kCopyLimit) {
+        if (evbuffer_add(output, frames->data(), frames->size()) < 0) return false;
+    } else {
+        auto *owner = new Frames(frames);
+        if (evbuffer_add_reference(output, frames->data(), frames->size(),
+                                   [](const void *, size_t, void *arg) { delete static_cast<Frames *>(arg); },
+                                   owner) < 0) {
+            delete owner;
+            return false;
         }
-        return true;
-    }
-    auto *owned = new std::vector<std::uint8_t>(std::move(frames));
-    int rc = evbuffer_add_reference(
-        bufferevent_get_output(bev_), owned->data(), owned->size(),
-        [](const void *, size_t, void *arg) { delete static_cast<std::vector<std::uint8_t> *>(arg); }, owned);
-    if (rc < 0) {
-        delete owned;
-        return false;
     }
     buffered_ = pending_output();
     if (buffered_ >= kSendHighWater) {
@@ -180,7 +185,7 @@ bool Link::append_output(std::vector<std::uint8_t> frames)
 void Link::write_posted_frames(std::vector<std::uint8_t> frames)
 {
     std::size_t size = frames.size();
-    if (state_ == State::connected) append_output(std::move(frames));
+    if (state_ == State::connected) append_output(std::make_shared<const std::vector<std::uint8_t>>(std::move(frames)));
     remove_posted(size);
 }
 

@@ -145,6 +145,10 @@ public:
     /* Frames and queues a message.  False when the link cannot take it
      * (not connected, or above the high-water mark and !force). */
     bool send(const wire::Message &message, bool force = false);
+    /* A message encoded and framed once, for several links (flooding). */
+    using Frames = std::shared_ptr<const std::vector<std::uint8_t>>;
+    static Frames frame(const wire::Message &message);
+    bool send_frames(const Frames &frames, bool force = false);
     std::size_t pending_output() const;
     bool writable() const;
 
@@ -200,7 +204,7 @@ private:
     void notify_writers();
     static void read_ready_cb(int, short, void *arg);
     bool start_reading();
-    bool append_output(std::vector<std::uint8_t> frames);
+    bool append_output(const Frames &frames);
     static void write_cb(struct bufferevent *, void *arg);
     static void event_cb(struct bufferevent *, short what, void *arg);
     static void timer_cb(int, short, void *arg);

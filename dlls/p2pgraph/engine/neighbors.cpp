@@ -361,12 +361,19 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
 
 void Graph::flood(const Record &record, const Link *except)
 {
-    if (neighbors_.empty()) return;
-    wire::Flood message;
-    message.record = record;
-    message.graph_id = graph_id_;
-    for (auto &entry : neighbors_)
-        if (entry.second.get() != except && entry.second->connected()) entry.second->send(message, true);
+    /* Encoded once, whatever the number of neighbors, and only if there is
+     * one to send to. */
+    Link::Frames frames;
+    for (auto &entry : neighbors_) {
+        if (entry.second.get() == except || !entry.second->connected()) continue;
+        if (!frames) {
+            wire::Flood message;
+            message.record = record;
+            message.graph_id = graph_id_;
+            frames = Link::frame(message);
+        }
+        entry.second->send_frames(frames, true);
+    }
 }
 
 void Graph::handle_flood(Link &link, wire::Flood &&message)
@@ -451,16 +458,16 @@ void Graph::pump_outbox(Link &link)
     auto it = outboxes_.find(link.id());
     if (it == outboxes_.end()) return;
     std::deque<OutItem> &box = it->second;
-    wire::Flood message;
-    message.graph_id = graph_id_;
     while (!box.empty() && link.connected() && link.pending_output() < 2 * Link::kSendLowWater) {
         OutItem item = box.front();
         box.pop_front();
         if (item.kind == OutItem::Kind::record) {
             std::optional<Record> record = store_->get(item.id);
             if (!record) continue; /* gone (expired) since it was queued */
-            message.record = std::move(*record);
-            link.send(message, true);
+            wire::Flood flood;
+            flood.record = std::move(*record);
+            flood.graph_id = graph_id_;
+            link.send(wire::Message(std::move(flood)), true); /* moved in, not copied */
         } else {
             wire::SyncEnd end;
             end.final = item.kind == OutItem::Kind::final_sync_end;

@@ -798,12 +798,7 @@ std::vector<sockaddr_in6> Graph::listening_addresses() const
 std::vector<wire::In6Address> Graph::wire_listening_addresses() const
 {
     std::vector<wire::In6Address> out;
-    for (const sockaddr_in6 &a : listening_addresses_) {
-        wire::In6Address w;
-        w.port = ntohs(a.sin6_port);
-        std::memcpy(w.address.data(), &a.sin6_addr, 16);
-        out.push_back(w);
-    }
+    for (const sockaddr_in6 &a : listening_addresses_) out.push_back(to_wire_address(a));
     return out;
 }
 

@@ -95,10 +95,7 @@ std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *h
     link->graph_id_ = link->intro_.graph_id;
     link->remote_peer_id_ = link->intro_.remote_peer_id;
     link->remote_ = address;
-    wire::In6Address target_address;
-    target_address.port = ntohs(address.sin6_port);
-    std::memcpy(target_address.address.data(), &address.sin6_addr, 16);
-    link->remote_listening_.push_back(target_address);
+    link->remote_listening_.push_back(to_wire_address(address));
     if (!link->start_socket(-1)) throw std::bad_alloc();
     sockaddr_in6 target = address;
     if (bufferevent_socket_connect(link->bev_, reinterpret_cast<sockaddr *>(&target), sizeof(target)) < 0) {
@@ -134,6 +131,28 @@ void Link::arm_timer(int seconds)
 {
     struct timeval tv = {seconds, 0};
     event_add(timer_, &tv);
+}
+
+bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
+{
+    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof(a.sin6_addr)) == 0;
+}
+
+sockaddr_in6 to_sockaddr(const wire::In6Address &address)
+{
+    sockaddr_in6 out{};
+    out.sin6_family = AF_INET6;
+    out.sin6_port = htons(address.port);
+    std::memcpy(&out.sin6_addr, address.address.data(), 16);
+    return out;
+}
+
+wire::In6Address to_wire_address(const sockaddr_in6 &address)
+{
+    wire::In6Address out;
+    out.port = ntohs(address.sin6_port);
+    std::memcpy(out.address.data(), &address.sin6_addr, 16);
+    return out;
 }
 
 Link::Frames Link::frame(const wire::Message &message)

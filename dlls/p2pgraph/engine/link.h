@@ -55,6 +55,12 @@ enum class LinkEnd {
     closed_locally, /* close() */
 };
 
+/* Same port and address (flow info and scope id aside). */
+bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b);
+/* A PEER_IN6_ADDRESS of the wire as a socket address, and back. */
+sockaddr_in6 to_sockaddr(const wire::In6Address &address);
+wire::In6Address to_wire_address(const sockaddr_in6 &address);
+
 /* What a graph does with its links.  Every call is on the loop thread. */
 class LinkHandler {
 public:

@@ -66,11 +66,6 @@ bool pending(struct event *timer)
     return timer && event_pending(timer, EV_TIMEOUT, nullptr);
 }
 
-bool same_address(const sockaddr_in6 &a, const sockaddr_in6 &b)
-{
-    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, 16) == 0;
-}
-
 } // namespace
 
 std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
@@ -289,7 +284,7 @@ bool Graph::connected_to(std::uint64_t node_id) const
 bool Graph::maintenance_connect(const sockaddr_in6 &address)
 {
     for (const sockaddr_in6 &tried : maintenance_tried_)
-        if (same_address(tried, address)) return false;
+        if (same_endpoint(tried, address)) return false;
     maintenance_tried_.push_back(address);
     std::uint64_t id = 0;
     if (connect("", address, &id) != GraphError::ok) return false;
@@ -333,25 +328,16 @@ void Graph::connection_maintenance(bool timer_triggered)
             continue;
         candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
     }
-    for (const wire::In6Address &a : referral_list_) {
-        sockaddr_in6 address{};
-        address.sin6_family = AF_INET6;
-        address.sin6_port = htons(a.port);
-        std::memcpy(&address.sin6_addr, a.address.data(), 16);
-        candidates.push_back(address);
-    }
+    for (const wire::In6Address &a : referral_list_) candidates.push_back(to_sockaddr(a));
     auto unusable = [&](const sockaddr_in6 &address) {
         for (const sockaddr_in6 &own : listening_addresses_)
-            if (same_address(own, address)) return true;
+            if (same_endpoint(own, address)) return true;
         for (const auto &entry : neighbors_) {
-            if (same_address(entry.second->remote_address(), address)) return true;
+            if (same_endpoint(entry.second->remote_address(), address)) return true;
             for (const wire::In6Address &a : entry.second->remote_listening())
-                if (a.port == ntohs(address.sin6_port) && std::memcmp(a.address.data(), &address.sin6_addr, 16) == 0)
-                    return true;
+                if (same_endpoint(to_sockaddr(a), address)) return true;
         }
-        for (const sockaddr_in6 &tried : maintenance_tried_)
-            if (same_address(tried, address)) return true;
-        return false;
+        return false; /* (maintenance_connect skips what was tried) */
     };
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(), unusable), candidates.end());
     while (!candidates.empty()) {

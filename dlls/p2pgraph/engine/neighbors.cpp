@@ -54,11 +54,6 @@ constexpr std::size_t kMaxOutbox = 8u << 20;
  * abuse (see neighbor_message). */
 constexpr std::size_t kMaxUnreadAnswers = 4 * Link::kSendHighWater;
 
-bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b)
-{
-    return a.sin6_port == b.sin6_port && std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof(a.sin6_addr)) == 0;
-}
-
 bool selected(const wire::TypeSelection &selection, const Guid &type)
 {
     if (selection.types.empty()) return true;
@@ -169,12 +164,8 @@ std::uint64_t Graph::follow_referral()
         wire::In6Address chosen = untried[pick];
         untried.erase(untried.begin() + pick);
         attempted_referrals_.push_back(chosen);
-        sockaddr_in6 address{};
-        address.sin6_family = AF_INET6;
-        address.sin6_port = htons(chosen.port);
-        std::memcpy(&address.sin6_addr, chosen.address.data(), 16);
         std::uint64_t id = 0;
-        if (connect("", address, &id) == GraphError::ok) return id;
+        if (connect("", to_sockaddr(chosen), &id) == GraphError::ok) return id;
     }
     return 0;
 }

@@ -718,6 +718,16 @@ void Graph::arm(struct event **timer, FileTime delay, void (*callback)(int, shor
     event_add(*timer, &tv);
 }
 
+bool Graph::timer_pending(struct event *timer)
+{
+    return timer && event_pending(timer, EV_TIMEOUT, nullptr);
+}
+
+void Graph::arm_unless_pending(struct event **timer, FileTime delay, void (*callback)(int, short, void *))
+{
+    if (!timer_pending(*timer)) arm(timer, delay, callback);
+}
+
 void Graph::schedule_timers()
 {
     if (!env_.loop || !store_ || !ready_) return;

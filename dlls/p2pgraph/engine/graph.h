@@ -303,6 +303,9 @@ private:
     /* Our records that autorefresh renews (MS-PPGRH 3.1.7.22). */
     std::vector<Record> own_autorefresh_records() const;
     void arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
+    /* arm(), unless the timer is pending already (it keeps its time). */
+    void arm_unless_pending(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
+    static bool timer_pending(struct event *timer);
     static void on_expiration_timer(int, short, void *arg);
     static void on_autorefresh_timer(int, short, void *arg);
 

@@ -42,7 +42,6 @@
 #include <cstring>
 
 #include <arpa/inet.h>
-#include <event2/event.h>
 
 #include "graph.h"
 #include "internal_records.h"
@@ -60,11 +59,6 @@ constexpr FileTime kSignatureLifetime = 300 * kSecond; /* 2.2.3.2 / 3.1.7.6 */
 constexpr FileTime kContactLifetime = 900 * kSecond;   /* 3.1.7.5 */
 constexpr FileTime kSignatureRecheck = 24 * 3600 * kSecond;
 constexpr std::size_t kMinimumNeighbors = 2, kIdealNeighbors = 3;
-
-bool pending(struct event *timer)
-{
-    return timer && event_pending(timer, EV_TIMEOUT, nullptr);
-}
 
 } // namespace
 
@@ -121,7 +115,7 @@ void Graph::signature_calculation()
     }
     /* The timer "MUST be set" (3.1.7.11): a pending daily recheck gives way
      * at once, a pending calculation only to the 0.1 s delay. */
-    if (!pending(signature_timer_) || signature_recheck_ || delay < kSecond / 10 + 1) {
+    if (!timer_pending(signature_timer_) || signature_recheck_ || delay < kSecond / 10 + 1) {
         signature_recheck_ = false;
         arm(&signature_timer_, delay, on_signature_timer);
     }
@@ -204,8 +198,7 @@ void Graph::contact_maintenance()
 {
     bool change = false;
     contact_wanted(&change);
-    if (change && env_.loop && !pending(contact_timer_))
-        arm(&contact_timer_, random_ticks(10 * kSecond, 180 * kSecond), on_contact_timer);
+    if (change) arm_unless_pending(&contact_timer_, random_ticks(10 * kSecond, 180 * kSecond), on_contact_timer);
 }
 
 void Graph::on_contact_timer(int, short, void *arg)
@@ -257,8 +250,8 @@ std::vector<ContactInfo> Graph::foreign_contacts() const
 void Graph::partition_detection()
 {
     /* MS-PPGRH 3.1.7.13. */
-    if (!foreign_contacts().empty() && env_.loop && !pending(partition_timer_))
-        arm(&partition_timer_, random_ticks(5 * kSecond, 30 * kSecond), on_partition_timer);
+    if (!foreign_contacts().empty())
+        arm_unless_pending(&partition_timer_, random_ticks(5 * kSecond, 30 * kSecond), on_partition_timer);
 }
 
 void Graph::on_partition_timer(int, short, void *arg)

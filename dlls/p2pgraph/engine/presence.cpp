@@ -25,8 +25,6 @@
 
 #include <algorithm>
 
-#include <event2/event.h>
-
 #include "graph.h"
 #include "internal_records.h"
 #include "record_rules.h"
@@ -183,10 +181,8 @@ void Graph::presence_maintenance()
     }
     if (max == 0 || max == kPresenceAll || force_presence_) return;
     std::size_t count = presence_count(now);
-    if ((present && count > std::size_t(max) + kPresenceSlack) || (!present && listening() && count < max)) {
-        if (env_.loop && !(presence_timer_ && event_pending(presence_timer_, EV_TIMEOUT, nullptr)))
-            arm(&presence_timer_, random_ticks(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
-    }
+    if ((present && count > std::size_t(max) + kPresenceSlack) || (!present && listening() && count < max))
+        arm_unless_pending(&presence_timer_, random_ticks(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
 }
 
 void Graph::on_presence_timer(int, short, void *arg)

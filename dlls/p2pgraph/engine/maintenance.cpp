@@ -62,17 +62,6 @@ constexpr std::size_t kMinimumNeighbors = 2, kIdealNeighbors = 3;
 
 } // namespace
 
-std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
-{
-    RecordFilter filter;
-    filter.type = &type;
-    filter.include_internal = true;
-    std::vector<Record> out;
-    for (Record &r : store_->list(filter))
-        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
-    return out;
-}
-
 std::uint64_t Graph::signature() const
 {
     std::optional<Record> record = store_ ? store_->get(kRecordIdSignature) : std::nullopt;

@@ -45,6 +45,17 @@ constexpr std::size_t kPresenceSlack = 10;
 
 } // namespace
 
+std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
+{
+    RecordFilter filter;
+    filter.type = &type;
+    filter.include_internal = true;
+    std::vector<Record> out;
+    for (Record &r : store_->list(filter))
+        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
+    return out;
+}
+
 /* Live Presence records that are not deletions. */
 std::size_t Graph::presence_count(FileTime now) const
 {

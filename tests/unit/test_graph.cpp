@@ -35,7 +35,6 @@ using namespace p2pg;
 
 namespace {
 
-constexpr FileTime kSecond = kTicksPerSecond;
 /* 2026-01-01 as a FILETIME. */
 constexpr FileTime kStart = 134116992000000000LL;
 

@@ -43,7 +43,6 @@ namespace p2pg {
 
 namespace {
 
-constexpr FileTime kSecond = kTicksPerSecond;
 /* MS-PPGRH 3.1.6.7: the Record Expiration timer never runs more often than
  * every 15 s nor less often than daily. */
 constexpr FileTime kExpirationMinDelay = 15 * kSecond;

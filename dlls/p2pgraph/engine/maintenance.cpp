@@ -52,7 +52,6 @@ namespace p2pg {
 
 namespace {
 
-constexpr FileTime kSecond = kTicksPerSecond;
 constexpr FileTime kMaintenanceConnected = 300 * kSecond; /* 3.1.6.6 */
 constexpr FileTime kMaintenanceAlone = 30 * kSecond;
 constexpr FileTime kSignatureLifetime = 300 * kSecond; /* 2.2.3.2 / 3.1.7.6 */

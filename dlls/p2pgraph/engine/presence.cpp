@@ -35,7 +35,6 @@ namespace p2pg {
 
 namespace {
 
-constexpr FileTime kSecond = kTicksPerSecond;
 /* MS-PPGRH 3.1.6.9: the Presence timer waits 30 to 180 s. */
 constexpr FileTime kPresenceTimerMin = 30 * kSecond;
 constexpr FileTime kPresenceTimerMax = 180 * kSecond;

@@ -49,6 +49,7 @@ struct Guid {
  * peer time (MS-PPGRH 1.3.6) unless a name says otherwise. */
 using FileTime = std::int64_t;
 constexpr FileTime kTicksPerSecond = 10000000;
+constexpr FileTime kSecond = kTicksPerSecond;
 
 enum RecordFlags : std::uint32_t {
     kRecordFlagAutorefresh = 0x1,

@@ -53,16 +53,18 @@ const GUID ping_type = {0x0ccbb0d2, 0xbe41, 0x4bd6, {0x91, 0x4b, 0x05, 0x8e, 0xc
  * on the wire (and fits wire::kMaxMessageSize with its header). */
 constexpr ULONG kMaxSendData = 64 * 1024 * 1024;
 
+/* pullConnectionId may be NULL, as for PeerGraphConnect: the
+ * DIRECT_CONNECTION event reports the id all the same. */
 HRESULT open_direct_connection(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *address, ULONGLONG *id)
 {
     std::string peer;
     sockaddr_in6 target;
-    bool args_ok = peer_id && address && id && utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty() &&
+    bool args_ok = peer_id && address && utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty() &&
                    sockaddr_from_peer_address(address, &target);
     return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
         std::uint64_t new_id = 0;
         p2pg::GraphError err = graph.open_direct_connection(peer, target, &new_id);
-        if (err == p2pg::GraphError::ok) *id = new_id;
+        if (err == p2pg::GraphError::ok && id) *id = new_id;
         return hresult_from_graph_error(err);
     });
 }

@@ -234,17 +234,19 @@ HRESULT listen_graph(HGRAPH handle, DWORD scope, DWORD scope_id, WORD port)
 
 /* PeerGraphConnect: pwzPeerId may be NULL (any peer of the graph at that
  * address); also for a graph that was never synchronized, which is how it
- * gets its data. */
+ * gets its data.  pullConnectionId may be NULL too: the SDK's GraphChat
+ * sample passes NULL and learns of the connection from events and
+ * PeerGraphEnumConnections, which report the id all the same. */
 HRESULT connect_graph(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *address, ULONGLONG *id)
 {
     std::string peer;
     sockaddr_in6 target;
-    bool args_ok = address && id && (!peer_id || (utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty())) &&
+    bool args_ok = address && (!peer_id || (utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty())) &&
                    sockaddr_from_peer_address(address, &target);
     return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
         std::uint64_t new_id = 0;
         p2pg::GraphError err = graph.connect(peer, target, &new_id);
-        if (err == p2pg::GraphError::ok) *id = new_id;
+        if (err == p2pg::GraphError::ok && id) *id = new_id;
         return hresult_from_graph_error(err);
     });
 }

@@ -323,6 +323,76 @@ void test_close_removes_node(void **)
     }
 }
 
+/* The local node is a member from Create/Open on: no NODE_CHANGED
+ * CONNECTED or DISCONNECTED is ever about it, and what changes of it (its
+ * attributes, its addresses once it listens) comes as UPDATED with node id
+ * 0, the id PeerGraphGetNodeInfo takes for it (the SDK's GraphChat sample
+ * relies on both).  A node that never synchronized takes attributes and a
+ * presence wish too (neither page lists PEER_E_GRAPH_NOT_READY); its
+ * presence carries them once it listens. */
+void test_local_node_events(void **)
+{
+    Mesh mesh("presence-local");
+    const int root = mesh.create_root();
+    const int k = mesh.add_member();
+    auto own = mesh.subscribe(k, {{EventType::node_changed, std::nullopt}});
+    auto root_events = mesh.subscribe(root, {{EventType::node_changed, std::nullopt}});
+    const std::string text = "before=sync";
+    GraphError err = GraphError::io_error;
+    mesh.on(k, [&](Graph &g) { err = g.set_node_attributes(text); });
+    assert_int_equal(err, GraphError::ok);
+    mesh.on(k, [&](Graph &g) { err = g.set_presence(false); });
+    assert_int_equal(err, GraphError::ok);
+    mesh.join(k, root);
+    assert_true(wait_node_count(mesh, 2));
+    const std::uint64_t id = mesh.node_id(k), root_id = mesh.node_id(root);
+
+    Graph::NodeInfo seen;
+    mesh.on(root, [&](Graph &g) { err = g.node_info(id, &seen); });
+    assert_int_equal(err, GraphError::ok);
+    assert_string_equal(seen.attributes.c_str(), text.c_str());
+
+    std::this_thread::sleep_for(kQuiet);
+    std::size_t local = 0, about_root = 0;
+    while (auto e = own->pop()) {
+        assert_true(e->node_id != id);
+        if (e->node_id == 0) {
+            assert_int_equal(e->node_change, NodeChange::updated);
+            assert_string_equal(e->peer_id.c_str(), mesh[k].peer_id.c_str());
+            ++local;
+        } else {
+            assert_true(e->node_id == root_id);
+            assert_int_equal(e->node_change, NodeChange::connected);
+            ++about_root;
+        }
+    }
+    /* The attributes, then the addresses Listen gave it. */
+    assert_int_equal(local, 2);
+    assert_int_equal(about_root, 1);
+    std::size_t about_k = 0;
+    while (auto e = root_events->pop()) {
+        assert_true(e->node_id == id);
+        assert_int_equal(e->node_change, NodeChange::connected);
+        ++about_k;
+    }
+    assert_int_equal(about_k, 1);
+
+    /* A change is news on both sides; setting the same attributes is none. */
+    mesh.on(k, [&](Graph &g) { err = g.set_node_attributes("after"); });
+    assert_int_equal(err, GraphError::ok);
+    auto e = own->pop();
+    assert_true(e && e->node_id == 0 && e->node_change == NodeChange::updated);
+    assert_true(eventually(kPresenceTimeout, [&] {
+        auto r = root_events->pop();
+        return r && r->node_id == id && r->node_change == NodeChange::updated;
+    }));
+    mesh.on(k, [&](Graph &g) { err = g.set_node_attributes("after"); });
+    assert_int_equal(err, GraphError::ok);
+    std::this_thread::sleep_for(kQuiet);
+    assert_false(own->pop().has_value());
+    assert_false(root_events->pop().has_value());
+}
+
 /* cPresenceMax 0: nobody publishes a presence by listening, until the
  * application forces it with PeerGraphSetPresence(TRUE). */
 void test_presence_max_zero(void **)
@@ -477,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_presence_reaches_everyone),
         cmocka_unit_test(test_node_attributes),
         cmocka_unit_test(test_close_removes_node),
+        cmocka_unit_test(test_local_node_events),
         cmocka_unit_test(test_presence_max_zero),
         cmocka_unit_test(test_autorefresh_is_silent),
         cmocka_unit_test(test_overdue_presence_republished_once),

@@ -47,7 +47,7 @@ enum class GraphError {
     already_listening,
     would_block, /* the connection's send buffer is full: wait and retry */
     connection_not_found,
-    connect_self,   /* PeerGraphConnect to one of our own listening addresses */
+    connect_self,   /* Connect/OpenDirectConnection to one of our own listening addresses */
     already_exists, /* a neighbor connection to that node exists */
     node_not_found,
     no_such_file,

@@ -369,6 +369,8 @@ GraphError Graph::become_synchronized()
     if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
     ready_ = true;
     schedule_timers();
+    /* A presence PeerGraphSetPresence forced before this goes out now. */
+    presence_maintenance();
     return GraphError::ok;
 }
 
@@ -768,12 +770,28 @@ void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnec
 
 bool Graph::close_direct_connection(std::uint64_t id)
 {
-    forget_data_link(id);
+    /* Any other id (a neighbor connection's above all) is not ours to
+     * touch: nothing changes. */
     auto it = direct_.find(id);
     if (it == direct_.end()) return false;
+    forget_data_link(id);
     std::shared_ptr<DirectConnection> connection = std::move(it->second);
     direct_.erase(it);
+    bool was_connected = connection->connected();
+    std::shared_ptr<Link> link = std::dynamic_pointer_cast<Link>(connection);
     connection->close();
+    /* PEER_GRAPH_EVENT_DIRECT_CONNECTION is documented as "a peer's direct
+     * connection has changed", whoever changed it: the side that closes
+     * hears of the end too, so that every id OpenDirectConnection gave out
+     * ends in exactly one PEER_DISCONNECTED or PEER_CONNECTION_FAILED (the
+     * SDK's GraphChat sample updates its status bar on it).  An inbound
+     * attempt not connected yet was never announced: nothing to say. */
+    if (was_connected && link)
+        raise_connection_event(EventType::direct_connection, *link, ConnectionStatus::disconnected,
+                               ConnectionFailure::none);
+    else if (link && link->initiator())
+        raise_connection_event(EventType::direct_connection, *link, ConnectionStatus::failed,
+                               ConnectionFailure::failed);
     return true;
 }
 
@@ -835,6 +853,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     for (sockaddr_in6 &a : addresses) a.sin6_port = htons(bound);
     listening_addresses_ = std::move(addresses);
     listening_port_ = bound;
+    local_node_updated();
     announce_listening();
     presence_maintenance();
     /* MS-PPGRH 3.1.4.8: graph maintenance, which also starts its timer. */
@@ -845,9 +864,17 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
 
 GraphError Graph::open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
 {
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
+    /* Its page lists no PEER_E_GRAPH_NOT_READY: a direct connection needs
+     * no synchronized database, only the graph id (known since Open). */
+    if (!store_) return GraphError::shutting_down;
     if (!env_.transport || !env_.loop) return GraphError::io_error;
+    /* Ourselves at one of our own addresses: refused at once, as
+     * PeerGraphConnect does (GraphChat's "Cannot Whisper to Self").  Another
+     * identity of this process may share our port: only our own peer id is
+     * "self". */
+    if (peer_id == peer_id_)
+        for (const sockaddr_in6 &own : listening_addresses_)
+            if (same_endpoint(own, address)) return GraphError::connect_self;
     std::uint64_t new_id = env_.transport->new_connection_id();
     direct_[new_id] =
         Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::direct, peer_id));

@@ -255,6 +255,9 @@ private:
     GraphError delete_own(const Record &record);
     /* NODE_CHANGED for a Presence record that changed from previous. */
     void presence_changed(const Record &record, const std::optional<Record> &previous);
+    /* NODE_CHANGED (UPDATED, node id 0): the local node's attributes or
+     * addresses changed. */
+    void local_node_updated();
     static void on_presence_timer(int, short, void *arg);
     /* Graph maintenance (maintenance.cpp). */
     void signature_calculation();

@@ -154,6 +154,11 @@ void Graph::presence_changed(const Record &record, const std::optional<Record> &
     bool is = !record.deleted();
     PresenceInfo info;
     if (is ? !decode_presence(record.data, &info) : !(was && decode_presence(previous->data, &info))) return;
+    /* Our own presence coming and going is no news to the application: the
+     * local node is a member from Create/Open on (GraphChat lists itself
+     * then, and would list itself twice), and its changes are told by
+     * local_node_updated(). */
+    if (info.node_id == node_id_) return;
     GraphEvent event;
     event.type = EventType::node_changed;
     event.node_id = info.node_id;
@@ -212,29 +217,49 @@ void Graph::on_presence_timer(int, short, void *arg)
         graph->publish_presence(true);
 }
 
+void Graph::local_node_updated()
+{
+    /* NODE_CHANGED (UPDATED) about the local node carries node id 0, the
+     * id PeerGraphGetNodeInfo takes for it (GraphChat re-registers its
+     * address on exactly that); CONNECTED and DISCONNECTED are never about
+     * the local node. */
+    GraphEvent event;
+    event.type = EventType::node_changed;
+    event.node_change = NodeChange::updated;
+    event.node_id = 0;
+    event.peer_id = peer_id_;
+    raise(event);
+}
+
 GraphError Graph::set_presence(bool present)
 {
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    force_presence_ = present;
-    if (present) {
+    /* Its page lists no PEER_E_GRAPH_NOT_READY: on a graph that never
+     * synchronized the wish is kept, and presence maintenance acts on it
+     * once the graph is synchronized. */
+    if (!store_) return GraphError::shutting_down;
+    if (ready_ && present) {
         /* MS-PPGRH 3.1.4.6: published now, without Autorefresh (3.1.7.4);
          * presence maintenance publishes it again should it expire. */
-        if ((err = publish_presence(false)) != GraphError::ok) return err;
+        GraphError err = publish_presence(false);
+        if (err != GraphError::ok) return err;
     }
+    force_presence_ = present;
     presence_maintenance();
     return GraphError::ok;
 }
 
 GraphError Graph::set_node_attributes(const std::string &attributes)
 {
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
+    /* No PEER_E_GRAPH_NOT_READY either: the attributes wait for the
+     * presence that will carry them. */
+    if (!store_) return GraphError::shutting_down;
     std::size_t chars = utf16_length(attributes);
     if (chars == std::string::npos || chars > kMaxNodeAttributeChars ||
         2 * chars + 64 + 32 * listening_addresses_.size() > max_record_size())
         return GraphError::invalid_argument;
+    if (attributes == node_attributes_) return GraphError::ok;
     node_attributes_ = attributes;
+    local_node_updated();
     /* A live presence carries the new attributes at once. */
     std::optional<Record> own = own_internal_record(kRecordTypePresence);
     if (own && !own->deleted() && own->expiration_time > peer_time()) return publish_presence(own->autorefresh());

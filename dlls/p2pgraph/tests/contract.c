@@ -1,0 +1,490 @@
+/*
+ * The API contract as real programs read it (docs/api-contract.md): calls whose
+ * documentation does not say they fail on a graph that never synchronized work on one,
+ * optional outputs may be NULL, and ids of the wrong kind are refused with the documented
+ * code without touching anything else.
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+/*
+ * Two graphs of one process, both nodes of the same graph: "alice" creates it and listens
+ * on ::1; "bob" opens it (PEER_S_GRAPH_DATA_CREATED, never synchronized).  Graphs of one
+ * process may talk to each other: every connection below goes from one to the other over
+ * ::1, and every wait is bounded.
+ *
+ * Covered, on bob before any synchronization: GetStatus, RegisterEvent, EnumConnections,
+ * the time conversions, SetNodeAttributes (GetNodeInfo(0) reports them), SetPresence,
+ * EnumRecords and SearchRecords (empty), ExportDatabase, and a direct connection to alice
+ * (OpenDirectConnection, data both ways, close): none of their pages lists
+ * PEER_E_GRAPH_NOT_READY.  AddRecord, GetRecord and Listen still refuse (their pages do).
+ * PeerGraphConnect with NULL peer id and NULL pullConnectionId joins; the connection id
+ * comes with NEIGHBOR_CONNECTION and EnumConnections.  OpenDirectConnection with a NULL
+ * pullConnectionId too.
+ *
+ * Wrong kinds, each followed by a check that nothing changed: CloseDirectConnection of a
+ * neighbor connection id (the neighbor still carries data both ways and is still listed);
+ * a connection id of the other graph given to CloseDirectConnection and SendData (that
+ * connection still works); CloseDirectConnection twice; OpenDirectConnection to the node's
+ * own peer id at its own listening address (PEER_E_CONNECT_SELF, no event follows) while
+ * another identity at the same address is reachable; DeleteRecord, UpdateRecord and
+ * GetRecord of the Graph Info record id (bob still synchronizes from alice afterwards,
+ * which needs that record).  The side that closes a direct connection gets
+ * DIRECT_CONNECTION / PEER_DISCONNECTED for it, as the other side does.
+ */
+
+#include <p2p.h>
+
+#include "p2ptest.h"
+
+#define WAIT_MS 10000
+
+static const GUID data_type = {0x7d1e4c02, 0x95ab, 0x4f3e, {0x8a, 0x61, 0x2c, 0x0f, 0xb7, 0x54, 0x19, 0xe3}};
+static const GUID record_type = {0x41a6c0e8, 0x1b7d, 0x4c25, {0x9e, 0x03, 0x5f, 0x8a, 0x6d, 0x21, 0xc4, 0x7b}};
+static const GUID graph_info_record_id =
+    {0x6c796768, 0x7732, 0x406b, {0xbc, 0x6e, 0x5e, 0x9c, 0x0d, 0x86, 0x45, 0x80}};
+
+static const WCHAR graph_id[] = L"p2ptest-contract-graph";
+static const WCHAR db_name[] = L"p2ptest-contract-db";
+
+/* One graph of this process, with its events as they came. */
+struct node
+{
+    const char *name;
+    const WCHAR *peer_id;
+    HGRAPH graph;
+    HANDLE event;
+    HPEEREVENT registration;
+    PEER_GRAPH_EVENT_DATA *events[256];
+    BOOL used[256];
+    unsigned int count;
+    USHORT port;
+};
+
+static struct node alice, bob;
+
+/* Port numbers in network byte order (no ws2_32 import for two byte swaps). */
+static USHORT swap_port(USHORT port)
+{
+    return (USHORT)((port >> 8) | (port << 8));
+}
+
+static void register_all(struct node *n)
+{
+    PEER_GRAPH_EVENT_REGISTRATION regs[] =
+    {
+        {PEER_GRAPH_EVENT_STATUS_CHANGED, NULL},
+        {PEER_GRAPH_EVENT_DIRECT_CONNECTION, NULL},
+        {PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, NULL},
+        {PEER_GRAPH_EVENT_INCOMING_DATA, NULL},
+        {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL},
+    };
+    HRESULT hr;
+
+    n->event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    hr = PeerGraphRegisterEvent(n->graph, n->event, ARRAYSIZE(regs), regs, &n->registration);
+    ok(hr == S_OK, "%s: PeerGraphRegisterEvent returned %#lx\n", n->name, hr);
+}
+
+static void drain(struct node *n)
+{
+    PEER_GRAPH_EVENT_DATA *data;
+
+    while (n->count < ARRAYSIZE(n->events) && PeerGraphGetEventData(n->registration, &data) == S_OK)
+    {
+        n->used[n->count] = FALSE;
+        n->events[n->count++] = data;
+    }
+}
+
+/* The first unused event of that type (for connections: that status and, unless 0, that
+ * id), waiting up to timeout; NULL when none came. */
+static PEER_GRAPH_EVENT_DATA *wait_event(struct node *n, PEER_GRAPH_EVENT_TYPE type, int status, ULONGLONG id,
+                                         DWORD timeout)
+{
+    DWORD start = GetTickCount();
+    unsigned int i;
+
+    for (;;)
+    {
+        drain(n);
+        for (i = 0; i < n->count; i++)
+        {
+            PEER_GRAPH_EVENT_DATA *e = n->events[i];
+            if (n->used[i] || e->eventType != type) continue;
+            if (type == PEER_GRAPH_EVENT_DIRECT_CONNECTION || type == PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION)
+            {
+                if (status && e->connectionChangeData.status != (PEER_CONNECTION_STATUS)status) continue;
+                if (id && e->connectionChangeData.ullConnectionId != id) continue;
+            }
+            else if (type == PEER_GRAPH_EVENT_STATUS_CHANGED)
+            {
+                if (status && !(e->dwStatus & status)) continue;
+            }
+            else if (type == PEER_GRAPH_EVENT_INCOMING_DATA)
+            {
+                if (id && e->incomingData.ullConnectionId != id) continue;
+            }
+            n->used[i] = TRUE;
+            return e;
+        }
+        if (GetTickCount() - start >= timeout) return NULL;
+        WaitForSingleObject(n->event, 100);
+    }
+}
+
+/* Unused events of that type (connections: about that id, 0 = any). */
+static unsigned int unused(struct node *n, PEER_GRAPH_EVENT_TYPE type, ULONGLONG id)
+{
+    unsigned int i, found = 0;
+
+    drain(n);
+    for (i = 0; i < n->count; i++)
+    {
+        PEER_GRAPH_EVENT_DATA *e = n->events[i];
+        if (n->used[i] || e->eventType != type) continue;
+        if (id && (type == PEER_GRAPH_EVENT_DIRECT_CONNECTION || type == PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION) &&
+            e->connectionChangeData.ullConnectionId != id)
+            continue;
+        found++;
+    }
+    return found;
+}
+
+static void release(struct node *n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n->count; i++) PeerGraphFreeData(n->events[i]);
+    n->count = 0;
+    if (n->registration) PeerGraphUnregisterEvent(n->registration);
+    n->registration = NULL;
+    if (n->event) CloseHandle(n->event);
+    n->event = NULL;
+    if (n->graph) PeerGraphClose(n->graph);
+    n->graph = NULL;
+    PeerGraphDelete(graph_id, n->peer_id, db_name);
+}
+
+static void loopback(PEER_ADDRESS *address, USHORT port)
+{
+    memset(address, 0, sizeof(*address));
+    address->dwSize = sizeof(*address);
+    address->sin6.sin6_family = AF_INET6;
+    address->sin6.sin6_port = swap_port(port);
+    address->sin6.sin6_addr.s6_addr[15] = 1;
+}
+
+/* Is the connection with that id among what EnumConnections lists for flags? */
+static BOOL listed(struct node *n, DWORD flags, ULONGLONG id)
+{
+    PEER_CONNECTION_INFO **items = NULL;
+    HPEERENUM handle;
+    ULONG count = 0, i;
+    BOOL found = FALSE;
+    HRESULT hr;
+
+    hr = PeerGraphEnumConnections(n->graph, flags, &handle);
+    ok(hr == S_OK, "%s: PeerGraphEnumConnections(%#lx) returned %#lx\n", n->name, flags, hr);
+    if (hr != S_OK) return FALSE;
+    PeerGraphGetItemCount(handle, &count);
+    if (count && PeerGraphGetNextItem(handle, &count, (void ***)&items) == S_OK)
+    {
+        for (i = 0; i < count; i++) found = found || items[i]->ullConnectionId == id;
+        PeerGraphFreeData(items);
+    }
+    PeerGraphEndEnumeration(handle);
+    return found;
+}
+
+/* from sends one message on its connection id; to must get it on its_id. */
+static void check_data(struct node *from, ULONGLONG id, struct node *to, ULONGLONG its_id, BYTE value,
+                       const char *what)
+{
+    PEER_GRAPH_EVENT_DATA *e;
+    HRESULT hr;
+
+    hr = PeerGraphSendData(from->graph, id, &data_type, 1, &value);
+    ok(hr == S_OK, "%s: %s: PeerGraphSendData returned %#lx\n", from->name, what, hr);
+    e = wait_event(to, PEER_GRAPH_EVENT_INCOMING_DATA, 0, its_id, WAIT_MS);
+    ok(e != NULL, "%s: %s: the data did not arrive\n", to->name, what);
+    if (e)
+        ok(e->incomingData.data.cbData == 1 && e->incomingData.data.pbData[0] == value,
+           "%s: %s: got %lu bytes\n", to->name, what, e->incomingData.data.cbData);
+}
+
+static void create_alice(void)
+{
+    PEER_GRAPH_PROPERTIES props;
+    PEER_NODE_INFO *info = NULL;
+    HRESULT hr;
+
+    memset(&props, 0, sizeof(props));
+    props.dwSize = sizeof(props);
+    PeerGraphDelete(graph_id, alice.peer_id, db_name);
+    PeerGraphDelete(graph_id, bob.peer_id, db_name);
+    props.pwzGraphId = (WCHAR *)graph_id;
+    props.pwzCreatorId = (WCHAR *)alice.peer_id;
+    props.cPresenceMax = (ULONG)-1;
+    hr = PeerGraphCreate(&props, db_name, NULL, &alice.graph);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    register_all(&alice);
+    hr = PeerGraphListen(alice.graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0);
+    ok(hr == S_OK, "alice: PeerGraphListen returned %#lx\n", hr);
+    hr = PeerGraphGetNodeInfo(alice.graph, 0, &info);
+    ok(hr == S_OK, "alice: PeerGraphGetNodeInfo returned %#lx\n", hr);
+    if (hr == S_OK && info->cAddresses) alice.port = swap_port(info->pAddresses[0].sin6.sin6_port);
+    if (hr == S_OK) PeerGraphFreeData(info);
+    ok(alice.port != 0, "alice listens on no port\n");
+}
+
+/* The Graph Info record is the graph's, not the application's: refused, and still there. */
+static void test_graph_info_id(void)
+{
+    PEER_GRAPH_PROPERTIES *props = NULL;
+    PEER_RECORD record, *got = NULL;
+    FILETIME now, expiration;
+    HRESULT hr;
+
+    memset(&record, 0, sizeof(record));
+    record.dwSize = sizeof(record);
+    hr = PeerGraphDeleteRecord(alice.graph, &graph_info_record_id, FALSE);
+    ok(hr == PEER_E_RECORD_NOT_FOUND, "PeerGraphDeleteRecord(Graph Info) returned %#lx\n", hr);
+    hr = PeerGraphDeleteRecord(alice.graph, &graph_info_record_id, TRUE);
+    ok(hr == PEER_E_RECORD_NOT_FOUND, "local PeerGraphDeleteRecord(Graph Info) returned %#lx\n", hr);
+    hr = PeerGraphGetRecord(alice.graph, &graph_info_record_id, &got);
+    ok(hr == PEER_E_RECORD_NOT_FOUND, "PeerGraphGetRecord(Graph Info) returned %#lx\n", hr);
+    GetSystemTimeAsFileTime(&now);
+    expiration = ull_to_ft(ft_to_ull(&now) + 3600 * (ULONGLONG)10000000);
+    PeerGraphUniversalTimeToPeerTime(alice.graph, &expiration, &record.ftExpiration);
+    record.type = record_type;
+    record.id = graph_info_record_id;
+    hr = PeerGraphUpdateRecord(alice.graph, &record);
+    ok(hr == PEER_E_RECORD_NOT_FOUND, "PeerGraphUpdateRecord(Graph Info) returned %#lx\n", hr);
+    hr = PeerGraphGetProperties(alice.graph, &props);
+    ok(hr == S_OK, "PeerGraphGetProperties after the refused calls returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(!lstrcmpW(props->pwzGraphId, graph_id), "graph id %s\n", dbgstr_w(props->pwzGraphId));
+        PeerGraphFreeData(props);
+    }
+}
+
+/* What a graph that never synchronized can do. */
+static void test_never_synchronized(void)
+{
+    static const WCHAR attributes[] = L"waiting to join";
+    PEER_NODE_INFO *info = NULL;
+    PEER_RECORD record, *got = NULL;
+    PEER_GRAPH_EVENT_DATA *e;
+    HPEERENUM handle;
+    PEER_ADDRESS address;
+    FILETIME now, peer;
+    ULONGLONG direct = 0, alice_side = 0;
+    WCHAR path[MAX_PATH];
+    DWORD status = 0xdeadbeef;
+    ULONG count = 1;
+    GUID id;
+    HRESULT hr;
+
+    memset(&record, 0, sizeof(record));
+    record.dwSize = sizeof(record);
+    hr = PeerGraphOpen(graph_id, bob.peer_id, db_name, NULL, 0, NULL, &bob.graph);
+    ok(hr == PEER_S_GRAPH_DATA_CREATED, "PeerGraphOpen returned %#lx\n", hr);
+    if (FAILED(hr)) return;
+    register_all(&bob);
+
+    hr = PeerGraphGetStatus(bob.graph, &status);
+    ok(hr == S_OK && !(status & PEER_GRAPH_STATUS_SYNCHRONIZED), "GetStatus: %#lx, status %#lx\n", hr, status);
+    GetSystemTimeAsFileTime(&now);
+    hr = PeerGraphUniversalTimeToPeerTime(bob.graph, &now, &peer);
+    ok(hr == S_OK, "PeerGraphUniversalTimeToPeerTime returned %#lx\n", hr);
+    hr = PeerGraphPeerTimeToUniversalTime(bob.graph, &peer, &now);
+    ok(hr == S_OK, "PeerGraphPeerTimeToUniversalTime returned %#lx\n", hr);
+    ok(!listed(&bob, PEER_CONNECTION_NEIGHBOR | PEER_CONNECTION_DIRECT, 0), "connections listed\n");
+
+    hr = PeerGraphSetNodeAttributes(bob.graph, attributes);
+    ok(hr == S_OK, "PeerGraphSetNodeAttributes returned %#lx\n", hr);
+    hr = PeerGraphGetNodeInfo(bob.graph, 0, &info);
+    ok(hr == S_OK, "PeerGraphGetNodeInfo(0) returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(info->pwzAttributes && !lstrcmpW(info->pwzAttributes, attributes), "attributes %s\n",
+           dbgstr_w(info->pwzAttributes));
+        PeerGraphFreeData(info);
+    }
+    hr = PeerGraphSetPresence(bob.graph, TRUE);
+    ok(hr == S_OK, "PeerGraphSetPresence(TRUE) returned %#lx\n", hr);
+    hr = PeerGraphSetPresence(bob.graph, FALSE);
+    ok(hr == S_OK, "PeerGraphSetPresence(FALSE) returned %#lx\n", hr);
+
+    hr = PeerGraphEnumRecords(bob.graph, NULL, NULL, &handle);
+    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        count = 1;
+        hr = PeerGraphGetItemCount(handle, &count);
+        ok(hr == S_OK && count == 0, "GetItemCount: %#lx, %lu records\n", hr, count);
+        PeerGraphEndEnumeration(handle);
+    }
+    hr = PeerGraphSearchRecords(bob.graph, L"<peersearch><clause attrib=\"peercreatorid\" type=\"string\" "
+                                L"compare=\"equal\">nobody</clause></peersearch>", &handle);
+    ok(hr == S_OK, "PeerGraphSearchRecords returned %#lx\n", hr);
+    if (hr == S_OK) PeerGraphEndEnumeration(handle);
+    GetTempPathW(MAX_PATH, path);
+    lstrcatW(path, L"p2ptest-contract-export.db");
+    DeleteFileW(path);
+    hr = PeerGraphExportDatabase(bob.graph, path);
+    ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
+    DeleteFileW(path);
+
+    /* Documented as needing a synchronized graph: still refused. */
+    record.type = record_type;
+    record.ftExpiration = ull_to_ft(ft_to_ull(&peer) + 3600 * (ULONGLONG)10000000);
+    hr = PeerGraphAddRecord(bob.graph, &record, &id);
+    ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphAddRecord returned %#lx\n", hr);
+    hr = PeerGraphGetRecord(bob.graph, &graph_info_record_id, &got);
+    ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphGetRecord returned %#lx\n", hr);
+    hr = PeerGraphListen(bob.graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0);
+    ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphListen returned %#lx\n", hr);
+
+    /* A direct connection needs no synchronized data; a NULL pullConnectionId is fine. */
+    loopback(&address, alice.port);
+    hr = PeerGraphOpenDirectConnection(bob.graph, alice.peer_id, &address, NULL);
+    ok(hr == S_OK, "PeerGraphOpenDirectConnection(NULL id) returned %#lx\n", hr);
+    e = wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "bob: no PEER_CONNECTED for the direct connection\n");
+    if (e) direct = e->connectionChangeData.ullConnectionId;
+    e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "alice: no PEER_CONNECTED for the direct connection\n");
+    if (e) alice_side = e->connectionChangeData.ullConnectionId;
+    if (!direct || !alice_side) return;
+    ok(listed(&bob, PEER_CONNECTION_DIRECT, direct), "bob does not list its direct connection\n");
+    check_data(&bob, direct, &alice, alice_side, 1, "unsynchronized to alice");
+    check_data(&alice, alice_side, &bob, direct, 2, "alice to unsynchronized");
+
+    /* Closed by bob: both sides hear of it, once. */
+    hr = PeerGraphCloseDirectConnection(bob.graph, direct);
+    ok(hr == S_OK, "PeerGraphCloseDirectConnection returned %#lx\n", hr);
+    ok(wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, direct, WAIT_MS) != NULL,
+       "bob: the side that closed got no PEER_DISCONNECTED\n");
+    ok(wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, alice_side, WAIT_MS) != NULL,
+       "alice: no PEER_DISCONNECTED\n");
+    hr = PeerGraphCloseDirectConnection(bob.graph, direct);
+    ok(hr == PEER_E_CONNECTION_NOT_FOUND, "second PeerGraphCloseDirectConnection returned %#lx\n", hr);
+    Sleep(300);
+    ok(!unused(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, direct), "bob: more events about the closed connection\n");
+    ok(!listed(&bob, PEER_CONNECTION_DIRECT, direct), "bob still lists the closed connection\n");
+}
+
+/* Joining with NULL peer id and NULL pullConnectionId, then ids of the wrong kind. */
+static void test_wrong_kinds(void)
+{
+    PEER_GRAPH_EVENT_DATA *e;
+    PEER_ADDRESS address;
+    ULONGLONG neighbor = 0, alice_neighbor = 0, direct = 0, alice_direct = 0, id = 0;
+    HRESULT hr;
+
+    if (!bob.graph) return;
+    loopback(&address, alice.port);
+    hr = PeerGraphConnect(bob.graph, NULL, &address, NULL);
+    ok(hr == S_OK, "PeerGraphConnect(NULL, NULL) returned %#lx\n", hr);
+    e = wait_event(&bob, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "bob: no PEER_CONNECTED for the neighbor connection\n");
+    if (e) neighbor = e->connectionChangeData.ullConnectionId;
+    e = wait_event(&alice, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "alice: no PEER_CONNECTED for the neighbor connection\n");
+    if (e) alice_neighbor = e->connectionChangeData.ullConnectionId;
+    ok(wait_event(&bob, PEER_GRAPH_EVENT_STATUS_CHANGED, PEER_GRAPH_STATUS_SYNCHRONIZED, 0, WAIT_MS) != NULL,
+       "bob did not synchronize (the Graph Info record must have survived the refused calls)\n");
+    if (!neighbor || !alice_neighbor) return;
+    ok(listed(&bob, PEER_CONNECTION_NEIGHBOR, neighbor), "EnumConnections does not list the neighbor id\n");
+
+    /* A neighbor connection is no direct connection: refused, and it keeps working. */
+    hr = PeerGraphCloseDirectConnection(bob.graph, neighbor);
+    ok(hr == PEER_E_CONNECTION_NOT_FOUND, "CloseDirectConnection(neighbor id) returned %#lx\n", hr);
+    hr = PeerGraphCloseDirectConnection(alice.graph, alice_neighbor);
+    ok(hr == PEER_E_CONNECTION_NOT_FOUND, "alice: CloseDirectConnection(neighbor id) returned %#lx\n", hr);
+    check_data(&bob, neighbor, &alice, alice_neighbor, 3, "neighbor after CloseDirectConnection");
+    check_data(&alice, alice_neighbor, &bob, neighbor, 4, "neighbor after CloseDirectConnection");
+    ok(listed(&bob, PEER_CONNECTION_NEIGHBOR, neighbor), "bob no longer lists the neighbor\n");
+    ok(listed(&alice, PEER_CONNECTION_NEIGHBOR, alice_neighbor), "alice no longer lists the neighbor\n");
+    ok(!unused(&bob, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, neighbor), "bob: events about the neighbor\n");
+    ok(!unused(&alice, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, alice_neighbor), "alice: events about the neighbor\n");
+
+    /* bob listens now, on alice's port (graphs of one process may share one); a direct
+     * connection from alice to bob there, its ids then used on the wrong graph. */
+    hr = PeerGraphListen(bob.graph, PEER_GRAPH_SCOPE_GLOBAL, 0, alice.port);
+    ok(hr == S_OK, "bob: PeerGraphListen after synchronizing returned %#lx\n", hr);
+    hr = PeerGraphOpenDirectConnection(alice.graph, bob.peer_id, &address, &id);
+    ok(hr == S_OK, "alice: PeerGraphOpenDirectConnection to bob returned %#lx\n", hr);
+    e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, id, WAIT_MS);
+    ok(e != NULL, "alice: no PEER_CONNECTED for the direct connection to bob\n");
+    if (e) alice_direct = id;
+    e = wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "bob: no PEER_CONNECTED for alice's direct connection\n");
+    if (e) direct = e->connectionChangeData.ullConnectionId;
+    if (!direct || !alice_direct) return;
+    if (direct != alice_direct)
+    {
+        hr = PeerGraphCloseDirectConnection(alice.graph, direct);
+        ok(hr == PEER_E_CONNECTION_NOT_FOUND, "CloseDirectConnection(the other graph's id) returned %#lx\n", hr);
+        hr = PeerGraphSendData(alice.graph, direct, &data_type, 1, (void *)&data_type);
+        ok(hr == PEER_E_CONNECTION_NOT_FOUND, "SendData(the other graph's id) returned %#lx\n", hr);
+    }
+    check_data(&alice, alice_direct, &bob, direct, 5, "direct after wrong-graph calls");
+    check_data(&bob, direct, &alice, alice_direct, 6, "direct after wrong-graph calls");
+    /* Data for the direct connection stays off the neighbor connection. */
+    ok(!unused(&bob, PEER_GRAPH_EVENT_INCOMING_DATA, 0), "bob: data arrived twice\n");
+
+    /* Ourselves at our own address: refused at once, no attempt made (bob's identity at the
+     * same address was no "self" for alice above). */
+    hr = PeerGraphOpenDirectConnection(alice.graph, alice.peer_id, &address, &id);
+    ok(hr == PEER_E_CONNECT_SELF, "OpenDirectConnection to ourselves returned %#lx\n", hr);
+    Sleep(300);
+    ok(unused(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, 0) == 0, "alice: an event for the refused attempt\n");
+
+    /* Closed by alice this time: both hear of it. */
+    hr = PeerGraphCloseDirectConnection(alice.graph, alice_direct);
+    ok(hr == S_OK, "PeerGraphCloseDirectConnection returned %#lx\n", hr);
+    ok(wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, alice_direct, WAIT_MS) != NULL,
+       "alice: the side that closed got no PEER_DISCONNECTED\n");
+    ok(wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, direct, WAIT_MS) != NULL,
+       "bob: no PEER_DISCONNECTED\n");
+    /* The neighbor connection lives on. */
+    check_data(&bob, neighbor, &alice, alice_neighbor, 7, "neighbor after the direct connection closed");
+}
+
+START_TEST(contract)
+{
+    PEER_VERSION_DATA version;
+    HRESULT hr;
+
+    alice.name = "alice";
+    alice.peer_id = L"p2ptest-contract-alice";
+    bob.name = "bob";
+    bob.peer_id = L"p2ptest-contract-bob";
+    hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
+    ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
+    create_alice();
+    test_graph_info_id();
+    test_never_synchronized();
+    test_wrong_kinds();
+    release(&bob);
+    release(&alice);
+    PeerGraphShutdown();
+}

@@ -294,9 +294,10 @@ GraphError Graph::node_info(std::uint64_t node_id, NodeInfo *out) const
         out->addresses = listening_addresses_;
         return GraphError::ok;
     }
+    /* GetNodeInfo's page lists no PEER_E_GRAPH_NOT_READY (EnumNodes' does):
+     * before the first synchronization no other node is known. */
     std::vector<NodeInfo> nodes;
-    GraphError err = enum_nodes(nullptr, &nodes);
-    if (err != GraphError::ok) return err;
+    if (enum_nodes(nullptr, &nodes) == GraphError::not_ready) return GraphError::node_not_found;
     for (NodeInfo &node : nodes) {
         if (node.node_id != node_id) continue;
         *out = std::move(node);

@@ -31,7 +31,8 @@
  * the time conversions, SetNodeAttributes (GetNodeInfo(0) reports them), SetPresence,
  * EnumRecords and SearchRecords (empty), ExportDatabase, and a direct connection to alice
  * (OpenDirectConnection, data both ways, close): none of their pages lists
- * PEER_E_GRAPH_NOT_READY.  AddRecord, GetRecord and Listen still refuse (their pages do).
+ * PEER_E_GRAPH_NOT_READY; GetNodeInfo of another node gives PEER_E_NODE_NOT_FOUND.
+ * AddRecord, GetRecord, Listen and EnumNodes still refuse (their pages say so).
  * PeerGraphConnect with NULL peer id and NULL pullConnectionId joins; the connection id
  * comes with NEIGHBOR_CONNECTION and EnumConnections.  OpenDirectConnection with a NULL
  * pullConnectionId too.
@@ -327,6 +328,10 @@ static void test_never_synchronized(void)
            dbgstr_w(info->pwzAttributes));
         PeerGraphFreeData(info);
     }
+    info = NULL;
+    hr = PeerGraphGetNodeInfo(bob.graph, 0x1234567890abcdefull, &info);
+    ok(hr == PEER_E_NODE_NOT_FOUND, "PeerGraphGetNodeInfo(another node) returned %#lx\n", hr);
+    if (hr == S_OK) PeerGraphFreeData(info);
     hr = PeerGraphSetPresence(bob.graph, TRUE);
     ok(hr == S_OK, "PeerGraphSetPresence(TRUE) returned %#lx\n", hr);
     hr = PeerGraphSetPresence(bob.graph, FALSE);
@@ -352,7 +357,11 @@ static void test_never_synchronized(void)
     ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
     DeleteFileW(path);
 
-    /* Documented as needing a synchronized graph: still refused. */
+    /* Documented as needing a synchronized graph: still refused (EnumNodes: "not
+     * synchronized completely, and the nodes cannot be enumerated"). */
+    hr = PeerGraphEnumNodes(bob.graph, NULL, &handle);
+    ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphEnumNodes returned %#lx\n", hr);
+    if (hr == S_OK) PeerGraphEndEnumeration(handle);
     record.type = record_type;
     record.ftExpiration = ull_to_ft(ft_to_ull(&peer) + 3600 * (ULONGLONG)10000000);
     hr = PeerGraphAddRecord(bob.graph, &record, &id);

@@ -45,7 +45,8 @@
  * another identity at the same address is reachable; DeleteRecord, UpdateRecord and
  * GetRecord of the Graph Info record id (bob still synchronizes from alice afterwards,
  * which needs that record).  The side that closes a direct connection gets
- * DIRECT_CONNECTION / PEER_DISCONNECTED for it, as the other side does.
+ * DIRECT_CONNECTION / PEER_DISCONNECTED for it, as the other side does; an attempt
+ * closed at once ends in exactly one final event.
  */
 
 #include <p2p.h>
@@ -476,6 +477,21 @@ static void test_wrong_kinds(void)
        "bob: no PEER_DISCONNECTED\n");
     /* The neighbor connection lives on. */
     check_data(&bob, neighbor, &alice, alice_neighbor, 7, "neighbor after the direct connection closed");
+
+    /* Closed at once, most likely before it connected: the id still ends in exactly one
+     * PEER_CONNECTION_FAILED or (had it connected already) PEER_DISCONNECTED. */
+    hr = PeerGraphOpenDirectConnection(alice.graph, bob.peer_id, &address, &id);
+    ok(hr == S_OK, "PeerGraphOpenDirectConnection returned %#lx\n", hr);
+    hr = PeerGraphCloseDirectConnection(alice.graph, id);
+    ok(hr == S_OK, "PeerGraphCloseDirectConnection of a new attempt returned %#lx\n", hr);
+    e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, 0, id, WAIT_MS);
+    if (e && e->connectionChangeData.status == PEER_CONNECTED)
+        e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, 0, id, WAIT_MS);
+    ok(e && (e->connectionChangeData.status == PEER_CONNECTION_FAILED ||
+             e->connectionChangeData.status == PEER_DISCONNECTED),
+       "closing an attempt: status %d\n", e ? (int)e->connectionChangeData.status : -1);
+    Sleep(300);
+    ok(!unused(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, id), "more events about the closed attempt\n");
 }
 
 START_TEST(contract)

@@ -550,9 +550,8 @@ GraphError Graph::get_record(const Guid &id, Record *out) const
 
 GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
 {
-    /* Neither EnumRecords nor SearchRecords lists PEER_E_GRAPH_NOT_READY:
-     * before the first synchronization they list what has come so far. */
-    if (!store_) return GraphError::shutting_down;
+    GraphError err = usable();
+    if (err != GraphError::ok) return err;
     RecordFilter filter;
     filter.type = type;
     filter.creator_id = creator_id;

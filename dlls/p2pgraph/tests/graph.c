@@ -818,10 +818,9 @@ static void test_create_open_close(void)
     ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphUpdateRecord returned %#lx\n", hr);
     hr = PeerGraphDeleteRecord(graph, &record_id, FALSE);
     ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphDeleteRecord returned %#lx\n", hr);
-    /* PeerGraphEnumRecords' page lists no PEER_E_GRAPH_NOT_READY: an empty enumeration. */
     peer_enum = NULL;
     hr = PeerGraphEnumRecords(graph, NULL, NULL, &peer_enum);
-    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
+    ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphEnumRecords returned %#lx\n", hr);
     if (hr == S_OK) PeerGraphEndEnumeration(peer_enum);
 
     status = 0;

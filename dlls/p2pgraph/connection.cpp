@@ -120,7 +120,7 @@ HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
     const DWORD known = PEER_CONNECTION_NEIGHBOR | PEER_CONNECTION_DIRECT;
     std::vector<p2pg::ConnectionInfo> connections;
     HRESULT hr = with_graph(handle, out && flags && !(flags & ~known), [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        if (graph.closed()) return PEER_E_INVALID_GRAPH;
         connections = graph.connections(flags);
         return S_OK;
     });

@@ -41,8 +41,10 @@ HRESULT hresult_from_graph_error(p2pg::GraphError error)
     case GraphError::invalid_database: return PEER_E_INVALID_DATABASE;
     case GraphError::access_denied: return E_ACCESSDENIED;
     case GraphError::graph_in_use: return PEER_E_GRAPH_IN_USE;
-    case GraphError::shutting_down: return PEER_E_GRAPH_SHUTTING_DOWN;
-    case GraphError::already_listening: return PEER_E_ALREADY_LISTENING;
+    /* A graph PeerGraphClose closed while the call was on its way: the
+     * handle is invalid by now.  Only PeerGraphAddRecord lists
+     * PEER_E_GRAPH_SHUTTING_DOWN; it says so itself. */
+    case GraphError::shutting_down: return PEER_E_INVALID_GRAPH;
     case GraphError::connection_not_found: return PEER_E_CONNECTION_NOT_FOUND;
     case GraphError::connect_self: return PEER_E_CONNECT_SELF;
     case GraphError::already_exists: return PEER_E_ALREADY_EXISTS;

@@ -71,8 +71,10 @@ HRESULT end_enumeration(HPEERENUM handle)
     if (!handle) return E_INVALIDARG;
     auto enumeration = call.handles().remove(handle_value(handle), p2pg::ObjectKind::enumeration);
     if (!enumeration) return E_INVALIDARG;
-    call.loop().call([&] { enumeration->close(); });
-    return S_OK;
+    return guarded([&] {
+        call.loop().call([&] { enumeration->close(); });
+        return S_OK;
+    });
 }
 
 } // namespace

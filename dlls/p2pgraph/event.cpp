@@ -77,7 +77,7 @@ HRESULT register_event(HGRAPH handle, HANDLE event, ULONG count, const PEER_GRAP
             graph->add_registration(registration);
             added = true;
         });
-        if (!added) return PEER_E_GRAPH_SHUTTING_DOWN;
+        if (!added) return PEER_E_INVALID_GRAPH;
         *out = reinterpret_cast<HPEEREVENT>(call.handles().insert(registration));
         return S_OK;
     });

@@ -111,7 +111,7 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
     /* The array goes with its count: NULL exactly when the count is 0. */
     if (!precedence_count != !precedence) return E_INVALIDARG;
     std::string gid, pid, name;
-    if (!utf8_from_wide(graph_id, p2pg::kMaxIdChars, &gid) || gid.empty() ||
+    if (!utf8_from_wide(graph_id, p2pg::kMaxOpenGraphIdChars, &gid) || gid.empty() ||
         !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
@@ -127,6 +127,10 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
         bool data_created = false;
         p2pg::GraphError err = p2pg::GraphError::io_error;
         call.loop().call([&] { err = p2pg::Graph::open(env, gid, pid, name, order, &graph, &data_created); });
+        /* The same graph, peer and database open already in this process:
+         * PeerGraphOpen's page has no PEER_E_DUPLICATE_GRAPH (Create's has),
+         * so the arguments are what is wrong. */
+        if (err == p2pg::GraphError::duplicate_graph) return E_INVALIDARG;
         if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
         *graph_handle = reinterpret_cast<HGRAPH>(call.handles().insert(graph));
         return data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK;
@@ -152,7 +156,7 @@ HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *d
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!graph_id || !peer_id || !database_name) return E_INVALIDARG;
     std::string gid, pid, name;
-    if (!utf8_from_wide(graph_id, p2pg::kMaxIdChars, &gid) || gid.empty() ||
+    if (!utf8_from_wide(graph_id, p2pg::kMaxOpenGraphIdChars, &gid) || gid.empty() ||
         !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
@@ -169,7 +173,7 @@ HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *d
 HRESULT get_status(HGRAPH handle, DWORD *status)
 {
     return with_graph(handle, status != nullptr, [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        if (graph.closed()) return PEER_E_INVALID_GRAPH;
         *status = graph.status();
         return S_OK;
     });
@@ -200,7 +204,7 @@ HRESULT set_properties(HGRAPH handle, const PEER_GRAPH_PROPERTIES *in)
 HRESULT convert_time(HGRAPH handle, const FILETIME *in, FILETIME *out, bool to_peer)
 {
     return with_graph(handle, in && out, [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_GRAPH_SHUTTING_DOWN;
+        if (graph.closed()) return PEER_E_INVALID_GRAPH;
         p2pg::FileTime t = filetime_from_win32(*in);
         *out = filetime_to_win32(to_peer ? graph.to_peer_time(t) : graph.to_utc(t));
         return S_OK;

@@ -109,9 +109,10 @@ void stop_library(Library &lib)
     lib.loop.reset();
 }
 
+/* pVersionData only reports versions: NULL is taken (nothing written); the
+ * page lists no E_INVALIDARG. */
 HRESULT startup(WORD requested, PEER_VERSION_DATA *version_data)
 {
-    if (!version_data) return E_INVALIDARG;
     /* MAKEWORD(major, minor): 1.0 is the lowest version there is; a higher
      * request is answered with the version we have, as WSAStartup does. */
     if (LOBYTE(requested) < 1) return PEER_E_UNSUPPORTED_VERSION;
@@ -124,8 +125,10 @@ HRESULT startup(WORD requested, PEER_VERSION_DATA *version_data)
         if (FAILED(hr)) return hr;
     }
     ++lib.references;
-    version_data->wVersion = kHighestVersion;
-    version_data->wHighestVersion = kHighestVersion;
+    if (version_data) {
+        version_data->wVersion = kHighestVersion;
+        version_data->wHighestVersion = kHighestVersion;
+    }
     return S_OK;
 }
 

@@ -57,17 +57,21 @@ HRESULT record_from_win32(const PEER_RECORD *in, p2pg::Record *out)
     return S_OK;
 }
 
+/* pRecordId only reports the new id: NULL is taken (nothing written), as
+ * for the connection id of PeerGraphConnect. */
 HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
 {
     p2pg::Record record;
     HRESULT converted = S_OK;
-    bool args_ok = in && id && in->dwSize == sizeof(*in);
+    bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
     return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
         if (FAILED(converted)) return converted;
         p2pg::Guid new_id;
         p2pg::GraphError err = graph.add_record(record, &new_id);
-        if (err == p2pg::GraphError::ok) *id = guid_to_win32(new_id);
+        if (err == p2pg::GraphError::ok && id) *id = guid_to_win32(new_id);
+        /* The one page that lists PEER_E_GRAPH_SHUTTING_DOWN. */
+        if (err == p2pg::GraphError::shutting_down) return PEER_E_GRAPH_SHUTTING_DOWN;
         return hresult_from_graph_error(err);
     });
 }
@@ -78,9 +82,15 @@ HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
     HRESULT converted = S_OK;
     bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
+    /* PeerGraphUpdateRecord lists neither PEER_E_INVALID_ATTRIBUTES nor
+     * PEER_E_MAX_RECORD_SIZE_EXCEEDED (PeerGraphAddRecord does): bad
+     * attributes or too much data are invalid arguments here. */
+    auto listed = [](HRESULT hr) {
+        return hr == PEER_E_INVALID_ATTRIBUTES || hr == PEER_E_MAX_RECORD_SIZE_EXCEEDED ? E_INVALIDARG : hr;
+    };
     return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        if (FAILED(converted)) return converted;
-        return hresult_from_graph_error(graph.update_record(record));
+        if (FAILED(converted)) return listed(converted);
+        return listed(hresult_from_graph_error(graph.update_record(record)));
     });
 }
 
@@ -141,7 +151,7 @@ HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
 HRESULT validate_deferred_records(HGRAPH handle, ULONG count, const GUID *ids)
 {
     return with_graph(handle, !count || ids, [](p2pg::Graph &graph) {
-        return graph.closed() ? PEER_E_GRAPH_SHUTTING_DOWN : S_OK;
+        return graph.closed() ? PEER_E_INVALID_GRAPH : S_OK;
     });
 }
 

@@ -44,7 +44,6 @@ enum class GraphError {
     access_denied,
     graph_in_use,
     shutting_down,
-    already_listening,
     would_block, /* the connection's send buffer is full: wait and retry */
     connection_not_found,
     connect_self,   /* Connect/OpenDirectConnection to one of our own listening addresses */

@@ -92,10 +92,10 @@ GraphError from_store(StoreStatus status)
     return GraphError::io_error;
 }
 
-bool valid_id(const std::string &id)
+bool valid_id(const std::string &id, std::size_t max_chars = kMaxIdChars)
 {
     std::size_t n = p2pg::utf16_length(id);
-    return n != std::string::npos && n >= 1 && n <= kMaxIdChars;
+    return n != std::string::npos && n >= 1 && n <= max_chars;
 }
 
 
@@ -201,7 +201,8 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
                        const std::string &database_name, const std::vector<Guid> &sync_precedence,
                        std::shared_ptr<Graph> *out, bool *data_created)
 {
-    if (!valid_id(graph_id) || !valid_id(peer_id) || database_name.empty()) return GraphError::invalid_argument;
+    if (!valid_id(graph_id, kMaxOpenGraphIdChars) || !valid_id(peer_id) || database_name.empty())
+        return GraphError::invalid_argument;
     std::string key = registry_key(graph_id, peer_id, database_name);
     if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
     std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
@@ -253,7 +254,8 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
 GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_id, const std::string &peer_id,
                          const std::string &database_name)
 {
-    if (!valid_id(graph_id) || !valid_id(peer_id) || database_name.empty()) return GraphError::invalid_argument;
+    if (!valid_id(graph_id, kMaxOpenGraphIdChars) || !valid_id(peer_id) || database_name.empty())
+        return GraphError::invalid_argument;
     std::string key = registry_key(graph_id, peer_id, database_name);
     std::lock_guard<std::mutex> guard(registry_lock);
     if (open_graphs().count(key)) return GraphError::access_denied;
@@ -391,10 +393,14 @@ GraphError Graph::properties(GraphProperties *out) const
 
 GraphError Graph::set_properties(const GraphProperties &changes)
 {
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
+    if (!store_) return GraphError::shutting_down;
     std::string why;
     if (!validate_changed_properties(changes, &why)) return GraphError::invalid_argument;
+    /* Its page lists E_ACCESSDENIED ("cannot access the graph"), not
+     * PEER_E_GRAPH_NOT_READY: before the first synchronization there are no
+     * properties to change. */
+    if (!ready_) return GraphError::access_denied;
+    GraphError err;
     std::optional<Record> info = store_->get(kRecordIdGraphInfo);
     if (!info) return GraphError::invalid_database;
 
@@ -845,7 +851,9 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
 {
     GraphError err = usable();
     if (err != GraphError::ok) return err;
-    if (listening()) return GraphError::already_listening;
+    /* Its page lists no PEER_E_ALREADY_LISTENING: a node that listens
+     * already goes on as it does, and the call succeeds. */
+    if (listening()) return GraphError::ok;
     if (!env_.transport) return GraphError::io_error;
     std::vector<sockaddr_in6> addresses = local_addresses(env_.addresses, scope ? scope : kScopeGlobal, scope_id);
     std::uint16_t bound = 0;

@@ -42,6 +42,10 @@ constexpr std::uint32_t kMaxRecordSizeLimit = 62914560; /* 60 MB, also what 0 me
 constexpr std::uint32_t kMinMaxRecordSize = 1024;
 constexpr std::uint32_t kDefaultPresenceLifetime = 300; /* seconds, also what 0 means */
 constexpr std::size_t kMaxIdChars = 255;                /* 256 with the NUL */
+/* PeerGraphOpen and PeerGraphDelete take longer graph ids: Open's page says
+ * a peer with an invalid (long) graph id "can open and connect
+ * successfully", only not publish records.  Bounded all the same. */
+constexpr std::size_t kMaxOpenGraphIdChars = 4096;
 constexpr std::size_t kMaxFriendlyNameChars = 255;
 constexpr std::size_t kMaxCommentChars = 511;
 

@@ -27,8 +27,15 @@
  * process may talk to each other: every connection below goes from one to the other over
  * ::1, and every wait is bounded.
  *
+ * PeerGraphOpen of a graph open already gives E_INVALIDARG (not PEER_E_DUPLICATE_GRAPH, which
+ * its page does not list) and leaves the open one alone; a 300-character graph id opens and
+ * is deleted (Open's page: such a peer "can open and connect successfully"), Create still
+ * refuses it, and 4097 characters are too many for Open.
+ *
  * Covered, on bob before any synchronization: GetStatus, RegisterEvent, EnumConnections,
  * the time conversions, SetNodeAttributes (GetNodeInfo(0) reports them), SetPresence,
+ * SetProperties (E_ACCESSDENIED: nothing to change yet, and its page lists no
+ * PEER_E_GRAPH_NOT_READY),
  * ExportDatabase, and a direct connection to alice
  * (OpenDirectConnection, data both ways, close): none of their pages lists
  * PEER_E_GRAPH_NOT_READY; GetNodeInfo of another node gives PEER_E_NODE_NOT_FOUND.
@@ -287,11 +294,58 @@ static void test_graph_info_id(void)
     }
 }
 
+/* PeerGraphOpen: a graph open already is no reason for a code its page does not list, and
+ * a long graph id opens (its page: such a peer "can open and connect successfully"). */
+static void test_open(void)
+{
+    WCHAR long_id[4100];
+    PEER_GRAPH_PROPERTIES props;
+    HGRAPH graph = NULL;
+    DWORD status = 0;
+    int i;
+    HRESULT hr;
+
+    hr = PeerGraphOpen(graph_id, alice.peer_id, db_name, NULL, 0, NULL, &graph);
+    ok(hr == E_INVALIDARG || broken(hr == S_OK), "second PeerGraphOpen of an open graph returned %#lx\n", hr);
+    if (SUCCEEDED(hr)) PeerGraphClose(graph);
+    hr = PeerGraphGetStatus(alice.graph, &status);
+    ok(hr == S_OK && (status & PEER_GRAPH_STATUS_LISTENING), "alice after the second Open: %#lx, %#lx\n", hr, status);
+
+    for (i = 0; i < 300; i++) long_id[i] = 'a' + i % 26;
+    long_id[300] = 0;
+    PeerGraphDelete(long_id, bob.peer_id, db_name);
+    graph = NULL;
+    hr = PeerGraphOpen(long_id, bob.peer_id, db_name, NULL, 0, NULL, &graph);
+    ok(hr == PEER_S_GRAPH_DATA_CREATED, "PeerGraphOpen of a 300-character graph id returned %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        hr = PeerGraphClose(graph);
+        ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
+    }
+    hr = PeerGraphDelete(long_id, bob.peer_id, db_name);
+    ok(hr == S_OK, "PeerGraphDelete of a 300-character graph id returned %#lx\n", hr);
+    /* Create keeps the documented limit: "must not be more than 256 characters, including the NULL". */
+    memset(&props, 0, sizeof(props));
+    props.dwSize = sizeof(props);
+    props.pwzGraphId = long_id;
+    props.pwzCreatorId = (WCHAR *)bob.peer_id;
+    graph = NULL;
+    hr = PeerGraphCreate(&props, db_name, NULL, &graph);
+    ok(hr == E_INVALIDARG, "PeerGraphCreate of a 300-character graph id returned %#lx\n", hr);
+    if (SUCCEEDED(hr)) PeerGraphClose(graph);
+    /* Bounded all the same. */
+    for (i = 300; i < 4097; i++) long_id[i] = 'a' + i % 26;
+    long_id[4097] = 0;
+    hr = PeerGraphOpen(long_id, bob.peer_id, db_name, NULL, 0, NULL, &graph);
+    ok(hr == E_INVALIDARG, "PeerGraphOpen of a 4097-character graph id returned %#lx\n", hr);
+}
+
 /* What a graph that never synchronized can do. */
 static void test_never_synchronized(void)
 {
     static const WCHAR attributes[] = L"waiting to join";
     PEER_NODE_INFO *info = NULL;
+    PEER_GRAPH_PROPERTIES props;
     PEER_RECORD record, *got = NULL;
     PEER_GRAPH_EVENT_DATA *e;
     HPEERENUM handle;
@@ -333,6 +387,12 @@ static void test_never_synchronized(void)
     hr = PeerGraphGetNodeInfo(bob.graph, 0x1234567890abcdefull, &info);
     ok(hr == PEER_E_NODE_NOT_FOUND, "PeerGraphGetNodeInfo(another node) returned %#lx\n", hr);
     if (hr == S_OK) PeerGraphFreeData(info);
+    /* Nothing to change yet: E_ACCESSDENIED, the code its page has for "cannot access". */
+    memset(&props, 0, sizeof(props));
+    props.dwSize = sizeof(props);
+    props.pwzFriendlyName = (WCHAR *)L"renamed";
+    hr = PeerGraphSetProperties(bob.graph, &props);
+    ok(hr == E_ACCESSDENIED, "PeerGraphSetProperties returned %#lx\n", hr);
     hr = PeerGraphSetPresence(bob.graph, TRUE);
     ok(hr == S_OK, "PeerGraphSetPresence(TRUE) returned %#lx\n", hr);
     hr = PeerGraphSetPresence(bob.graph, FALSE);
@@ -503,6 +563,7 @@ START_TEST(contract)
     ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
     create_alice();
     test_graph_info_id();
+    test_open();
     test_never_synchronized();
     test_wrong_kinds();
     release(&bob);

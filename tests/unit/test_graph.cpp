@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -489,6 +490,72 @@ void test_set_properties(void **)
     assert_int_equal(p.presence_max, 5);
 }
 
+/* Runs one SQL statement on a database file; false on any error. */
+bool run_sql(const std::string &path, const char *sql, long long *rows = nullptr)
+{
+    sqlite3 *db = nullptr;
+    bool ok = sqlite3_open(path.c_str(), &db) == SQLITE_OK;
+    sqlite3_stmt *stmt = nullptr;
+    ok = ok && sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK;
+    int step = ok ? sqlite3_step(stmt) : SQLITE_ERROR;
+    if (rows && step == SQLITE_ROW) *rows = sqlite3_column_int64(stmt, 0);
+    ok = ok && (step == SQLITE_ROW || step == SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return ok;
+}
+
+/* A failed import changes nothing: an export without its Graph Info record
+ * (or with one that does not decode) is refused before any of its records
+ * is written. */
+void test_import_refused_whole(void **)
+{
+    Fixture f;
+    f.create(f.props());
+    Guid id;
+    for (int i = 0; i < 5; ++i) assert_int_equal(f.graph->add_record(app_record(f), &id), GraphError::ok);
+    std::string good = f.dir + "/export.bin", no_info = f.dir + "/no-info.bin", bad_info = f.dir + "/bad-info.bin";
+    assert_int_equal(f.graph->export_database(good), GraphError::ok);
+    f.graph->close();
+    assert_int_equal(std::system(("cp '" + good + "' '" + no_info + "' && cp '" + good + "' '" + bad_info + "'").c_str()), 0);
+    /* The Graph Info record's id (MS-PPGRH 2.2.3.1) in Guid::bytes order. */
+    char sql[256];
+    std::string hex;
+    for (std::uint8_t b : kRecordIdGraphInfo.bytes) {
+        char two[3];
+        std::snprintf(two, sizeof(two), "%02x", b);
+        hex += two;
+    }
+    std::snprintf(sql, sizeof(sql), "DELETE FROM records WHERE id = x'%s'", hex.c_str());
+    assert_true(run_sql(no_info, sql));
+    std::snprintf(sql, sizeof(sql), "UPDATE records SET data = x'01' WHERE id = x'%s'", hex.c_str());
+    assert_true(run_sql(bad_info, sql));
+
+    assert_int_equal(Graph::remove(f.env, "graph-1", "alice", "db"), GraphError::ok);
+    bool created = false;
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    assert_true(created);
+    assert_int_equal(f.graph->import_database(no_info), GraphError::invalid_database);
+    assert_int_equal(f.graph->import_database(bad_info), GraphError::invalid_database);
+    assert_false(f.graph->ready());
+    f.graph->close();
+    long long rows = -1;
+    assert_true(run_sql(Graph::database_path(f.env, "graph-1", "alice", "db"), "SELECT count(*) FROM records", &rows));
+    assert_int_equal(rows, 0);
+
+    /* Into a synchronized graph: a broken Graph Info is refused as well, and
+     * the graph's own stays. */
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    assert_int_equal(f.graph->import_database(good), GraphError::ok);
+    assert_int_equal(f.graph->import_database(bad_info), GraphError::invalid_database);
+    f.graph->close();
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    assert_false(created);
+    GraphProperties p;
+    assert_int_equal(f.graph->properties(&p), GraphError::ok);
+    assert_string_equal(p.graph_id.c_str(), "graph-1");
+}
+
 void test_export_import(void **)
 {
     Fixture f;
@@ -682,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_autorefresh_keeps_graph_info),
         cmocka_unit_test(test_set_properties),
         cmocka_unit_test(test_export_import),
+        cmocka_unit_test(test_import_refused_whole),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_peer_time),
         cmocka_unit_test(test_closed_graph),

@@ -591,12 +591,23 @@ GraphError Graph::export_database(const std::string &path) const
 GraphError Graph::import_database(const std::string &path)
 {
     if (!store_) return GraphError::shutting_down;
-    /* PeerGraphImportDatabase: only for a graph opened with PeerGraphOpen
-     * (and, once there is a network, before Listen or Connect). */
-    if (!opened_) return GraphError::graph_in_use;
+    /* PeerGraphImportDatabase: only for a graph opened with PeerGraphOpen,
+     * and only before PeerGraphListen or PeerGraphConnect (its page). */
+    if (!opened_ || network_started_) return GraphError::graph_in_use;
     std::vector<Record> records;
     StoreStatus status = Store::read_export(path, store_->meta(kMetaGraphId).value_or(""), peer_id_, &records);
     if (status != StoreStatus::ok) return from_store(status);
+    /* A Graph Info record that cannot be read, or none where the graph has
+     * none yet, is refused before anything is written: a failed import
+     * changes nothing. */
+    bool graph_info = false;
+    for (const Record &r : records) {
+        if (r.id != kRecordIdGraphInfo) continue;
+        GraphProperties p;
+        if (r.type != kRecordTypeGraphInfo || !decode_graph_info(r.data, &p)) return GraphError::invalid_database;
+        graph_info = true;
+    }
+    if (!ready_ && !graph_info) return GraphError::invalid_database;
     GraphError err = from_store(store_->put_many(records));
     if (err != GraphError::ok) return err;
     bool was_ready = ready_;
@@ -861,6 +872,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     for (sockaddr_in6 &a : addresses) a.sin6_port = htons(bound);
     listening_addresses_ = std::move(addresses);
     listening_port_ = bound;
+    network_started_ = true;
     local_node_updated();
     announce_listening();
     presence_maintenance();

@@ -320,6 +320,7 @@ private:
     FileTime peer_time_delta_ = 0;
     bool ready_ = false;
     bool opened_ = false; /* by PeerGraphOpen (ImportDatabase needs it) */
+    bool network_started_ = false; /* Listen or Connect was called (ImportDatabase may not follow) */
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
     std::map<std::uint64_t, std::shared_ptr<DirectConnection>> direct_;

@@ -102,6 +102,7 @@ GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &addres
     std::uint64_t new_id = env_.transport->new_connection_id();
     neighbors_[new_id] =
         Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::neighbor, peer_id));
+    network_started_ = true;
     *id = new_id;
     return GraphError::ok;
 }

@@ -45,6 +45,8 @@
  * comes with NEIGHBOR_CONNECTION and EnumConnections.  OpenDirectConnection with a NULL
  * pullConnectionId too.
  *
+ * ImportDatabase after Connect gives PEER_E_GRAPH_IN_USE (its page).
+ *
  * Wrong kinds, each followed by a check that nothing changed: CloseDirectConnection of a
  * neighbor connection id (the neighbor still carries data both ways and is still listed);
  * a connection id of the other graph given to CloseDirectConnection and SendData (that
@@ -463,6 +465,7 @@ static void test_wrong_kinds(void)
     PEER_GRAPH_EVENT_DATA *e;
     PEER_ADDRESS address;
     ULONGLONG neighbor = 0, alice_neighbor = 0, direct = 0, alice_direct = 0, id = 0;
+    WCHAR path[MAX_PATH];
     HRESULT hr;
 
     if (!bob.graph) return;
@@ -479,6 +482,16 @@ static void test_wrong_kinds(void)
        "bob did not synchronize (the Graph Info record must have survived the refused calls)\n");
     if (!neighbor || !alice_neighbor) return;
     ok(listed(&bob, PEER_CONNECTION_NEIGHBOR, neighbor), "EnumConnections does not list the neighbor id\n");
+
+    /* ImportDatabase "can only be called if the application has not yet called the
+     * PeerGraphListen or PeerGraphConnect function": PEER_E_GRAPH_IN_USE, nothing imported. */
+    GetTempPathW(MAX_PATH, path);
+    lstrcatW(path, L"p2ptest-contract-import.db");
+    hr = PeerGraphExportDatabase(bob.graph, path);
+    ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
+    hr = PeerGraphImportDatabase(bob.graph, path);
+    ok(hr == PEER_E_GRAPH_IN_USE, "PeerGraphImportDatabase after Connect returned %#lx\n", hr);
+    DeleteFileW(path);
 
     /* A neighbor connection is no direct connection: refused, and it keeps working. */
     hr = PeerGraphCloseDirectConnection(bob.graph, neighbor);

@@ -30,7 +30,9 @@
  * PeerGraphOpen of a graph open already gives E_INVALIDARG (not PEER_E_DUPLICATE_GRAPH, which
  * its page does not list) and leaves the open one alone; a 300-character graph id opens and
  * is deleted (Open's page: such a peer "can open and connect successfully"), Create still
- * refuses it, and 4097 characters are too many for Open.
+ * refuses it, and 4097 characters are too many for Open.  Calls on another thread racing
+ * PeerGraphClose get S_OK or PEER_E_INVALID_GRAPH, never PEER_E_GRAPH_SHUTTING_DOWN (only
+ * AddRecord's page lists it).
  *
  * Covered, on bob before any synchronization: GetStatus, RegisterEvent, EnumConnections,
  * the time conversions, SetNodeAttributes (GetNodeInfo(0) reports them), SetPresence,
@@ -223,6 +225,36 @@ static BOOL listed(struct node *n, DWORD flags, ULONGLONG id)
     return found;
 }
 
+/* Both ends of a new connection (type NEIGHBOR_ or DIRECT_CONNECTION) report PEER_CONNECTED;
+ * *from_id (when not 0, the id the call returned) and *to_id get the ids.  FALSE if either
+ * did not. */
+static BOOL wait_connected(PEER_GRAPH_EVENT_TYPE type, struct node *from, ULONGLONG *from_id, struct node *to,
+                           ULONGLONG *to_id)
+{
+    PEER_GRAPH_EVENT_DATA *e;
+
+    e = wait_event(from, type, PEER_CONNECTED, *from_id, WAIT_MS);
+    ok(e != NULL, "%s: no PEER_CONNECTED (event %d)\n", from->name, type);
+    *from_id = e ? e->connectionChangeData.ullConnectionId : 0;
+    e = wait_event(to, type, PEER_CONNECTED, 0, WAIT_MS);
+    ok(e != NULL, "%s: no PEER_CONNECTED (event %d)\n", to->name, type);
+    *to_id = e ? e->connectionChangeData.ullConnectionId : 0;
+    return *from_id && *to_id;
+}
+
+/* closer closes its direct connection: both ends get PEER_DISCONNECTED for their ids. */
+static void close_and_check(struct node *closer, ULONGLONG id, struct node *other, ULONGLONG other_id)
+{
+    HRESULT hr;
+
+    hr = PeerGraphCloseDirectConnection(closer->graph, id);
+    ok(hr == S_OK, "%s: PeerGraphCloseDirectConnection returned %#lx\n", closer->name, hr);
+    ok(wait_event(closer, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, id, WAIT_MS) != NULL,
+       "%s: the side that closed got no PEER_DISCONNECTED\n", closer->name);
+    ok(wait_event(other, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, other_id, WAIT_MS) != NULL,
+       "%s: no PEER_DISCONNECTED\n", other->name);
+}
+
 /* from sends one message on its connection id; to must get it on its_id. */
 static void check_data(struct node *from, ULONGLONG id, struct node *to, ULONGLONG its_id, BYTE value,
                        const char *what)
@@ -342,6 +374,66 @@ static void test_open(void)
     ok(hr == E_INVALIDARG, "PeerGraphOpen of a 4097-character graph id returned %#lx\n", hr);
 }
 
+/* Calls racing PeerGraphClose on another thread see the graph or an invalid handle: only
+ * PeerGraphAddRecord lists PEER_E_GRAPH_SHUTTING_DOWN. */
+struct racer
+{
+    HGRAPH graph;
+    volatile LONG stop;
+    HRESULT unexpected;
+    unsigned int calls;
+};
+
+static DWORD WINAPI race_close(void *arg)
+{
+    struct racer *r = arg;
+    PEER_NODE_INFO *info;
+    HPEERENUM handle;
+    DWORD status;
+    HRESULT hr;
+
+    while (!r->stop)
+    {
+        hr = PeerGraphGetStatus(r->graph, &status);
+        if (hr != S_OK && hr != PEER_E_INVALID_GRAPH) r->unexpected = hr;
+        hr = PeerGraphEnumConnections(r->graph, PEER_CONNECTION_DIRECT, &handle);
+        if (hr == S_OK) PeerGraphEndEnumeration(handle);
+        else if (hr != PEER_E_INVALID_GRAPH) r->unexpected = hr;
+        hr = PeerGraphGetNodeInfo(r->graph, 0, &info);
+        if (hr == S_OK) PeerGraphFreeData(info);
+        else if (hr != PEER_E_INVALID_GRAPH) r->unexpected = hr;
+        r->calls++;
+    }
+    return 0;
+}
+
+static void test_close_race(void)
+{
+    static const WCHAR race_peer[] = L"p2ptest-contract-racer";
+    struct racer r;
+    HANDLE thread;
+    int round;
+    HRESULT hr;
+
+    for (round = 0; round < 20; round++)
+    {
+        memset(&r, 0, sizeof(r));
+        hr = PeerGraphOpen(graph_id, race_peer, db_name, NULL, 0, NULL, &r.graph);
+        ok(SUCCEEDED(hr), "PeerGraphOpen returned %#lx\n", hr);
+        if (FAILED(hr)) return;
+        thread = CreateThread(NULL, 0, race_close, &r, 0, NULL);
+        Sleep(round % 5);
+        hr = PeerGraphClose(r.graph);
+        ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
+        Sleep(2);
+        r.stop = 1;
+        WaitForSingleObject(thread, WAIT_MS);
+        CloseHandle(thread);
+        ok(r.unexpected == S_OK, "round %d: a call racing PeerGraphClose returned %#lx\n", round, r.unexpected);
+    }
+    PeerGraphDelete(graph_id, race_peer, db_name);
+}
+
 /* What a graph that never synchronized can do. */
 static void test_never_synchronized(void)
 {
@@ -349,7 +441,6 @@ static void test_never_synchronized(void)
     PEER_NODE_INFO *info = NULL;
     PEER_GRAPH_PROPERTIES props;
     PEER_RECORD record, *got = NULL;
-    PEER_GRAPH_EVENT_DATA *e;
     HPEERENUM handle;
     PEER_ADDRESS address;
     FILETIME now, peer;
@@ -434,24 +525,13 @@ static void test_never_synchronized(void)
     loopback(&address, alice.port);
     hr = PeerGraphOpenDirectConnection(bob.graph, alice.peer_id, &address, NULL);
     ok(hr == S_OK, "PeerGraphOpenDirectConnection(NULL id) returned %#lx\n", hr);
-    e = wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
-    ok(e != NULL, "bob: no PEER_CONNECTED for the direct connection\n");
-    if (e) direct = e->connectionChangeData.ullConnectionId;
-    e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
-    ok(e != NULL, "alice: no PEER_CONNECTED for the direct connection\n");
-    if (e) alice_side = e->connectionChangeData.ullConnectionId;
-    if (!direct || !alice_side) return;
+    if (!wait_connected(PEER_GRAPH_EVENT_DIRECT_CONNECTION, &bob, &direct, &alice, &alice_side)) return;
     ok(listed(&bob, PEER_CONNECTION_DIRECT, direct), "bob does not list its direct connection\n");
     check_data(&bob, direct, &alice, alice_side, 1, "unsynchronized to alice");
     check_data(&alice, alice_side, &bob, direct, 2, "alice to unsynchronized");
 
     /* Closed by bob: both sides hear of it, once. */
-    hr = PeerGraphCloseDirectConnection(bob.graph, direct);
-    ok(hr == S_OK, "PeerGraphCloseDirectConnection returned %#lx\n", hr);
-    ok(wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, direct, WAIT_MS) != NULL,
-       "bob: the side that closed got no PEER_DISCONNECTED\n");
-    ok(wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, alice_side, WAIT_MS) != NULL,
-       "alice: no PEER_DISCONNECTED\n");
+    close_and_check(&bob, direct, &alice, alice_side);
     hr = PeerGraphCloseDirectConnection(bob.graph, direct);
     ok(hr == PEER_E_CONNECTION_NOT_FOUND, "second PeerGraphCloseDirectConnection returned %#lx\n", hr);
     Sleep(300);
@@ -472,15 +552,9 @@ static void test_wrong_kinds(void)
     loopback(&address, alice.port);
     hr = PeerGraphConnect(bob.graph, NULL, &address, NULL);
     ok(hr == S_OK, "PeerGraphConnect(NULL, NULL) returned %#lx\n", hr);
-    e = wait_event(&bob, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
-    ok(e != NULL, "bob: no PEER_CONNECTED for the neighbor connection\n");
-    if (e) neighbor = e->connectionChangeData.ullConnectionId;
-    e = wait_event(&alice, PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
-    ok(e != NULL, "alice: no PEER_CONNECTED for the neighbor connection\n");
-    if (e) alice_neighbor = e->connectionChangeData.ullConnectionId;
+    if (!wait_connected(PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, &bob, &neighbor, &alice, &alice_neighbor)) return;
     ok(wait_event(&bob, PEER_GRAPH_EVENT_STATUS_CHANGED, PEER_GRAPH_STATUS_SYNCHRONIZED, 0, WAIT_MS) != NULL,
        "bob did not synchronize (the Graph Info record must have survived the refused calls)\n");
-    if (!neighbor || !alice_neighbor) return;
     ok(listed(&bob, PEER_CONNECTION_NEIGHBOR, neighbor), "EnumConnections does not list the neighbor id\n");
 
     /* ImportDatabase "can only be called if the application has not yet called the
@@ -511,13 +585,8 @@ static void test_wrong_kinds(void)
     ok(hr == S_OK, "bob: PeerGraphListen after synchronizing returned %#lx\n", hr);
     hr = PeerGraphOpenDirectConnection(alice.graph, bob.peer_id, &address, &id);
     ok(hr == S_OK, "alice: PeerGraphOpenDirectConnection to bob returned %#lx\n", hr);
-    e = wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, id, WAIT_MS);
-    ok(e != NULL, "alice: no PEER_CONNECTED for the direct connection to bob\n");
-    if (e) alice_direct = id;
-    e = wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_CONNECTED, 0, WAIT_MS);
-    ok(e != NULL, "bob: no PEER_CONNECTED for alice's direct connection\n");
-    if (e) direct = e->connectionChangeData.ullConnectionId;
-    if (!direct || !alice_direct) return;
+    alice_direct = id;
+    if (!wait_connected(PEER_GRAPH_EVENT_DIRECT_CONNECTION, &alice, &alice_direct, &bob, &direct)) return;
     if (direct != alice_direct)
     {
         hr = PeerGraphCloseDirectConnection(alice.graph, direct);
@@ -538,12 +607,7 @@ static void test_wrong_kinds(void)
     ok(unused(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, 0) == 0, "alice: an event for the refused attempt\n");
 
     /* Closed by alice this time: both hear of it. */
-    hr = PeerGraphCloseDirectConnection(alice.graph, alice_direct);
-    ok(hr == S_OK, "PeerGraphCloseDirectConnection returned %#lx\n", hr);
-    ok(wait_event(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, alice_direct, WAIT_MS) != NULL,
-       "alice: the side that closed got no PEER_DISCONNECTED\n");
-    ok(wait_event(&bob, PEER_GRAPH_EVENT_DIRECT_CONNECTION, PEER_DISCONNECTED, direct, WAIT_MS) != NULL,
-       "bob: no PEER_DISCONNECTED\n");
+    close_and_check(&alice, alice_direct, &bob, direct);
     /* The neighbor connection lives on. */
     check_data(&bob, neighbor, &alice, alice_neighbor, 7, "neighbor after the direct connection closed");
 
@@ -577,6 +641,7 @@ START_TEST(contract)
     create_alice();
     test_graph_info_id();
     test_open();
+    test_close_race();
     test_never_synchronized();
     test_wrong_kinds();
     release(&bob);

@@ -407,29 +407,40 @@ static DWORD WINAPI race_close(void *arg)
     return 0;
 }
 
+#define RACERS 4
+
 static void test_close_race(void)
 {
     static const WCHAR race_peer[] = L"p2ptest-contract-racer";
-    struct racer r;
-    HANDLE thread;
-    int round;
+    struct racer r[RACERS];
+    HANDLE threads[RACERS];
+    HGRAPH graph;
+    int round, i;
     HRESULT hr;
 
-    for (round = 0; round < 20; round++)
+    for (round = 0; round < 50; round++)
     {
-        memset(&r, 0, sizeof(r));
-        hr = PeerGraphOpen(graph_id, race_peer, db_name, NULL, 0, NULL, &r.graph);
+        hr = PeerGraphOpen(graph_id, race_peer, db_name, NULL, 0, NULL, &graph);
         ok(SUCCEEDED(hr), "PeerGraphOpen returned %#lx\n", hr);
         if (FAILED(hr)) return;
-        thread = CreateThread(NULL, 0, race_close, &r, 0, NULL);
-        Sleep(round % 5);
-        hr = PeerGraphClose(r.graph);
+        memset(r, 0, sizeof(r));
+        for (i = 0; i < RACERS; i++)
+        {
+            r[i].graph = graph;
+            threads[i] = CreateThread(NULL, 0, race_close, &r[i], 0, NULL);
+        }
+        Sleep(round % 4);
+        hr = PeerGraphClose(graph);
         ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
         Sleep(2);
-        r.stop = 1;
-        WaitForSingleObject(thread, WAIT_MS);
-        CloseHandle(thread);
-        ok(r.unexpected == S_OK, "round %d: a call racing PeerGraphClose returned %#lx\n", round, r.unexpected);
+        for (i = 0; i < RACERS; i++) r[i].stop = 1;
+        WaitForMultipleObjects(RACERS, threads, TRUE, WAIT_MS);
+        for (i = 0; i < RACERS; i++)
+        {
+            CloseHandle(threads[i]);
+            ok(r[i].unexpected == S_OK, "round %d: a call racing PeerGraphClose returned %#lx\n", round,
+               r[i].unexpected);
+        }
     }
     PeerGraphDelete(graph_id, race_peer, db_name);
 }

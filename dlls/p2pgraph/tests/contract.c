@@ -47,7 +47,8 @@
  * comes with NEIGHBOR_CONNECTION and EnumConnections.  OpenDirectConnection with a NULL
  * pullConnectionId too.
  *
- * ImportDatabase after Connect gives PEER_E_GRAPH_IN_USE (its page).
+ * ImportDatabase after Connect, and after Listen, gives PEER_E_GRAPH_IN_USE (its page); before
+ * them it imports.
  *
  * Wrong kinds, each followed by a check that nothing changed: CloseDirectConnection of a
  * neighbor connection id (the neighbor still carries data both ways and is still listed);
@@ -638,6 +639,39 @@ static void test_wrong_kinds(void)
     ok(!unused(&alice, PEER_GRAPH_EVENT_DIRECT_CONNECTION, id), "more events about the closed attempt\n");
 }
 
+/* bob's synchronized database, opened again: an import is taken before Listen, not after. */
+static void test_import_after_listen(void)
+{
+    WCHAR path[MAX_PATH];
+    HGRAPH graph = NULL;
+    HRESULT hr;
+
+    if (!bob.graph) return;
+    GetTempPathW(MAX_PATH, path);
+    lstrcatW(path, L"p2ptest-contract-listen.db");
+    hr = PeerGraphExportDatabase(bob.graph, path);
+    ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
+    hr = PeerGraphUnregisterEvent(bob.registration);
+    ok(hr == S_OK, "PeerGraphUnregisterEvent returned %#lx\n", hr);
+    bob.registration = NULL;
+    hr = PeerGraphClose(bob.graph);
+    ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
+    bob.graph = NULL;
+    hr = PeerGraphOpen(graph_id, bob.peer_id, db_name, NULL, 0, NULL, &graph);
+    ok(hr == S_OK, "PeerGraphOpen of the synchronized database returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        hr = PeerGraphImportDatabase(graph, path);
+        ok(hr == S_OK, "PeerGraphImportDatabase before Listen returned %#lx\n", hr);
+        hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0);
+        ok(hr == S_OK, "PeerGraphListen returned %#lx\n", hr);
+        hr = PeerGraphImportDatabase(graph, path);
+        ok(hr == PEER_E_GRAPH_IN_USE, "PeerGraphImportDatabase after Listen returned %#lx\n", hr);
+        bob.graph = graph;
+    }
+    DeleteFileW(path);
+}
+
 START_TEST(contract)
 {
     PEER_VERSION_DATA version;
@@ -655,6 +689,7 @@ START_TEST(contract)
     test_close_race();
     test_never_synchronized();
     test_wrong_kinds();
+    test_import_after_listen();
     release(&bob);
     release(&alice);
     PeerGraphShutdown();

@@ -29,6 +29,7 @@
 
 #include "cmocka_cxx.h"
 #include "engine/graph.h"
+#include "engine/log.h"
 #include "engine/record_rules.h"
 #include "engine/search.h"
 #include "engine/store.h"
@@ -557,6 +558,110 @@ void test_import_refused_whole(void **)
     assert_string_equal(p.graph_id.c_str(), "graph-1");
 }
 
+/* An import validates every record as a received one is validated and
+ * merges by conflict order: an older export takes nothing back, a file
+ * with one bad record is refused whole (PEER_E_INVALID_DATABASE). */
+void test_import_validates_and_merges(void **)
+{
+    Fixture f;
+    GraphProperties props = f.props();
+    props.max_record_size = 1024;
+    f.create(props);
+    Guid id, other;
+    assert_int_equal(f.graph->add_record(app_record(f), &id), GraphError::ok);
+    assert_int_equal(f.graph->add_record(app_record(f), &other), GraphError::ok);
+    std::string old_export = f.dir + "/old.bin";
+    assert_int_equal(f.graph->export_database(old_export), GraphError::ok);
+    Record r;
+    for (int i = 0; i < 2; ++i) {
+        f.clock.advance(kSecond);
+        assert_int_equal(f.graph->get_record(id, &r), GraphError::ok);
+        r.data = {9, 9, std::uint8_t(i)};
+        assert_int_equal(f.graph->update_record(r), GraphError::ok);
+    }
+    std::string fresh = f.dir + "/fresh.bin";
+    assert_int_equal(f.graph->export_database(fresh), GraphError::ok);
+    f.graph->close();
+    bool created = false;
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+
+    /* Version 3 stays version 3. */
+    assert_int_equal(f.graph->import_database(old_export), GraphError::ok);
+    Record back;
+    assert_int_equal(f.graph->get_record(id, &back), GraphError::ok);
+    assert_int_equal(back.version, 3);
+    assert_true(back.data == (std::vector<std::uint8_t>{9, 9, 1}));
+
+    /* One bad record among good ones: nothing of the file is taken. */
+    const char *const breakages[] = {
+        "UPDATE records SET creator_id = printf('%.1000c', 'x') WHERE version = 1", /* 1,000 characters */
+        "UPDATE records SET attributes = '<not xml' WHERE version = 1",
+        "UPDATE records SET data = zeroblob(2000) WHERE version = 1",              /* past Max Record Size */
+        "UPDATE records SET expiration_time = creation_time WHERE version = 1",
+        "UPDATE records SET flags = 64 WHERE version = 1",
+        "UPDATE records SET id = randomblob(16) WHERE version = 1",                /* not its creator's id */
+    };
+    for (const char *sql : breakages) {
+        std::string bad = f.dir + "/bad.bin";
+        assert_int_equal(std::system(("cp '" + fresh + "' '" + bad + "'").c_str()), 0);
+        /* `id` made newer in the file: taken, it would change here. */
+        assert_true(run_sql(bad, "UPDATE records SET data = x'0707', version = 4 WHERE version = 3"));
+        assert_true(run_sql(bad, sql));
+        if (f.graph->import_database(bad) != GraphError::invalid_database) fail_msg("imported after: %s", sql);
+        assert_int_equal(f.graph->get_record(id, &back), GraphError::ok);
+        assert_true(back.data == (std::vector<std::uint8_t>{9, 9, 1}));
+    }
+}
+
+/* What the engine logged, for the checks below. */
+std::vector<std::string> logged;
+void catch_log(LogLevel level, const char *message)
+{
+    if (level == LogLevel::warn) logged.push_back(message);
+}
+
+/* MS-PPGRH 3.1.4.2: a database's records are validated again when it is
+ * opened.  A bad row is dropped with a warning and the graph opens; without
+ * a valid Graph Info record it opens as a graph that never synchronized. */
+void test_open_drops_invalid_rows(void **)
+{
+    Fixture f;
+    f.create(f.props());
+    Guid good, bad;
+    assert_int_equal(f.graph->add_record(app_record(f), &good), GraphError::ok);
+    assert_int_equal(f.graph->add_record(app_record(f), &bad), GraphError::ok);
+    f.graph->close();
+    std::string path = Graph::database_path(f.env, "graph-1", "alice", "db");
+    auto hex = [](const Guid &g) {
+        std::string out;
+        char two[3];
+        for (std::uint8_t b : g.bytes) {
+            std::snprintf(two, sizeof(two), "%02x", b);
+            out += two;
+        }
+        return out;
+    };
+    assert_true(run_sql(path, ("UPDATE records SET attributes = '<broken' WHERE id = x'" + hex(bad) + "'").c_str()));
+
+    set_log_sink(catch_log);
+    logged.clear();
+    bool created = true;
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    set_log_sink(nullptr);
+    assert_false(created);
+    Record r;
+    assert_int_equal(f.graph->get_record(good, &r), GraphError::ok);
+    assert_int_equal(f.graph->get_record(bad, &r), GraphError::record_not_found);
+    assert_int_equal(logged.size(), 1);
+    f.graph->close();
+
+    /* A Graph Info record that does not decode: the graph opens, not ready. */
+    assert_true(run_sql(path, ("UPDATE records SET data = x'01' WHERE id = x'" + hex(kRecordIdGraphInfo) + "'").c_str()));
+    assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
+    assert_true(created);
+    assert_false(f.graph->ready());
+}
+
 void test_export_import(void **)
 {
     Fixture f;
@@ -751,6 +856,8 @@ int main(void)
         cmocka_unit_test(test_set_properties),
         cmocka_unit_test(test_export_import),
         cmocka_unit_test(test_import_refused_whole),
+        cmocka_unit_test(test_import_validates_and_merges),
+        cmocka_unit_test(test_open_drops_invalid_rows),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_peer_time),
         cmocka_unit_test(test_closed_graph),

@@ -34,6 +34,7 @@
 
 #include "attributes.h"
 #include "loop.h"
+#include "log.h"
 #include "record_rules.h"
 #include "search.h"
 #include "store.h"
@@ -238,11 +239,25 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
         filter.include_deleted = true;
         for (const Record &r : graph->store_->list(filter)) graph->store_->erase(r.id);
     }
+    /* 3.1.4.2: every record is validated again before it is used; what
+     * fails (a damaged or tampered file) is dropped, and the graph opens. */
+    std::size_t dropped = 0;
+    status = graph->store_->drop_invalid(
+        [&](const Record &r) { return record_acceptable(r, graph_id, kMaxRecordSizeLimit); }, &dropped);
+    if (status != StoreStatus::ok) return from_store(status);
+    if (dropped) log_message(LogLevel::warn, "graph %s: dropped %zu invalid records from the database",
+                             graph_id.c_str(), dropped);
+    if (graph->ready_ && graph->load_properties() != GraphError::ok) {
+        /* No usable Graph Info left: the graph takes it from its neighbors
+         * again, as a node that never synchronized does. */
+        log_message(LogLevel::warn, "graph %s: no valid Graph Info record; synchronizing anew", graph_id.c_str());
+        if ((err = graph->write_meta(kMetaSynchronized, "0")) != GraphError::ok) return err;
+        graph->ready_ = false;
+    }
     if (graph->ready_) {
         /* Our own internal records went stale while the graph was closed:
          * refresh them before expiry could take them away. */
         graph->process_autorefresh();
-        if ((err = graph->load_properties()) != GraphError::ok) return err;
         graph->process_expirations();
     }
     graph->schedule_timers();
@@ -597,18 +612,26 @@ GraphError Graph::import_database(const std::string &path)
     std::vector<Record> records;
     StoreStatus status = Store::read_export(path, store_->meta(kMetaGraphId).value_or(""), peer_id_, &records);
     if (status != StoreStatus::ok) return from_store(status);
-    /* A Graph Info record that cannot be read, or none where the graph has
-     * none yet, is refused before anything is written: a failed import
-     * changes nothing. */
+    /* Every record passes what a received one passes (a file is as hostile
+     * as a peer), and the file is taken whole or not at all: one bad record,
+     * or no Graph Info where the graph has none yet, and nothing is
+     * written. */
     bool graph_info = false;
     for (const Record &r : records) {
-        if (r.id != kRecordIdGraphInfo) continue;
-        GraphProperties p;
-        if (r.type != kRecordTypeGraphInfo || !decode_graph_info(r.data, &p)) return GraphError::invalid_database;
-        graph_info = true;
+        if (!record_acceptable(r, graph_id_, max_record_size())) return GraphError::invalid_database;
+        graph_info = graph_info || r.id == kRecordIdGraphInfo;
     }
     if (!ready_ && !graph_info) return GraphError::invalid_database;
-    GraphError err = from_store(store_->put_many(records));
+    /* Merged as a FLOOD would be (MS-PPGRH 3.1.7.32): an older export never
+     * takes a record back to an earlier version.  What nodes said of
+     * themselves is stale, as when a database is opened (3.1.4.2). */
+    std::vector<Record> newer;
+    for (Record &r : records) {
+        if (r.type == kRecordTypePresence || r.type == kRecordTypeSignature || r.type == kRecordTypeContact) continue;
+        std::optional<Record> local = store_->get(r.id);
+        if (!local || resolve_conflict(r, *local) == ConflictWinner::received) newer.push_back(std::move(r));
+    }
+    GraphError err = from_store(store_->put_many(newer));
     if (err != GraphError::ok) return err;
     bool was_ready = ready_;
     if (!was_ready && (err = become_synchronized()) != GraphError::ok) {

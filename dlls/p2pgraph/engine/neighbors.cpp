@@ -34,7 +34,6 @@
 
 #include <arpa/inet.h>
 
-#include "attributes.h"
 #include "graph.h"
 #include "record_rules.h"
 #include "record.h"
@@ -372,10 +371,7 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
 {
     const Record &record = message.record;
     /* MS-PPGRH 3.1.7.27: what fails validation is dropped without a word. */
-    bool fixed_id = record.id == kRecordIdGraphInfo || record.id == kRecordIdSignature;
-    if (message.graph_id != graph_id_ || (!fixed_id && !record_id_matches_creator(record.id, record.creator_id)) ||
-        record_size(record) > max_record_size() || !parse_attributes(record.attributes, nullptr))
-        return;
+    if (message.graph_id != graph_id_ || !record_acceptable(record, graph_id_, max_record_size())) return;
 
     std::optional<Record> local = store_->get(record.id);
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;

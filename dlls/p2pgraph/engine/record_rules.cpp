@@ -26,6 +26,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "attributes.h"
+#include "graph_info.h"
 #include "utf.h"
 
 namespace p2pg {
@@ -101,6 +103,31 @@ std::uint64_t record_size(const Record &record)
     std::size_t chars = utf16_length(record.attributes);
     if (chars == std::string::npos) chars = record.attributes.size();
     return record.data.size() + 2 * static_cast<std::uint64_t>(chars);
+}
+
+bool record_acceptable(const Record &r, const std::string &graph_id, std::uint64_t max_record_size)
+{
+    auto id_ok = [](const std::string &id, bool optional) {
+        std::size_t chars = utf16_length(id);
+        return chars != std::string::npos && chars <= kMaxIdChars && (optional || chars >= 1);
+    };
+    if (!id_ok(r.creator_id, false) || !id_ok(r.modified_by_id, true)) return false;
+    if (r.flags & ~std::uint32_t(kRecordFlagAutorefresh | kRecordFlagDeleted)) return false;
+    if (r.version == 0 || r.creation_time < 0 || r.modification_time < r.creation_time ||
+        r.expiration_time <= r.modification_time)
+        return false;
+    if (r.deleted() && !r.data.empty()) return false;
+    if (r.modification_time == r.creation_time && !r.modified_by_id.empty()) return false;
+    bool fixed_id = r.id == kRecordIdGraphInfo || r.id == kRecordIdSignature;
+    if (!fixed_id && !record_id_matches_creator(r.id, r.creator_id)) return false;
+    if (record_size(r) > max_record_size || !parse_attributes(r.attributes, nullptr)) return false;
+    if (r.id == kRecordIdGraphInfo || r.type == kRecordTypeGraphInfo) {
+        GraphProperties p;
+        if (r.id != kRecordIdGraphInfo || r.type != kRecordTypeGraphInfo || r.deleted() ||
+            !decode_graph_info(r.data, &p) || p.graph_id != graph_id)
+            return false;
+    }
+    return true;
 }
 
 ConflictWinner resolve_conflict(const Record &received, const Record &local)

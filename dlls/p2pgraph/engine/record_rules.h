@@ -49,6 +49,16 @@ bool record_id_matches_creator(const Guid &id, const std::string &creator_id);
  * Length). */
 std::uint64_t record_size(const Record &record);
 
+/* What a record must satisfy to be kept, wherever it comes from (a
+ * neighbor's FLOOD, an export file, our own database when it is opened):
+ * MS-PPGRH 3.1.7.27 (record id of its creator, size within max_record_size,
+ * attributes well formed) and the record's own consistency as 2.2.3.1
+ * describes it (ids of 1..255 characters, known flags, creation <=
+ * modification < expiration, no data on a deletion, "modified by" only
+ * after a modification).  The Graph Info record must also decode and name
+ * graph_id, and may not be deleted: a graph without it cannot be opened. */
+bool record_acceptable(const Record &record, const std::string &graph_id, std::uint64_t max_record_size);
+
 /* MS-PPGRH 3.1.7.32: which of two records with the same id is kept. */
 enum class ConflictWinner { received, local, same };
 ConflictWinner resolve_conflict(const Record &received, const Record &local);

@@ -725,6 +725,35 @@ StoreStatus Store::erase(const Guid &id)
     return sqlite3_changes(db_) ? StoreStatus::ok : StoreStatus::not_found;
 }
 
+StoreStatus Store::drop_invalid(const std::function<bool(const Record &)> &acceptable, std::size_t *dropped)
+{
+    *dropped = 0;
+    std::vector<std::int64_t> bad;
+    {
+        Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records"));
+        if (!s) return status();
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            Record r;
+            if (!read_record(s.get(), &r) || !acceptable(r)) bad.push_back(sqlite3_column_int64(s.get(), 12));
+        }
+        if (rc != SQLITE_DONE) return status_of(db_, rc);
+    }
+    if (bad.empty()) return StoreStatus::ok;
+    StoreStatus status = begin_batch();
+    if (status != StoreStatus::ok) return status;
+    for (std::int64_t rowid : bad) {
+        Step s(prepare("DELETE FROM records WHERE rowid = ?1"));
+        if (!s) break;
+        s.bind(1, rowid);
+        if (s.step() != SQLITE_DONE) break;
+        ++*dropped;
+    }
+    status = end_batch();
+    if (status == StoreStatus::ok && *dropped != bad.size()) status = this->status();
+    return status;
+}
+
 std::optional<FileTime> Store::earliest_expiration() const
 {
     Step s(prepare("SELECT min(expiration_time) FROM records"));

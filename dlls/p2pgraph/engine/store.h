@@ -77,6 +77,7 @@
 #include "record.h"
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -169,6 +170,10 @@ public:
     };
     std::vector<Stamp> stamps() const;
     StoreStatus erase(const Guid &id); /* purge; not_found when absent */
+    /* Purges, in one transaction, every row that does not decode or that
+     * acceptable() refuses, reading the rows one at a time; *dropped gets
+     * their number. */
+    StoreStatus drop_invalid(const std::function<bool(const Record &)> &acceptable, std::size_t *dropped);
     /* Over all records, internal ones and tombstones included; none when empty. */
     std::optional<FileTime> earliest_expiration() const;
     /* Records with expiration_time <= now, all kinds, earliest first. */

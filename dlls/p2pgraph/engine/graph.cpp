@@ -895,6 +895,8 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     for (sockaddr_in6 &a : addresses) a.sin6_port = htons(bound);
     listening_addresses_ = std::move(addresses);
     listening_port_ = bound;
+    for (const sockaddr_in6 &a : listening_addresses_)
+        if (IN6_IS_ADDR_LOOPBACK(&a.sin6_addr)) met_on_loopback_ = true;
     network_started_ = true;
     local_node_updated();
     announce_listening();

@@ -274,6 +274,10 @@ private:
     void connection_maintenance(bool timer_triggered);
     void long_term_partition_repair();
     bool connected_to(std::uint64_t node_id) const;
+    /* Whether an address someone else published is one graph maintenance
+     * may connect to (maintenance.cpp). */
+    bool candidate_in_scope(const sockaddr_in6 &address) const;
+    bool met_on_loopback_ = false; /* listened, connected or was reached on ::1 (candidate_in_scope) */
     /* A connection attempt of our own (no failure event); false when that
      * address was tried since the last maintenance pass or cannot be. */
     bool maintenance_connect(const sockaddr_in6 &address);
@@ -382,6 +386,16 @@ private:
     struct event *contact_timer_ = nullptr;
     struct event *partition_timer_ = nullptr;
     std::map<std::uint64_t, double> utility_; /* connection utility by link id */
+    /* What a neighbor may still get wrong (neighbors.cpp). */
+    struct NeighborBudget {
+        double invalid_records = 0;
+        double solicits = 0;
+        FileTime last = 0;
+    };
+    std::map<std::uint64_t, NeighborBudget> budgets_;
+    /* Counts one event against the link's budget; false (and the link
+     * aborted) once it is spent. */
+    bool spend_budget(Link &link, double NeighborBudget::*counter, double budget);
     std::set<std::uint64_t> maintenance_links_;
     std::vector<sockaddr_in6> maintenance_tried_;
     struct event *expiration_timer_ = nullptr;

@@ -262,6 +262,28 @@ bool Graph::connected_to(std::uint64_t node_id) const
     return false;
 }
 
+bool Graph::candidate_in_scope(const sockaddr_in6 &a) const
+{
+    /* Addresses others publish (Presence and Contact records, referrals)
+     * are tried only where this graph lives: no unspecified, multicast or
+     * IPv4-mapped address (a way to point us at a third party's IPv4
+     * service), link-local ones only in a link-local graph, site-local ones
+     * only in a site-local graph, loopback only in a graph this node has
+     * met on loopback itself (listening or a neighbor there: one machine's
+     * graph). */
+    const std::uint8_t *b = a.sin6_addr.s6_addr;
+    static const std::uint8_t zero[16] = {};
+    static const std::uint8_t loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (!a.sin6_port || !std::memcmp(b, zero, 16) || b[0] == 0xff || !std::memcmp(b, mapped, 12)) return false;
+    if (!std::memcmp(b, loopback, 16)) return met_on_loopback_;
+    bool link_local = b[0] == 0xfe && (b[1] & 0xc0) == 0x80, site_local = b[0] == 0xfe && (b[1] & 0xc0) == 0xc0;
+    std::uint32_t scope = properties_.scope ? properties_.scope : std::uint32_t(kScopeGlobal);
+    if (link_local) return scope == kScopeLinkLocal;
+    if (site_local) return scope == kScopeSiteLocal;
+    return scope == kScopeGlobal;
+}
+
 bool Graph::maintenance_connect(const sockaddr_in6 &address)
 {
     for (const sockaddr_in6 &tried : maintenance_tried_)
@@ -311,6 +333,7 @@ void Graph::connection_maintenance(bool timer_triggered)
     }
     for (const wire::In6Address &a : referral_list_) candidates.push_back(to_sockaddr(a));
     auto unusable = [&](const sockaddr_in6 &address) {
+        if (!candidate_in_scope(address)) return true;
         for (const sockaddr_in6 &own : listening_addresses_)
             if (same_endpoint(own, address)) return true;
         for (const auto &entry : neighbors_) {
@@ -374,6 +397,7 @@ void Graph::drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason rea
     neighbors_.erase(link->id());
     syncs_.erase(link->id());
     utility_.erase(link->id());
+    budgets_.erase(link->id());
     pending_acks_.erase(link->id());
     outboxes_.erase(link->id());
     forget_data_link(link->id());

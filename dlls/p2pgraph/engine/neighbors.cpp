@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 
 #include "graph.h"
+#include "log.h"
 #include "record_rules.h"
 #include "record.h"
 #include "store.h"
@@ -52,6 +53,18 @@ constexpr std::size_t kMaxOutbox = 8u << 20;
 /* Unsent bytes on a link above which a new synchronization request is
  * abuse (see neighbor_message). */
 constexpr std::size_t kMaxUnreadAnswers = 4 * Link::kSendHighWater;
+/* MS-PPGRH 1.3.6 lets the first WELCOME set our peer time whatever it
+ * says; a neighbor whose clock is further off than this from ours is not
+ * believed (a clock a day off is broken, and a peer time decades away
+ * would expire or immortalize every record). */
+constexpr FileTime kMaxFirstPeerTimeDelta = 24 * 3600 * kTicksPerSecond;
+/* What an authenticated neighbor may get wrong before the link goes (the
+ * spec drops the record and says nothing; a peer that keeps sending them,
+ * or keeps asking for synchronizations, only costs us): leaky buckets that
+ * hold kBudget events and drain kBudgetDrainPerSecond a second. */
+constexpr double kInvalidRecordBudget = 256;
+constexpr double kSolicitBudget = 64;
+constexpr double kBudgetDrainPerSecond = 0.5;
 
 bool selected(const wire::TypeSelection &selection, const Guid &type)
 {
@@ -98,6 +111,9 @@ GraphError Graph::connect(const std::string &peer_id, const sockaddr_in6 &addres
         if (same_endpoint(own, address)) return GraphError::connect_self;
     for (const auto &entry : neighbors_)
         if (same_endpoint(entry.second->remote_address(), address)) return GraphError::already_exists;
+    /* The application joins on loopback (graph maintenance only gets here
+     * with addresses candidate_in_scope() let through). */
+    if (IN6_IS_ADDR_LOOPBACK(&address.sin6_addr)) met_on_loopback_ = true;
     std::uint64_t new_id = env_.transport->new_connection_id();
     neighbors_[new_id] =
         Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::neighbor, peer_id));
@@ -144,8 +160,14 @@ std::vector<wire::In6Address> Graph::neighbor_referrals(const Link *except) cons
 
 void Graph::remember_referrals(const std::vector<wire::In6Address> &addresses)
 {
-    /* MS-PPGRH 3.1.1 Referral List: at most 100, the oldest go first. */
+    /* MS-PPGRH 3.1.1 Referral List: at most 100, the oldest go first.  A
+     * neighbor names only so many (3.1.7.25: ten), and none we would not
+     * connect to. */
+    std::size_t taken = 0;
     for (const wire::In6Address &a : addresses) {
+        if (taken == kMaxReferrals) break;
+        if (!candidate_in_scope(to_sockaddr(a))) continue;
+        ++taken;
         if (std::find(referral_list_.begin(), referral_list_.end(), a) != referral_list_.end()) continue;
         referral_list_.push_back(a);
         if (referral_list_.size() > kMaxReferralList) referral_list_.pop_front();
@@ -172,6 +194,8 @@ std::uint64_t Graph::follow_referral()
 
 void Graph::neighbor_connected(Link &link)
 {
+    /* Someone reached us on loopback. */
+    if (IN6_IS_ADDR_LOOPBACK(&link.remote_address().sin6_addr)) met_on_loopback_ = true;
     /* Two nodes that connected to each other at the same moment hold two
      * links: both sides keep the one the lower node id started, so one
      * neighbor is one link. */
@@ -269,13 +293,31 @@ void Graph::adjust_peer_time(const Link &link)
      * apply that only once we have adjusted at least once, or a node whose
      * clock is off could never join (errata, see the reference 3.8). */
     if (!first && std::llabs(remote_now - to_peer_time(utc)) > kPeerTimeTolerance) return;
+    if (first && std::llabs(remote_delta) > kMaxFirstPeerTimeDelta) return;
     peer_time_delta_ = first ? remote_delta : (8 * peer_time_delta_ + 2 * remote_delta) / 10;
     peer_time_adjusted_ = true;
+}
+
+bool Graph::spend_budget(Link &link, double NeighborBudget::*counter, double budget)
+{
+    NeighborBudget &b = budgets_[link.id()];
+    FileTime now = env_.clock->now_utc();
+    double drained = b.last ? double(now - b.last) / kTicksPerSecond * kBudgetDrainPerSecond : 0.0;
+    b.last = now;
+    b.invalid_records = std::max(0.0, b.invalid_records - std::max(0.0, drained));
+    b.solicits = std::max(0.0, b.solicits - std::max(0.0, drained));
+    if (++(b.*counter) <= budget) return true;
+    log_message(LogLevel::warn, "graph %s: neighbor %s spent its budget of %s; dropping the link", graph_id_.c_str(),
+                link.remote_peer_id().c_str(),
+                counter == &NeighborBudget::invalid_records ? "invalid records" : "synchronization requests");
+    link.abort(LinkEnd::protocol_error);
+    return false;
 }
 
 void Graph::neighbor_closed(Link &link, LinkEnd end)
 {
     close_batch();
+    budgets_.erase(link.id());
     pending_acks_.erase(link.id());
     outboxes_.erase(link.id());
     syncs_.erase(link.id());
@@ -322,6 +364,10 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
         link.abort(LinkEnd::protocol_error);
         return;
     }
+    if ((type == wire::MessageType::solicit_new || type == wire::MessageType::solicit_time ||
+         type == wire::MessageType::solicit_hash) &&
+        !spend_budget(link, &NeighborBudget::solicits, kSolicitBudget))
+        return;
     if (auto *flood_message = std::get_if<wire::Flood>(&message)) {
         handle_flood(link, std::move(*flood_message));
     } else if (auto *solicit_new = std::get_if<wire::SolicitNew>(&message)) {
@@ -370,8 +416,12 @@ void Graph::flood(const Record &record, const Link *except)
 void Graph::handle_flood(Link &link, wire::Flood &&message)
 {
     const Record &record = message.record;
-    /* MS-PPGRH 3.1.7.27: what fails validation is dropped without a word. */
-    if (message.graph_id != graph_id_ || !record_acceptable(record, graph_id_, max_record_size())) return;
+    /* MS-PPGRH 3.1.7.27: what fails validation is dropped without a word
+     * (but a neighbor that keeps sending such records loses the link). */
+    if (message.graph_id != graph_id_ || !record_acceptable(record, graph_id_, max_record_size())) {
+        spend_budget(link, &NeighborBudget::invalid_records, kInvalidRecordBudget);
+        return;
+    }
 
     std::optional<Record> local = store_->get(record.id);
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;

@@ -177,6 +177,7 @@ public:
 
     std::size_t size() const { return members_.size(); }
     Member &operator[](int i) { return members_[i]; }
+    const std::string &graph_id() const { return graph_id_; }
     std::size_t lanes() const { return lanes_.size(); }
 
     /* Runs fn(graph) on node i's loop. */

@@ -133,20 +133,47 @@ HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2
     return *graph ? S_OK : PEER_E_INVALID_GRAPH;
 }
 
-p2pg::AddressPolicy configured_addresses()
+namespace {
+
+/* A setting from the environment, else from HKCU\Software\Wine\P2PGraph
+ * (REG_SZ); empty when neither has it. */
+std::string setting(const char *variable, const WCHAR *value)
 {
     std::string text;
-    if (const char *env = getenv("P2PGRAPH_ADDRESSES")) {
+    if (const char *env = getenv(variable)) {
         text = env;
     } else {
         static const WCHAR key[] = {'S','o','f','t','w','a','r','e','\\','W','i','n','e','\\',
                                     'P','2','P','G','r','a','p','h',0};
-        static const WCHAR value[] = {'A','d','d','r','e','s','s','e','s',0};
         WCHAR buffer[1024];
         DWORD size = sizeof(buffer);
         if (!RegGetValueW(HKEY_CURRENT_USER, key, value, RRF_RT_REG_SZ, nullptr, buffer, &size))
             utf8_from_wide(buffer, 1023, &text);
     }
+    return text;
+}
+
+} // namespace
+
+std::uint64_t configured_storage_quota()
+{
+    static const WCHAR value[] = {'S','t','o','r','a','g','e','Q','u','o','t','a',0};
+    std::string text = setting("P2PGRAPH_STORAGE_QUOTA", value);
+    char *end = nullptr;
+    unsigned long long n = text.empty() ? 0 : strtoull(text.c_str(), &end, 10);
+    if (!n || !end) return p2pg::GraphEnvironment::kDefaultStorageQuota;
+    int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
+    if ((shift && end[1]) || (!shift && *end) || n > (~0ull >> shift)) {
+        WINE_WARN("ignoring storage quota %s\n", text.c_str());
+        return p2pg::GraphEnvironment::kDefaultStorageQuota;
+    }
+    return n << shift;
+}
+
+p2pg::AddressPolicy configured_addresses()
+{
+    static const WCHAR value[] = {'A','d','d','r','e','s','s','e','s',0};
+    std::string text = setting("P2PGRAPH_ADDRESSES", value);
     p2pg::AddressPolicy policy;
     std::string item;
     for (char c : text + ",") {

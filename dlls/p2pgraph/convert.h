@@ -85,6 +85,12 @@ bool graph_data_directory(std::string *out);
  * scope. */
 p2pg::AddressPolicy configured_addresses();
 
+/* The storage quota of a graph's database for what neighbors send: the
+ * P2PGRAPH_STORAGE_QUOTA environment variable, else the registry value
+ * HKCU\Software\Wine\P2PGraph\StorageQuota (REG_SZ); bytes, or with a K, M
+ * or G suffix.  Unset or unreadable: the engine's default. */
+std::uint64_t configured_storage_quota();
+
 /* PEER_ADDRESS <-> sockaddr_in6 (AF_INET6 is 23 on Windows, 10 here). */
 bool sockaddr_from_peer_address(const PEER_ADDRESS *in, sockaddr_in6 *out);
 void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out);

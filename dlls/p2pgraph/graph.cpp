@@ -65,6 +65,7 @@ HRESULT environment(const ApiCall &call, p2pg::GraphEnvironment *env)
     env->loop = &call.loop();
     env->transport = &call.transport();
     env->addresses = configured_addresses();
+    env->storage_quota = configured_storage_quota();
     if (!graph_data_directory(&env->data_directory)) return E_FAIL;
     WINE_TRACE("databases in %s\n", env->data_directory.c_str());
     return S_OK;

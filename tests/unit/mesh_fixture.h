@@ -118,6 +118,8 @@ struct MeshOptions {
     /* The clock of every node (a ManualClock lets a test move peer time;
      * timers still run on real time).  Null: the system clock. */
     const Clock *clock = nullptr;
+    /* Every node's storage quota; 0: the engine's default. */
+    std::uint64_t storage_quota = 0;
     /* Where the databases go: mkdtemp(directory_prefix + "XXXXXX"). */
     std::string directory_prefix = "/tmp/p2pg-mesh-";
     /* Node i's peer id: the prefix and i with at least that many digits. */
@@ -154,6 +156,7 @@ public:
             l->env.data_directory = dir_;
             l->env.addresses.configured = {"::1"};
             if (options.clock) l->env.clock = options.clock;
+            if (options.storage_quota) l->env.storage_quota = options.storage_quota;
             lanes_.push_back(std::move(lane));
         }
     }

@@ -205,6 +205,48 @@ void test_invalid_records_budget(void **)
     assert_true(peer.closed_within(5000));
 }
 
+/* Records a neighbor sends may fill the database up to the storage quota;
+ * the neighbor that sends past it loses the link and what it sent past it
+ * is not stored.  The application's own records are not refused. */
+void test_storage_quota(void **)
+{
+    MeshOptions options;
+    options.storage_quota = 64 << 10;
+    Mesh mesh("limits-quota", options);
+    mesh.create_root();
+    RawPeer peer;
+    wire::Welcome welcome;
+    assert_true(join_as_neighbor(mesh, &peer, &welcome));
+    wire::Flood flood;
+    flood.graph_id = mesh.graph_id();
+    std::vector<Guid> sent;
+    for (unsigned i = 0; i < 40 && !peer.closed_within(0); ++i) {
+        flood.record = mallory_record(welcome.peer_time, i);
+        flood.record.data.assign(4 << 10, std::uint8_t(i));
+        sent.push_back(flood.record.id);
+        if (!peer.send(flood)) break;
+    }
+    assert_true(peer.closed_within(5000));
+    std::size_t stored = 0;
+    for (const Guid &id : sent) {
+        Record r;
+        GraphError err = GraphError::io_error;
+        mesh.on(0, [&](Graph &g) { err = g.get_record(id, &r); });
+        stored += err == GraphError::ok;
+    }
+    /* 16 records of 4 KiB fill 64 KiB; the Graph Info record takes a little. */
+    assert_true(stored >= 12 && stored < 16);
+    Record own = mallory_record(welcome.peer_time, 0);
+    own.creator_id.clear();
+    own.id = Guid();
+    own.version = 0;
+    own.data.assign(32 << 10, 1);
+    GraphError err = GraphError::io_error;
+    Guid id;
+    mesh.on(0, [&](Graph &g) { err = g.add_record(own, &id); });
+    assert_int_equal(err, GraphError::ok);
+}
+
 /* A neighbor that asks for synchronization again and again loses the link
  * (a real initiator asks a handful of times per connection). */
 void test_solicit_budget(void **)
@@ -308,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_records_budget),
         cmocka_unit_test(test_solicit_budget),
+        cmocka_unit_test(test_storage_quota),
         cmocka_unit_test(test_first_peer_time_bounded),
         cmocka_unit_test(test_referrals_in_scope),
     };

@@ -193,6 +193,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
         Store::remove(path);
         return err;
     }
+    graph->stored_bytes_ = graph->store_->payload_bytes();
     graph->schedule_timers();
     *out = std::move(graph);
     return GraphError::ok;
@@ -247,6 +248,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     if (status != StoreStatus::ok) return from_store(status);
     if (dropped) log_message(LogLevel::warn, "graph %s: dropped %zu invalid records from the database",
                              graph_id.c_str(), dropped);
+    graph->stored_bytes_ = graph->store_->payload_bytes();
     if (graph->ready_ && graph->load_properties() != GraphError::ok) {
         /* No usable Graph Info left: the graph takes it from its neighbors
          * again, as a node that never synchronized does. */

@@ -58,6 +58,11 @@ struct GraphEnvironment {
     std::string data_directory; /* Unix path of the databases' folder */
     Transport *transport = nullptr; /* sockets; none in unit tests */
     AddressPolicy addresses;
+    /* What records neighbors send may take of the database (payload plus
+     * attributes, all records); past it the neighbor that sends more loses
+     * the link.  The application's own writes are not refused. */
+    std::uint64_t storage_quota = kDefaultStorageQuota;
+    static constexpr std::uint64_t kDefaultStorageQuota = std::uint64_t(4) << 30;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
@@ -393,6 +398,12 @@ private:
         FileTime last = 0;
     };
     std::map<std::uint64_t, NeighborBudget> budgets_;
+    /* The storage quota: stored_bytes_ is an upper bound of the database's
+     * payload, made exact again from the database (at most once a second)
+     * whenever it passes the quota. */
+    bool within_quota(std::uint64_t adding);
+    std::uint64_t stored_bytes_ = 0;
+    FileTime stored_bytes_counted_ = 0;
     /* Counts one event against the link's budget; false (and the link
      * aborted) once it is spent. */
     bool spend_budget(Link &link, double NeighborBudget::*counter, double budget);

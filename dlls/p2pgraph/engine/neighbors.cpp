@@ -298,6 +298,17 @@ void Graph::adjust_peer_time(const Link &link)
     peer_time_adjusted_ = true;
 }
 
+bool Graph::within_quota(std::uint64_t adding)
+{
+    stored_bytes_ += adding;
+    if (stored_bytes_ <= env_.storage_quota) return true;
+    FileTime now = env_.clock->now_utc();
+    if (stored_bytes_counted_ && now - stored_bytes_counted_ < kTicksPerSecond) return false;
+    stored_bytes_counted_ = now;
+    stored_bytes_ = store_->payload_bytes() + adding;
+    return stored_bytes_ <= env_.storage_quota;
+}
+
 bool Graph::spend_budget(Link &link, double NeighborBudget::*counter, double budget)
 {
     NeighborBudget &b = budgets_[link.id()];
@@ -425,6 +436,13 @@ void Graph::handle_flood(Link &link, wire::Flood &&message)
 
     std::optional<Record> local = store_->get(record.id);
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;
+    if (winner == ConflictWinner::received && !within_quota(record_size(record))) {
+        log_message(LogLevel::warn, "graph %s: the database passed its storage quota of %llu bytes; dropping %s",
+                    graph_id_.c_str(), static_cast<unsigned long long>(env_.storage_quota),
+                    link.remote_peer_id().c_str());
+        link.abort(LinkEnd::protocol_error);
+        return;
+    }
     /* The ACK goes when the read wakeup is done (on_read_done). */
     pending_acks_[link.id()].entries.push_back({record.id, winner == ConflictWinner::received});
     update_utility(link.id(), winner == ConflictWinner::received);

@@ -699,6 +699,13 @@ std::size_t Store::count(const RecordFilter &filter) const
     return s.step() == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
 }
 
+std::uint64_t Store::payload_bytes() const
+{
+    Step s(prepare("SELECT total(length(data)) + total(length(CAST(attributes AS BLOB))) FROM records"));
+    if (!s || s.step() != SQLITE_ROW) return 0;
+    return static_cast<std::uint64_t>(sqlite3_column_double(s.get(), 0));
+}
+
 std::vector<Store::Stamp> Store::stamps() const
 {
     std::vector<Stamp> out;

@@ -159,6 +159,8 @@ public:
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
     std::size_t count(const RecordFilter &filter) const;
+    /* Payload plus attributes of every record, as bytes (the storage quota). */
+    std::uint64_t payload_bytes() const;
     /* What hash-based synchronization compares: id, version and times of
      * every record (internal ones and tombstones included), no payloads. */
     struct Stamp {

@@ -61,12 +61,12 @@ HRESULT open_direct_connection(HGRAPH handle, const WCHAR *peer_id, const PEER_A
     sockaddr_in6 target;
     bool args_ok = peer_id && address && utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty() &&
                    sockaddr_from_peer_address(address, &target);
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        std::uint64_t new_id = 0;
-        p2pg::GraphError err = graph.open_direct_connection(peer, target, &new_id);
-        if (err == p2pg::GraphError::ok && id) *id = new_id;
-        return hresult_from_graph_error(err);
+    std::uint64_t new_id = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.open_direct_connection(peer, target, &new_id));
     });
+    if (SUCCEEDED(hr) && id) *id = new_id;
+    return hr;
 }
 
 /* PeerGraphSendData blocks while the connection's send buffer is full (a

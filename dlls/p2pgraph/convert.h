@@ -104,7 +104,9 @@ std::shared_ptr<p2pg::Graph> lookup_graph(const ApiCall &call, HGRAPH handle);
 HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2pg::Graph> *graph);
 
 /* Runs op(graph) on the loop for a valid graph handle; args_ok false gives
- * E_INVALIDARG once the handle passed. */
+ * E_INVALIDARG once the handle passed.  op must not touch the caller's
+ * memory (a bad pointer would fault on the loop thread): callers copy in
+ * before and write out after. */
 template <class Op>
 HRESULT with_graph(HGRAPH handle, bool args_ok, Op op)
 {

@@ -49,18 +49,27 @@ HRESULT get_next_item(HPEERENUM handle, ULONG *count, PVOID **items)
     auto enumeration = lookup_enumeration(call, handle);
     if (!enumeration) return E_INVALIDARG;
     return guarded([&] {
-        auto taken = enumeration->next(*count);
-        if (taken.empty()) {
-            *count = 0;
-            *items = nullptr;
-            return S_OK;
-        }
-        std::size_t size = p2pg::packed_array_size(taken);
-        void *block = size ? result_blocks().allocate(size) : nullptr;
-        if (!block) return E_OUTOFMEMORY;
-        *items = p2pg::pack_array(taken, static_cast<unsigned char *>(block));
-        *count = static_cast<ULONG>(taken.size());
-        return S_OK;
+        HRESULT hr = S_OK;
+        ULONG wanted = *count;
+        /* The cursor moves only once the copy for the application exists:
+         * on E_OUTOFMEMORY the same items come with the next call. */
+        enumeration->next(wanted, [&](const std::vector<std::shared_ptr<const p2pg::EnumItem>> &taken) {
+            if (taken.empty()) {
+                *count = 0;
+                *items = nullptr;
+                return true;
+            }
+            std::size_t size = p2pg::packed_array_size(taken);
+            void *block = size ? result_blocks().allocate(size) : nullptr;
+            if (!block) {
+                hr = E_OUTOFMEMORY;
+                return false;
+            }
+            *items = p2pg::pack_array(taken, static_cast<unsigned char *>(block));
+            *count = static_cast<ULONG>(taken.size());
+            return true;
+        });
+        return hr;
     });
 }
 

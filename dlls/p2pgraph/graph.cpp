@@ -186,11 +186,14 @@ HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *d
 
 HRESULT get_status(HGRAPH handle, DWORD *status)
 {
-    return with_graph(handle, status != nullptr, [&](p2pg::Graph &graph) {
+    DWORD value = 0;
+    HRESULT hr = with_graph(handle, status != nullptr, [&](p2pg::Graph &graph) {
         if (graph.closed()) return PEER_E_INVALID_GRAPH;
-        *status = graph.status();
+        value = graph.status();
         return S_OK;
     });
+    if (SUCCEEDED(hr)) *status = value;
+    return hr;
 }
 
 HRESULT get_properties(HGRAPH handle, PEER_GRAPH_PROPERTIES **out)
@@ -217,12 +220,16 @@ HRESULT set_properties(HGRAPH handle, const PEER_GRAPH_PROPERTIES *in)
 
 HRESULT convert_time(HGRAPH handle, const FILETIME *in, FILETIME *out, bool to_peer)
 {
-    return with_graph(handle, in && out, [&](p2pg::Graph &graph) {
+    /* The caller's memory is read and written on the caller's thread only:
+     * a bad pointer faults there, not in the loop thread. */
+    p2pg::FileTime t = in ? filetime_from_win32(*in) : 0;
+    HRESULT hr = with_graph(handle, in && out, [&](p2pg::Graph &graph) {
         if (graph.closed()) return PEER_E_INVALID_GRAPH;
-        p2pg::FileTime t = filetime_from_win32(*in);
-        *out = filetime_to_win32(to_peer ? graph.to_peer_time(t) : graph.to_utc(t));
+        t = to_peer ? graph.to_peer_time(t) : graph.to_utc(t);
         return S_OK;
     });
+    if (SUCCEEDED(hr)) *out = filetime_to_win32(t);
+    return hr;
 }
 
 HRESULT database_file(HGRAPH handle, const WCHAR *path, bool import)
@@ -261,12 +268,12 @@ HRESULT connect_graph(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *a
     sockaddr_in6 target;
     bool args_ok = address && (!peer_id || (utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty())) &&
                    sockaddr_from_peer_address(address, &target);
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        std::uint64_t new_id = 0;
-        p2pg::GraphError err = graph.connect(peer, target, &new_id);
-        if (err == p2pg::GraphError::ok && id) *id = new_id;
-        return hresult_from_graph_error(err);
+    std::uint64_t new_id = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+        return hresult_from_graph_error(graph.connect(peer, target, &new_id));
     });
+    if (SUCCEEDED(hr) && id) *id = new_id;
+    return hr;
 }
 
 } // namespace

@@ -65,15 +65,16 @@ HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
     HRESULT converted = S_OK;
     bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+    p2pg::Guid new_id;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
         if (FAILED(converted)) return converted;
-        p2pg::Guid new_id;
         p2pg::GraphError err = graph.add_record(record, &new_id);
-        if (err == p2pg::GraphError::ok && id) *id = guid_to_win32(new_id);
         /* The one page that lists PEER_E_GRAPH_SHUTTING_DOWN. */
         if (err == p2pg::GraphError::shutting_down) return PEER_E_GRAPH_SHUTTING_DOWN;
         return hresult_from_graph_error(err);
     });
+    if (SUCCEEDED(hr) && id) *id = guid_to_win32(new_id);
+    return hr;
 }
 
 HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
@@ -96,16 +97,18 @@ HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
 
 HRESULT delete_record(HGRAPH handle, const GUID *id, BOOL local)
 {
+    p2pg::Guid record_id = id ? guid_from_win32(*id) : p2pg::Guid();
     return with_graph(handle, id != nullptr, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.delete_record(guid_from_win32(*id), local != FALSE));
+        return hresult_from_graph_error(graph.delete_record(record_id, local != FALSE));
     });
 }
 
 HRESULT get_record(HGRAPH handle, const GUID *id, PEER_RECORD **out)
 {
     p2pg::Record record;
+    p2pg::Guid record_id = id ? guid_from_win32(*id) : p2pg::Guid();
     HRESULT hr = with_graph(handle, id && out, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.get_record(guid_from_win32(*id), &record));
+        return hresult_from_graph_error(graph.get_record(record_id, &record));
     });
     if (FAILED(hr)) return hr;
     void *block = pack_result([&](Packer &p) { pack_record(p, record); });
@@ -119,8 +122,8 @@ HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEE
     std::string creator;
     bool args_ok = out && (!peer_id || utf8_from_wide(peer_id, p2pg::kMaxIdChars, &creator));
     std::vector<p2pg::Record> records;
+    p2pg::Guid t = type ? guid_from_win32(*type) : p2pg::Guid();
     HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        p2pg::Guid t = type ? guid_from_win32(*type) : p2pg::Guid();
         return hresult_from_graph_error(
             graph.enum_records(type ? &t : nullptr, peer_id ? &creator : nullptr, &records));
     });
@@ -131,10 +134,15 @@ HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEE
 HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
 {
     std::string xml;
-    bool args_ok = criteria && out && utf8_from_wide(criteria, SIZE_MAX / 4, &xml);
+    /* Bounded before anything is copied: a query longer than the engine
+     * takes is PEER_E_INVALID_SEARCH, whatever its length. */
+    std::size_t chars = 0;
+    while (criteria && criteria[chars] && chars <= p2pg::SearchQuery::kMaxQueryLength) ++chars;
+    bool too_long = chars > p2pg::SearchQuery::kMaxQueryLength;
+    bool args_ok = criteria && out && (too_long || utf8_from_wide(criteria, p2pg::SearchQuery::kMaxQueryLength, &xml));
     std::unique_ptr<p2pg::SearchQuery> query;
     p2pg::SearchQuery::Error error = p2pg::SearchQuery::Error::none;
-    if (args_ok) query = p2pg::SearchQuery::parse(xml, &error);
+    if (args_ok && !too_long) query = p2pg::SearchQuery::parse(xml, &error);
     std::vector<p2pg::Record> records;
     HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
         if (!query) return error == p2pg::SearchQuery::Error::invalid_argument ? E_INVALIDARG : PEER_E_INVALID_SEARCH;

@@ -82,6 +82,18 @@ void test_count_and_cursor(void **)
     assert_int_equal(e.item_count(), 7);
 }
 
+/* The cursor moves past items only when their copy for the application was
+ * made: a failed copy (E_OUTOFMEMORY) loses nothing. */
+void test_failed_copy_keeps_cursor(void **)
+{
+    Enumeration e(make_items(5));
+    e.next(3, [](const std::vector<std::shared_ptr<const EnumItem>> &taken) { return taken.size() != 3; });
+    auto again = e.next(3);
+    assert_int_equal(again.size(), 3);
+    assert_string_equal(text_of(again[0]).text.c_str(), "item-0");
+    assert_int_equal(e.next(5).size(), 2);
+}
+
 void test_empty_enumeration(void **)
 {
     Enumeration e({});
@@ -151,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_and_cursor),
+        cmocka_unit_test(test_failed_copy_keeps_cursor),
         cmocka_unit_test(test_empty_enumeration),
         cmocka_unit_test(test_pack_array_layout),
         cmocka_unit_test(test_packed_size_overflow_is_refused),

@@ -64,12 +64,22 @@ Enumeration::Enumeration(std::vector<std::shared_ptr<const EnumItem>> items)
 
 std::vector<std::shared_ptr<const EnumItem>> Enumeration::next(std::size_t max)
 {
+    std::vector<std::shared_ptr<const EnumItem>> out;
+    next(max, [&out](const std::vector<std::shared_ptr<const EnumItem>> &taken) {
+        out = taken;
+        return true;
+    });
+    return out;
+}
+
+void Enumeration::next(std::size_t max,
+                       const std::function<bool(const std::vector<std::shared_ptr<const EnumItem>> &)> &use)
+{
     std::lock_guard<std::mutex> guard(lock_);
     std::size_t count = std::min(max, items_.size() - cursor_);
     std::vector<std::shared_ptr<const EnumItem>> taken(items_.begin() + cursor_,
                                                         items_.begin() + cursor_ + count);
-    cursor_ += count;
-    return taken;
+    if (use(taken)) cursor_ += count;
 }
 
 } // namespace p2pg

@@ -22,6 +22,7 @@
 #define P2PG_ENGINE_ENUMERATION_H
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -65,6 +66,10 @@ public:
 
     /* Up to max items from the cursor on; an empty result means the end. */
     std::vector<std::shared_ptr<const EnumItem>> next(std::size_t max);
+    /* The same items, handed to use() while the cursor waits: it moves past
+     * them only when use() returns true (items whose copy for the
+     * application failed are not lost). */
+    void next(std::size_t max, const std::function<bool(const std::vector<std::shared_ptr<const EnumItem>> &)> &use);
 
 private:
     const std::vector<std::shared_ptr<const EnumItem>> items_;

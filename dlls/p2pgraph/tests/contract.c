@@ -329,6 +329,26 @@ static void test_graph_info_id(void)
     }
 }
 
+/* A search query of more than a million characters is refused as a query, before it is
+ * copied (its page: PEER_E_INVALID_SEARCH for a query that is not valid). */
+static void test_long_query(void)
+{
+    const size_t chars = 1000001;
+    HPEERENUM handle = NULL;
+    WCHAR *query = HeapAlloc(GetProcessHeap(), 0, (chars + 1) * sizeof(WCHAR));
+    size_t i;
+    HRESULT hr;
+
+    if (!query) return;
+    for (i = 0; i < chars; i++) query[i] = 'a';
+    query[chars] = 0;
+    hr = PeerGraphSearchRecords(alice.graph, query, &handle);
+    ok(hr == PEER_E_INVALID_SEARCH || broken(hr == E_INVALIDARG), "PeerGraphSearchRecords of %lu characters returned %#lx\n",
+       (unsigned long)chars, hr);
+    if (hr == S_OK) PeerGraphEndEnumeration(handle);
+    HeapFree(GetProcessHeap(), 0, query);
+}
+
 /* PeerGraphOpen: a graph open already is no reason for a code its page does not list, and
  * a long graph id opens (its page: such a peer "can open and connect successfully"). */
 static void test_open(void)
@@ -685,6 +705,7 @@ START_TEST(contract)
     ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
     create_alice();
     test_graph_info_id();
+    test_long_query();
     test_open();
     test_close_race();
     test_never_synchronized();

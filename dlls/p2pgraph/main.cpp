@@ -89,7 +89,10 @@ HRESULT start_library(Library &lib)
 }
 
 /* Closes every handle still open (graphs, event registrations,
- * enumerations), then stops the loop and waits for its thread. */
+ * enumerations), then stops the loop and waits for its thread.  Stopping
+ * the loop closes every socket of the library: connections still sending
+ * their DISCONNECT get Loop::kStopGrace, then go with whatever they could
+ * not send, so that no peer is left holding a connection nobody serves. */
 void stop_library(Library &lib)
 {
     std::vector<std::shared_ptr<p2pg::Object>> objects = lib.handles.remove_all();

@@ -1,13 +1,19 @@
 /*
  * victim: the node under attack in tests/integration/hostile-peer.sh.
  *
- *   victim.exe GRAPH-ID PEER-ID PORT-FILE STOP-FILE SECONDS
+ *   victim.exe GRAPH-ID PEER-ID PORT-FILE STOP-FILE SECONDS [SHUTDOWN-FILE]
  *
  * Creates the graph GRAPH-ID as PEER-ID, accepts direct connections, listens
  * and writes its TCP port (decimal) to PORT-FILE.  Every INCOMING_DATA is
  * sent back on its connection with the same type: an echo service.  Stops
  * when STOP-FILE exists or after SECONDS, removes its graph and exits with 0
  * when every call it made behaved as documented.
+ *
+ * With SHUTDOWN-FILE, once PeerGraphShutdown returned it writes how long the
+ * call took (milliseconds) to SHUTDOWN-FILE and stays alive until
+ * SHUTDOWN-FILE.ack exists (at most 20 s more): whoever watches its sockets
+ * can tell what the library left open when Shutdown returned, before the
+ * end of the process closes everything anyway.
  *
  * Copyright 2026 the p2pgraph-wine authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -27,8 +33,8 @@ static void check(BOOL condition, const char *what, HRESULT hr)
     failures++;
 }
 
-/* The port goes to a new file that is then renamed: a reader never sees half of it. */
-static BOOL write_port(const WCHAR *path, USHORT port)
+/* The number goes to a new file that is then renamed: a reader never sees half of it. */
+static BOOL write_number(const WCHAR *path, unsigned int number)
 {
     WCHAR temp[MAX_PATH];
     char text[16];
@@ -39,7 +45,7 @@ static BOOL write_port(const WCHAR *path, USHORT port)
     if (_snwprintf(temp, MAX_PATH, L"%ls.tmp", path) < 0) return FALSE;
     file = CreateFileW(temp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
     if (file == INVALID_HANDLE_VALUE) return FALSE;
-    snprintf(text, sizeof(text), "%u\n", port);
+    snprintf(text, sizeof(text), "%u\n", number);
     ret = WriteFile(file, text, strlen(text), &written, NULL) && written == strlen(text);
     CloseHandle(file);
     return ret && MoveFileExW(temp, path, MOVEFILE_REPLACE_EXISTING);
@@ -53,21 +59,21 @@ int wmain(int argc, WCHAR **argv)
         {PEER_GRAPH_EVENT_INCOMING_DATA, NULL},
     };
     unsigned int connected = 0, disconnected = 0, echoed = 0, echo_lost = 0;
-    WCHAR friendly_name[] = L"hostile-peer victim", db_name[300];
+    WCHAR friendly_name[] = L"hostile-peer victim", db_name[300], ack[MAX_PATH];
     PEER_GRAPH_PROPERTIES properties;
     PEER_GRAPH_EVENT_DATA *event;
     PEER_NODE_INFO *info = NULL;
     PEER_VERSION_DATA version;
     HPEEREVENT peer_event = NULL;
     HGRAPH graph = NULL;
-    DWORD deadline;
+    DWORD deadline, start;
     HANDLE signal;
     USHORT port;
     HRESULT hr;
 
-    if (argc != 6)
+    if (argc != 6 && argc != 7)
     {
-        fprintf(stderr, "usage: victim.exe GRAPH-ID PEER-ID PORT-FILE STOP-FILE SECONDS\n");
+        fprintf(stderr, "usage: victim.exe GRAPH-ID PEER-ID PORT-FILE STOP-FILE SECONDS [SHUTDOWN-FILE]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -104,7 +110,7 @@ int wmain(int argc, WCHAR **argv)
     port = info->pAddresses[0].sin6.sin6_port;
     port = (USHORT)((port >> 8) | (port << 8));
     PeerGraphFreeData(info);
-    check(write_port(argv[3], port), "writing the port file", HRESULT_FROM_WIN32(GetLastError()));
+    check(write_number(argv[3], port), "writing the port file", HRESULT_FROM_WIN32(GetLastError()));
     printf("victim: listening on port %u\n", port);
 
     while ((LONG)(deadline - GetTickCount()) > 0 && GetFileAttributesW(argv[4]) == INVALID_FILE_ATTRIBUTES)
@@ -142,8 +148,20 @@ int wmain(int argc, WCHAR **argv)
     check(hr == S_OK, "PeerGraphClose", hr);
     hr = PeerGraphDelete(argv[1], argv[2], db_name);
     check(hr == S_OK, "PeerGraphDelete", hr);
+    start = GetTickCount();
     hr = PeerGraphShutdown();
     check(hr == S_OK, "PeerGraphShutdown", hr);
+    printf("victim: PeerGraphShutdown took %lu ms\n", GetTickCount() - start);
+    if (argc == 7)
+    {
+        check(write_number(argv[6], GetTickCount() - start), "writing the shutdown file",
+              HRESULT_FROM_WIN32(GetLastError()));
+        _snwprintf(ack, ARRAYSIZE(ack), L"%ls.ack", argv[6]);
+        ack[ARRAYSIZE(ack) - 1] = 0;
+        deadline = GetTickCount() + 20000;
+        while ((LONG)(deadline - GetTickCount()) > 0 && GetFileAttributesW(ack) == INVALID_FILE_ATTRIBUTES)
+            Sleep(50);
+    }
     printf("victim: exiting with %u failures\n", failures);
     return failures ? 1 : 0;
 }

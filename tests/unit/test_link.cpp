@@ -19,19 +19,31 @@
  */
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cmocka_cxx.h"
 #include "engine/graph.h"
+#include "engine/link.h"
 #include "engine/loop.h"
 #include "engine/transport.h"
+#include "engine/wire.h"
 
 using namespace p2pg;
 
@@ -458,10 +470,229 @@ void test_connect_self_and_busy(void **)
     a.close(ga);
 }
 
+/* One link on a loop of its own over a socketpair: the link is the
+ * responder, the test plays the initiator on the other end. */
+struct LinkOnALoop : LinkHandler {
+    std::unique_ptr<Loop> loop;
+    std::thread thread;
+    std::shared_ptr<Link> link;
+    int peer = -1;
+    std::atomic<bool> connected{false};
+
+    LinkOnALoop()
+    {
+        std::string error;
+        loop = Loop::create(&error);
+        thread = std::thread([this] { loop->run(); });
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        peer = sv[1];
+        /* As accepted sockets are. */
+        fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+        loop->call([&] {
+            link = Link::accept(*loop, 1, sv[0], sockaddr_in6{}, this,
+                                [this](Link &, const wire::AuthInfo &) -> LinkHandler * { return this; });
+        });
+        wire::AuthInfo auth;
+        auth.connection_type = wire::ConnectionType::direct;
+        auth.graph_id = "g";
+        auth.source_peer_id = "alice";
+        wire::Connect connect;
+        connect.direct = true;
+        connect.node_id = 7;
+        std::vector<std::uint8_t> bytes;
+        wire::append_frames(wire::encode(auth), wire::kDefaultFrameSize, &bytes);
+        wire::append_frames(wire::encode(connect), wire::kDefaultFrameSize, &bytes);
+        assert_int_equal(::send(peer, bytes.data(), bytes.size(), MSG_NOSIGNAL), bytes.size());
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!connected && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        assert_true(connected.load());
+    }
+    ~LinkOnALoop() override
+    {
+        stop();
+        link.reset();
+        if (peer >= 0) ::close(peer);
+    }
+    void stop()
+    {
+        if (!thread.joinable()) return;
+        loop->stop();
+        thread.join();
+    }
+    /* Queues megabytes of PT2PT the peer has not asked for, then DISCONNECT
+     * behind them. */
+    void queue_and_close(int megabytes)
+    {
+        loop->call([&] {
+            wire::Pt2Pt data;
+            data.payload.resize(1 << 20);
+            for (int i = 0; i < megabytes; ++i) assert_true(link->send(data, true));
+            link->close_with(wire::DisconnectReason::leaving);
+        });
+    }
+
+    bool on_connect(Link &, const wire::Connect &, wire::Welcome *welcome, wire::Refuse *) override
+    {
+        welcome->peer_id = "bob";
+        return true;
+    }
+    void on_connected(Link &) override { connected = true; }
+    void on_closed(Link &, LinkEnd) override {}
+    void on_message(Link &, wire::Message &&) override {}
+    void on_data(Link &, const Guid &, std::shared_ptr<const std::vector<std::uint8_t>>, std::size_t) override {}
+};
+
+/* The peer's end sees EOF or a reset within timeout (what comes before is
+ * read and dropped). */
+bool sees_end(int fd, std::chrono::milliseconds timeout)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left < 0) return false;
+        pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+        char buffer[65536];
+        ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return true;
+    }
+}
+
+/* The last reference to a closed link may be dropped on any thread, even
+ * after its loop is gone: a closed link holds nothing of the loop (its
+ * timer included).  Under AddressSanitizer this caught the timer being
+ * freed into an event base that no longer existed. */
+void test_link_outlives_its_loop(void **)
+{
+    LinkOnALoop pair;
+    pair.loop->call([&] { pair.link->abort(LinkEnd::dropped); });
+    std::shared_ptr<Link> last = std::move(pair.link);
+    pair.stop();
+    pair.loop.reset();
+    last.reset();
+    assert_true(sees_end(pair.peer, std::chrono::milliseconds(1000)));
+}
+
+/* An open link whose last reference goes on another thread is freed on the
+ * loop: its socket closes, nothing of it is left. */
+void test_link_dropped_off_the_loop(void **)
+{
+    LinkOnALoop pair;
+    std::weak_ptr<Link> weak = pair.link;
+    pair.link.reset();
+    assert_true(sees_end(pair.peer, std::chrono::milliseconds(3000)));
+    assert_true(weak.expired());
+}
+
+/* Stopping the loop closes every socket: a link that cannot flush (the
+ * peer reads nothing) gets the grace, then goes; the peer sees the end. */
+void test_stop_closes_a_link_that_cannot_flush(void **)
+{
+    LinkOnALoop pair;
+    pair.queue_and_close(8);
+    auto start = std::chrono::steady_clock::now();
+    pair.stop();
+    auto took = std::chrono::steady_clock::now() - start;
+    assert_true(took >= Loop::kStopGrace - std::chrono::milliseconds(50));
+    assert_true(took < Loop::kStopGrace + std::chrono::seconds(1));
+    assert_true(sees_end(pair.peer, std::chrono::milliseconds(2000)));
+}
+
+/* A peer that reads gets everything queued and the DISCONNECT before the
+ * loop ends, and the stop does not wait for the grace. */
+void test_stop_flushes_to_a_reading_peer(void **)
+{
+    LinkOnALoop pair;
+    std::vector<wire::MessageType> got;
+    std::size_t bytes = 0;
+    bool ended = false;
+    std::thread reader([&] {
+        wire::StreamDecoder decoder;
+        std::vector<std::uint8_t> buffer(1 << 16);
+        for (;;) {
+            pollfd p = {pair.peer, POLLIN, 0};
+            if (poll(&p, 1, 5000) <= 0) return;
+            ssize_t n = ::recv(pair.peer, buffer.data(), buffer.size(), 0);
+            if (n <= 0) {
+                ended = true;
+                return;
+            }
+            bytes += static_cast<std::size_t>(n);
+            decoder.push(buffer.data(), static_cast<std::size_t>(n));
+            std::vector<std::uint8_t> message;
+            while (decoder.next(&message)) {
+                wire::Message decoded;
+                if (wire::decode(message.data(), message.size(), &decoded) == wire::DecodeError::none)
+                    got.push_back(wire::type_of(decoded));
+            }
+        }
+    });
+    pair.queue_and_close(8);
+    auto start = std::chrono::steady_clock::now();
+    pair.stop();
+    auto took = std::chrono::steady_clock::now() - start;
+    reader.join();
+    assert_true(ended);
+    assert_true(bytes > (8u << 20));
+    assert_int_equal(got.size(), 1 + 8 + 1);
+    assert_int_equal(static_cast<int>(got.front()), static_cast<int>(wire::MessageType::welcome));
+    assert_int_equal(static_cast<int>(got.back()), static_cast<int>(wire::MessageType::disconnect));
+    assert_true(took < Loop::kStopGrace);
+}
+
+/* A link nobody closed is closed at once when the loop stops. */
+void test_stop_closes_open_links_at_once(void **)
+{
+    LinkOnALoop pair;
+    std::size_t tracked = 0;
+    pair.loop->call([&] { tracked = pair.loop->tracked_sockets(); });
+    assert_int_equal(tracked, 1);
+    auto start = std::chrono::steady_clock::now();
+    pair.stop();
+    assert_true(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+    assert_int_equal(pair.loop->tracked_sockets(), 0);
+    assert_true(pair.link->state() == Link::State::closed);
+    assert_true(sees_end(pair.peer, std::chrono::milliseconds(1000)));
+}
+
+/* libevent's memory goes through these: what it frees is overwritten and
+ * held back for a while, so that a use after free inside libevent (which
+ * the sanitizers do not instrument) reads garbage and crashes instead of
+ * passing by luck. */
+std::mutex quarantine_lock;
+std::deque<void *> quarantine;
+constexpr std::size_t kQuarantined = 4096;
+
+void *libevent_malloc(std::size_t size)
+{
+    return std::malloc(size);
+}
+
+void *libevent_realloc(void *p, std::size_t size)
+{
+    return std::realloc(p, size);
+}
+
+void libevent_free(void *p)
+{
+    if (!p) return;
+    std::memset(p, 0xa5, malloc_usable_size(p));
+    std::lock_guard<std::mutex> guard(quarantine_lock);
+    quarantine.push_back(p);
+    if (quarantine.size() > kQuarantined) {
+        std::free(quarantine.front());
+        quarantine.pop_front();
+    }
+}
+
 } // namespace
 
 int main(void)
 {
+    event_set_mem_functions(libevent_malloc, libevent_realloc, libevent_free);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_send_close),
         cmocka_unit_test(test_refused_without_registration),
@@ -471,6 +702,14 @@ int main(void)
         cmocka_unit_test(test_neighbors_sync_and_flood),
         cmocka_unit_test(test_peer_time_follows_the_graph),
         cmocka_unit_test(test_connect_self_and_busy),
+        cmocka_unit_test(test_link_outlives_its_loop),
+        cmocka_unit_test(test_link_dropped_off_the_loop),
+        cmocka_unit_test(test_stop_closes_a_link_that_cannot_flush),
+        cmocka_unit_test(test_stop_flushes_to_a_reading_peer),
+        cmocka_unit_test(test_stop_closes_open_links_at_once),
     };
-    return cmocka_run_group_tests_name("link", tests, nullptr, nullptr);
+    int failed = cmocka_run_group_tests_name("link", tests, nullptr, nullptr);
+    for (void *p : quarantine) std::free(p);
+    quarantine.clear();
+    return failed;
 }

@@ -20,9 +20,12 @@
 
 #include "link.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -30,20 +33,26 @@
 #include <event2/event.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
-
-#include "loop.h"
 
 namespace p2pg {
 
 namespace {
 
 /* A closing link gets this long to flush its DISCONNECT. */
-constexpr int kCloseLingerSeconds = 5;
-/* AUTH_INFO, CONNECT, WELCOME and REFUSE are a few KiB at most (strings of
- * 256 characters, at most 255 addresses of 20 bytes). */
-constexpr std::size_t kHandshakeBufferLimit = 64 * 1024;
-/* One read() takes up to this much; one wakeup reads up to the budget. */
+constexpr std::chrono::seconds kCloseLinger{5};
+/* AUTH_INFO, CONNECT, WELCOME, REFUSE and DISCONNECT are a few KiB at most
+ * (strings of 256 UTF-16 units, at most 255 addresses of 20 bytes: a
+ * CONNECT is under 6 KiB).  Before CONNECTED a responder takes no larger
+ * message and holds no more than this of a peer's bytes: a connection that
+ * has not said who it is costs little. */
+constexpr std::size_t kHandshakeBufferLimit = 16 * 1024;
+/* Before CONNECTED reads go through a small buffer on the stack; a
+ * CONNECTED link gets kReadChunk of its own (an unauthenticated flood of
+ * thousands of sockets must not cost 256 KiB each).  One wakeup reads up
+ * to the budget. */
+constexpr std::size_t kHandshakeReadChunk = 4096;
 constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
@@ -52,15 +61,35 @@ constexpr std::size_t kCopyLimit = 16 * 1024;
 } // namespace
 
 Link::Link(Loop &loop, std::uint64_t id, bool initiator)
-    : loop_(loop), id_(id), initiator_(initiator), state_(initiator ? State::connecting : State::accepted)
+    : loop_(loop), id_(id), initiator_(initiator), state_(initiator ? State::connecting : State::accepted),
+      decoder_(initiator ? wire::StreamDecoder() : wire::StreamDecoder(wire::kMaxFrameSize, kHandshakeBufferLimit)),
+      handshake_decoder_(!initiator)
 {
 }
 
+/* Only a link that never closed has events left; dispose() brings those
+ * here on the loop thread. */
 Link::~Link()
 {
-    if (read_event_) event_free(read_event_);
-    if (timer_) event_free(timer_);
-    if (bev_) bufferevent_free(bev_);
+    release_events();
+}
+
+void Link::dispose(Link *link)
+{
+    if (link->state_ == State::closed || link->loop_.in_loop_thread() ||
+        !link->loop_.defer([link] { delete link; }))
+        delete link;
+}
+
+void Link::release_events()
+{
+    if (timer_) event_free(std::exchange(timer_, nullptr));
+    if (read_event_) event_free(std::exchange(read_event_, nullptr));
+    if (bev_) bufferevent_free(std::exchange(bev_, nullptr));
+    if (tracked_) {
+        tracked_ = false;
+        loop_.untrack(this);
+    }
 }
 
 bool Link::start_socket(int fd)
@@ -68,6 +97,8 @@ bool Link::start_socket(int fd)
     bev_ = bufferevent_socket_new(loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
     timer_ = event_new(loop_.base(), -1, 0, timer_cb, this);
     if (!bev_ || !timer_) return false;
+    loop_.track(this);
+    tracked_ = true;
     /* The bufferevent writes; reading is ours (start_reading): libevent
      * 2.1 reads at most 4 KiB per wakeup, far too little for 64 KiB
      * messages. */
@@ -88,7 +119,7 @@ bool Link::start_reading()
 std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *handler, const sockaddr_in6 &address,
                                     LinkIntroduction intro)
 {
-    std::shared_ptr<Link> link(new Link(loop, id, true));
+    std::shared_ptr<Link> link(new Link(loop, id, true), &Link::dispose);
     link->handler_ = handler;
     link->intro_ = std::move(intro);
     link->type_ = link->intro_.type;
@@ -102,17 +133,18 @@ std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *h
         /* Refused before it started (no route, bad address): report it from
          * the loop, never from inside the caller. */
         link->pending_end_ = true;
-        link->arm_timer(0);
+        link->arm_timer(std::chrono::milliseconds(0));
     } else {
-        link->arm_timer(kConnectTimeoutSeconds);
+        link->arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
     }
     return link;
 }
 
 std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
-                                   LinkHandler *handler, AuthDispatcher dispatcher)
+                                   LinkHandler *handler, AuthDispatcher dispatcher,
+                                   std::chrono::milliseconds handshake_timeout)
 {
-    std::shared_ptr<Link> link(new Link(loop, id, false));
+    std::shared_ptr<Link> link(new Link(loop, id, false), &Link::dispose);
     link->handler_ = handler;
     link->dispatcher_ = std::move(dispatcher);
     link->remote_ = peer;
@@ -123,13 +155,14 @@ std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const s
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (!link->start_reading()) throw std::bad_alloc();
-    link->arm_timer(kAuthTimeoutSeconds);
+    link->arm_timer(handshake_timeout);
     return link;
 }
 
-void Link::arm_timer(int seconds)
+void Link::arm_timer(std::chrono::milliseconds delay)
 {
-    struct timeval tv = {seconds, 0};
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
+    struct timeval tv = {static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
     event_add(timer_, &tv);
 }
 
@@ -307,12 +340,23 @@ void Link::close_with(wire::DisconnectReason reason, std::vector<wire::In6Addres
         finish(LinkEnd::closed_locally, false);
         return;
     }
-    arm_timer(kCloseLingerSeconds);
+    arm_timer(kCloseLinger);
 }
 
 void Link::abort(LinkEnd end)
 {
     finish(end, true);
+}
+
+void Link::close_now()
+{
+    /* What is still queued will never be sent: the peer learns at once
+     * (a reset) instead of after the bytes the kernel still holds. */
+    if (bev_ && pending_output()) {
+        struct linger abortive = {1, 0};
+        setsockopt(bufferevent_getfd(bev_), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
+    }
+    finish(LinkEnd::closed_locally, false);
 }
 
 void Link::finish(LinkEnd end, bool notify)
@@ -321,15 +365,9 @@ void Link::finish(LinkEnd end, bool notify)
     std::shared_ptr<Link> keep = std::move(self_);
     state_ = State::closed;
     accepting_data_ = false;
-    if (timer_) event_del(timer_);
-    if (read_event_) {
-        event_free(read_event_);
-        read_event_ = nullptr;
-    }
-    if (bev_) {
-        bufferevent_free(bev_);
-        bev_ = nullptr;
-    }
+    /* Nothing of the loop is left behind (the timer included: the link may
+     * be freed on another thread once the loop is gone). */
+    release_events();
     notify_writers();
     LinkHandler *handler = handler_;
     handler_ = nullptr;
@@ -355,7 +393,7 @@ void Link::send_introduction()
     send(connect, true);
     connect_sent_ = std::chrono::steady_clock::now();
     state_ = State::connect_wait;
-    arm_timer(kConnectTimeoutSeconds);
+    arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
 }
 
 void Link::handle_auth_info(const wire::AuthInfo &auth)
@@ -372,8 +410,8 @@ void Link::handle_auth_info(const wire::AuthInfo &auth)
         return;
     }
     handler_ = handler;
+    /* The handshake deadline set at accept() still runs: it covers CONNECT. */
     state_ = State::authenticated;
-    arm_timer(kConnectTimeoutSeconds);
 }
 
 void Link::handle_connect(const wire::Connect &connect)
@@ -460,7 +498,8 @@ void Link::handle(wire::Message &&message)
 
 void Link::on_read()
 {
-    std::shared_ptr<Link> keep = shared_from_this();
+    std::shared_ptr<Link> keep = weak_from_this().lock();
+    if (!keep) return; /* dropped elsewhere: dispose() frees it on this thread next */
     /* However the wakeup ends, a connected link's handler hears that it
      * has seen everything of it. */
     struct ReadDone {
@@ -471,11 +510,18 @@ void Link::on_read()
         }
     } done{*this};
     int fd = bufferevent_getfd(bev_);
-    if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
+    std::uint8_t small[kHandshakeReadChunk];
     /* Fairness: other links get their turn after this much. */
     std::size_t budget = kReadBudget;
     while (state_ != State::closed && state_ != State::closing && !paused_ && budget) {
-        ssize_t n = ::read(fd, read_buffer_.data(), read_buffer_.size());
+        std::uint8_t *buffer = small;
+        std::size_t size = sizeof(small);
+        if (state_ == State::connected) {
+            if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
+            buffer = read_buffer_.data();
+            size = read_buffer_.size();
+        }
+        ssize_t n = ::read(fd, buffer, size);
         if (n == 0) {
             abort(LinkEnd::dropped);
             return;
@@ -486,7 +532,7 @@ void Link::on_read()
             return;
         }
         budget -= std::min(budget, static_cast<std::size_t>(n));
-        decoder_.push(read_buffer_.data(), static_cast<std::size_t>(n));
+        decoder_.push(buffer, static_cast<std::size_t>(n));
         std::vector<std::uint8_t> bytes;
         while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
             if (state_ == State::connected && wire::is_pt2pt(bytes.data(), bytes.size())) {
@@ -517,6 +563,14 @@ void Link::on_read()
             abort(LinkEnd::protocol_error);
             return;
         }
+        /* CONNECTED and nothing of the handshake left: messages of any size
+         * from now on.  (An initiator sends nothing before WELCOME, so the
+         * handshake decoder is empty here; one that sent more keeps the
+         * handshake limit until the decoder drained.) */
+        if (handshake_decoder_ && state_ == State::connected && decoder_.buffered() == 0) {
+            decoder_ = wire::StreamDecoder();
+            handshake_decoder_ = false;
+        }
         /* Until the link is connected only the handshake may arrive, and its
          * messages are small: a peer that announces more is not allowed to
          * make us hold it. */
@@ -530,7 +584,8 @@ void Link::on_read()
 
 void Link::on_event(short what)
 {
-    std::shared_ptr<Link> keep = shared_from_this();
+    std::shared_ptr<Link> keep = weak_from_this().lock();
+    if (!keep) return;
     if (what & BEV_EVENT_CONNECTED) {
         if (state_ != State::connecting) return;
         if (!start_reading()) {
@@ -549,7 +604,8 @@ void Link::on_event(short what)
 
 void Link::on_drained()
 {
-    std::shared_ptr<Link> keep = shared_from_this();
+    std::shared_ptr<Link> keep = weak_from_this().lock();
+    if (!keep) return;
     if (state_ == State::closing) {
         if (!pending_output()) finish(LinkEnd::closed_locally, false);
         return;
@@ -577,7 +633,8 @@ void Link::event_cb(struct bufferevent *, short what, void *arg)
 void Link::timer_cb(int, short, void *arg)
 {
     Link *link = static_cast<Link *>(arg);
-    std::shared_ptr<Link> keep = link->shared_from_this();
+    std::shared_ptr<Link> keep = link->weak_from_this().lock();
+    if (!keep) return;
     if (link->pending_end_) {
         link->abort(LinkEnd::unreachable);
         return;

@@ -34,6 +34,7 @@
 #include <netinet/in.h>
 
 #include "connection.h"
+#include "loop.h"
 #include "wire.h"
 
 struct bufferevent;
@@ -42,13 +43,12 @@ struct event;
 namespace p2pg {
 
 class Link;
-class Loop;
 
 /* How a link ended (MS-PPGRH 3.1.5.2.3-4, 3.1.6.1-2). */
 enum class LinkEnd {
     unreachable,    /* TCP connect failed */
     refused,        /* REFUSE received; refuse_code() tells which */
-    timeout,        /* authentication or connect timer */
+    timeout,        /* handshake deadline or connect timer; also a handshake dropped for a newer one */
     protocol_error, /* the peer broke a rule of 3.1.5: connection aborted */
     disconnected,   /* DISCONNECT received */
     dropped,        /* TCP closed or failed without DISCONNECT */
@@ -103,13 +103,23 @@ struct LinkIntroduction {
 };
 
 /* One TCP connection.  Lives on the loop thread; the API threads only wait
- * for write space through wait_writable(). */
-class Link : public DirectConnection, public std::enable_shared_from_this<Link> {
+ * for write space through wait_writable().  Every event and socket of a
+ * link is released when it closes (on the loop thread, and stopping the
+ * loop closes the links still open), so the last reference may be dropped
+ * on any thread; one dropped elsewhere before the link closed hands the
+ * link to the loop to be freed there. */
+class Link : public DirectConnection, public Loop::Socket, public std::enable_shared_from_this<Link> {
 public:
     /* MS-PPGRH 3.1.2: no WELCOME or REFUSE within 60 s ends the attempt. */
     static constexpr int kConnectTimeoutSeconds = 60;
-    /* Authentication timer: the spec's value for a node with few connections. */
-    static constexpr int kAuthTimeoutSeconds = 60;
+    /* Responder: from accept to CONNECTED (AUTH_INFO, then CONNECT).  The
+     * spec's 60 s authentication timer lets anyone hold a socket and its
+     * memory for a minute by sending nothing; without a security provider
+     * the initiator sends both messages at once, one round trip after TCP
+     * connected, so 10 s leaves room for a slow or lossy path (several
+     * retransmissions) and frees what a silent or trickling peer holds six
+     * times sooner. */
+    static constexpr std::chrono::milliseconds kHandshakeTimeout{10000};
     /* Back-pressure: queueing stops above the high mark and resumes below
      * the low one. */
     static constexpr std::size_t kSendHighWater = 8u << 20;
@@ -121,9 +131,12 @@ public:
 
     static std::shared_ptr<Link> connect(Loop &loop, std::uint64_t id, LinkHandler *handler,
                                          const sockaddr_in6 &address, LinkIntroduction intro);
-    /* handler hears of the link until AUTH_INFO hands it on. */
+    /* handler hears of the link until AUTH_INFO hands it on; the link
+     * closes (LinkEnd::timeout) unless it is CONNECTED within
+     * handshake_timeout. */
     static std::shared_ptr<Link> accept(Loop &loop, std::uint64_t id, int fd, const sockaddr_in6 &peer,
-                                        LinkHandler *handler, AuthDispatcher dispatcher);
+                                        LinkHandler *handler, AuthDispatcher dispatcher,
+                                        std::chrono::milliseconds handshake_timeout = kHandshakeTimeout);
 
     std::uint64_t id() const { return id_; }
     State state() const { return state_; }
@@ -184,6 +197,10 @@ public:
      * DISCONNECTED when it ends). */
     bool was_connected() const { return was_connected_; }
 
+    /* Reads what has arrived without waiting for the loop to report it
+     * (the responder, right after accept). */
+    void read_available() { on_read(); }
+
     /* Receive-side back-pressure: stop and restart reading the socket. */
     void pause_reading();
     void resume_reading();
@@ -195,8 +212,15 @@ public:
     /* Closes at once, telling the handler why. */
     void abort(LinkEnd end);
 
+    /* Loop::Socket: closing and still sending; closing at once (the loop
+     * stops). */
+    bool flushing() const override { return state_ == State::closing; }
+    void close_now() override;
+
 private:
     Link(Loop &loop, std::uint64_t id, bool initiator);
+    static void dispose(Link *link);
+    void release_events();
     bool start_socket(int fd);
     void on_read();
     void on_event(short what);
@@ -205,7 +229,7 @@ private:
     void handle_auth_info(const wire::AuthInfo &auth);
     void handle_connect(const wire::Connect &connect);
     void send_introduction();
-    void arm_timer(int seconds);
+    void arm_timer(std::chrono::milliseconds delay);
     void finish(LinkEnd end, bool notify);
     void notify_writers();
     static void read_ready_cb(int, short, void *arg);
@@ -231,8 +255,10 @@ private:
     struct bufferevent *bev_ = nullptr;
     struct event *timer_ = nullptr;
     struct event *read_event_ = nullptr;
-    std::vector<std::uint8_t> read_buffer_;
+    std::vector<std::uint8_t> read_buffer_; /* made once CONNECTED */
     wire::StreamDecoder decoder_;
+    bool handshake_decoder_ = false; /* decoder_ takes handshake-sized messages only */
+    bool tracked_ = false;           /* in the loop's list of sockets */
     std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */
     bool was_connected_ = false;
     bool paused_ = false;

@@ -22,9 +22,11 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/time.h>
 
 #include <atomic>
 #include <exception>
+#include <vector>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -58,7 +60,8 @@ std::unique_ptr<Loop> Loop::create(std::string *error)
         return nullptr;
     }
     loop->wakeup_ = event_new(loop->base_, -1, 0, on_wakeup, loop.get());
-    if (!loop->wakeup_) {
+    loop->grace_ = event_new(loop->base_, -1, 0, on_grace_over, loop.get());
+    if (!loop->wakeup_ || !loop->grace_) {
         if (error) *error = "event_new failed";
         return nullptr;
     }
@@ -67,6 +70,7 @@ std::unique_ptr<Loop> Loop::create(std::string *error)
 
 Loop::~Loop()
 {
+    if (grace_) event_free(grace_);
     if (wakeup_) event_free(wakeup_);
     if (base_) event_base_free(base_);
 }
@@ -86,14 +90,48 @@ void Loop::run()
         loop_thread_ = std::this_thread::get_id();
     }
     event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
-    std::lock_guard<std::mutex> guard(lock_);
-    loop_thread_ = std::thread::id();
+    /* However the loop ended, no socket of ours stays open behind it:
+     * libevent closes a freed bufferevent's socket in a callback of its
+     * own, which one more pass runs. */
+    close_all_sockets();
+    event_base_loop(base_, EVLOOP_NONBLOCK);
+    /* What was handed over with defer() meanwhile still runs here. */
+    for (;;) {
+        std::deque<Command> batch;
+        {
+            std::lock_guard<std::mutex> guard(lock_);
+            batch.swap(queue_);
+            if (batch.empty()) {
+                ended_ = true;
+                loop_thread_ = std::thread::id();
+                return;
+            }
+        }
+        for (Command &command : batch) {
+            try {
+                command();
+            } catch (...) {
+            }
+        }
+    }
 }
 
 bool Loop::post(Command fn)
 {
     std::unique_lock<std::mutex> guard(lock_);
     if (stopping_) return false;
+    queue_.push_back(std::move(fn));
+    if (wakeup_pending_) return true;
+    wakeup_pending_ = true;
+    guard.unlock();
+    event_active(wakeup_, EV_READ, 0);
+    return true;
+}
+
+bool Loop::defer(Command fn)
+{
+    std::unique_lock<std::mutex> guard(lock_);
+    if (ended_) return false;
     queue_.push_back(std::move(fn));
     if (wakeup_pending_) return true;
     wakeup_pending_ = true;
@@ -160,23 +198,77 @@ unsigned long long Loop::commands_run() const
     return commands_run_;
 }
 
+void Loop::track(Socket *socket)
+{
+    sockets_.insert(socket);
+}
+
+void Loop::untrack(Socket *socket)
+{
+    sockets_.erase(socket);
+    if (closing_sockets_ && sockets_.empty()) event_base_loopbreak(base_);
+}
+
 void Loop::on_wakeup(int, short, void *arg)
 {
     static_cast<Loop *>(arg)->drain();
+}
+
+void Loop::on_grace_over(int, short, void *arg)
+{
+    Loop *loop = static_cast<Loop *>(arg);
+    loop->close_all_sockets();
+    event_base_loopbreak(loop->base_);
+}
+
+/* stop() after the last command: sockets that are not flushing close at
+ * once, the others get the grace; the loop ends when none is left. */
+void Loop::close_sockets()
+{
+    if (!closing_sockets_) {
+        closing_sockets_ = true;
+        std::vector<Socket *> idle;
+        for (Socket *socket : sockets_)
+            if (!socket->flushing()) idle.push_back(socket);
+        for (Socket *socket : idle) {
+            /* An earlier close may have taken this one with it. */
+            if (!sockets_.erase(socket)) continue;
+            socket->close_now();
+        }
+        if (!sockets_.empty()) {
+            auto grace = std::chrono::duration_cast<std::chrono::microseconds>(kStopGrace).count();
+            struct timeval tv = {static_cast<time_t>(grace / 1000000), static_cast<suseconds_t>(grace % 1000000)};
+            event_add(grace_, &tv);
+        }
+    }
+    if (sockets_.empty()) event_base_loopbreak(base_);
+}
+
+void Loop::close_all_sockets()
+{
+    while (!sockets_.empty()) {
+        Socket *socket = *sockets_.begin();
+        sockets_.erase(sockets_.begin());
+        socket->close_now();
+    }
 }
 
 void Loop::drain()
 {
     for (;;) {
         std::deque<Command> batch;
+        bool stopping = false;
         {
             std::lock_guard<std::mutex> guard(lock_);
             batch.swap(queue_);
             if (batch.empty()) {
                 wakeup_pending_ = false;
-                if (stopping_) event_base_loopbreak(base_);
-                return;
+                stopping = stopping_;
             }
+        }
+        if (batch.empty()) {
+            if (stopping) close_sockets();
+            return;
         }
         for (Command &command : batch) {
             /* A command that throws must not take the loop down; call()

@@ -21,17 +21,27 @@
 #include "transport.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include <arpa/inet.h>
+#include <event2/event.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "graph.h"
+#include "log.h"
 #include "loop.h"
 
 namespace p2pg {
@@ -52,6 +62,15 @@ bool in_scope(const sockaddr_in6 &a, std::uint32_t scope, std::uint32_t scope_id
     default: return !is_link_local(a.sin6_addr) && !is_site_local(a.sin6_addr);
     }
 }
+
+struct timeval to_timeval(std::chrono::milliseconds delay)
+{
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(delay).count();
+    return {static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+}
+
+/* How often a flood is checked for having ended. */
+constexpr std::chrono::milliseconds kFloodCheck{1000};
 
 sockaddr_in6 loopback()
 {
@@ -88,8 +107,15 @@ bool parse_ipv6(const std::string &text, sockaddr_in6 *out)
         std::string rest = host.substr(close + 1);
         host = host.substr(1, close - 1);
         if (!rest.empty()) {
-            if (rest[0] != ':' || rest.size() > 6) return false;
-            port = static_cast<std::uint16_t>(std::stoul(rest.substr(1)));
+            /* ":" and 1 to 5 digits up to 65535 (no exception for "[::1]:"). */
+            if (rest[0] != ':' || rest.size() < 2 || rest.size() > 6) return false;
+            unsigned long value = 0;
+            for (std::size_t i = 1; i < rest.size(); ++i) {
+                if (rest[i] < '0' || rest[i] > '9') return false;
+                value = value * 10 + unsigned(rest[i] - '0');
+            }
+            if (value > 65535) return false;
+            port = static_cast<std::uint16_t>(value);
         }
     }
     sockaddr_in6 a{};
@@ -133,23 +159,49 @@ std::vector<sockaddr_in6> local_addresses(const AddressPolicy &policy, std::uint
     return out;
 }
 
+void raise_descriptor_limit()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct rlimit limit;
+        if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+        rlim_t was = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+            log_message(LogLevel::trace, "descriptor limit raised from %llu to %llu", (unsigned long long)was,
+                        (unsigned long long)limit.rlim_max);
+    });
+}
+
 Transport::Transport(Loop &loop) : loop_(loop)
 {
+    raise_descriptor_limit();
     pending_handler_.transport = this;
+    resume_timer_ = event_new(loop_.base(), -1, 0, resume_cb, this);
+    flood_timer_ = event_new(loop_.base(), -1, 0, flood_check_cb, this);
+    if (!resume_timer_ || !flood_timer_) {
+        if (resume_timer_) event_free(resume_timer_);
+        if (flood_timer_) event_free(flood_timer_);
+        throw std::bad_alloc();
+    }
 }
 
 Transport::~Transport()
 {
     close_all();
+    event_free(resume_timer_);
+    event_free(flood_timer_);
 }
 
 void Transport::close_all()
 {
     for (auto &listener : listeners_) free_listener(*listener);
     listeners_.clear();
-    auto pending = std::move(pending_);
-    pending_.clear();
-    for (auto &link : pending) link->close_with(wire::DisconnectReason::leaving);
+    /* Links handed to a graph close with it. */
+    std::list<Handshake> handshakes = std::move(handshakes_);
+    handshakes_.clear();
+    for (Handshake &h : handshakes)
+        if (h.pending) h.pending->close_with(wire::DisconnectReason::leaving);
 }
 
 void Transport::free_listener(Listener &listener)
@@ -193,6 +245,8 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
             free_listener(*listener);
             return GraphError::io_error;
         }
+        evconnlistener_set_error_cb(socket, accept_error_cb);
+        if (accept_paused_) evconnlistener_disable(socket);
         listener->sockets.push_back(socket);
     }
     listener->port = chosen;
@@ -224,8 +278,44 @@ void Transport::accept_cb(struct evconnlistener *, int fd, struct sockaddr *addr
     listener->transport->on_accept(*listener, fd, peer);
 }
 
+void Transport::accept_error_cb(struct evconnlistener *, void *arg)
+{
+    /* libevent calls this for the errors it does not retry itself (EMFILE,
+     * ENFILE, ENOBUFS, ENOMEM and the like), errno still set. */
+    int error = EVUTIL_SOCKET_ERROR();
+    static_cast<Listener *>(arg)->transport->on_accept_error(error);
+}
+
+void Transport::on_accept_error(int error)
+{
+    if (!accept_failing_) {
+        accept_failing_ = true;
+        log_message(LogLevel::warn, "cannot accept connections (%s): listening pauses, retrying every %lld ms",
+                    std::strerror(error), static_cast<long long>(limits_.accept_backoff.count()));
+    }
+    if (accept_paused_) return;
+    accept_paused_ = true;
+    for (auto &listener : listeners_)
+        for (struct evconnlistener *socket : listener->sockets) evconnlistener_disable(socket);
+    struct timeval tv = to_timeval(limits_.accept_backoff);
+    event_add(resume_timer_, &tv);
+}
+
+void Transport::resume_cb(int, short, void *arg)
+{
+    Transport *transport = static_cast<Transport *>(arg);
+    transport->accept_paused_ = false;
+    for (auto &listener : transport->listeners_)
+        for (struct evconnlistener *socket : listener->sockets) evconnlistener_enable(socket);
+}
+
 void Transport::on_accept(Listener &listener, int fd, const sockaddr_in6 &peer)
 {
+    if (accept_failing_) {
+        accept_failing_ = false;
+        log_message(LogLevel::trace, "accepting connections again");
+    }
+    make_room(peer.sin6_addr);
     /* The listener may go away before AUTH_INFO arrives: find it again then
      * by port. */
     std::uint16_t port = listener.port;
@@ -236,27 +326,116 @@ void Transport::on_accept(Listener &listener, int fd, const sockaddr_in6 &peer)
                 for (auto &l : listeners_)
                     if (l->port == port) return dispatch(*l, link, auth);
                 return nullptr;
-            });
-        pending_.insert(link);
+            },
+            limits_.handshake_timeout);
+        handshakes_.push_back(Handshake{link, link, peer.sin6_addr});
+        /* What came with the connection is read now: a peer that sent
+         * AUTH_INFO and CONNECT at once is CONNECTED before connections
+         * accepted after it can push it out. */
+        link->read_available();
     } catch (const std::exception &) {
         /* Out of memory: the connection is dropped (Link::accept closed it). */
     }
 }
 
-LinkHandler *Transport::dispatch(Listener &listener, Link &link, const wire::AuthInfo &auth)
+/* Forgets links that are CONNECTED or gone. */
+void Transport::prune()
 {
-    std::shared_ptr<Link> owned;
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-        if (it->get() == &link) {
-            owned = *it;
+    for (auto it = handshakes_.begin(); it != handshakes_.end();) {
+        std::shared_ptr<Link> link = it->link.lock();
+        if (link && (link->state() == Link::State::accepted || link->state() == Link::State::authenticated))
+            ++it;
+        else
+            it = handshakes_.erase(it);
+    }
+}
+
+std::size_t Transport::handshakes()
+{
+    prune();
+    return handshakes_.size();
+}
+
+std::size_t Transport::pending_connections() const
+{
+    std::size_t n = 0;
+    for (const Handshake &h : handshakes_)
+        if (h.pending) ++n;
+    return n;
+}
+
+void Transport::make_room(const in6_addr &address)
+{
+    /* Neither limit can be reached below the smaller one. */
+    if (handshakes_.size() < std::min(limits_.max_handshakes, limits_.max_handshakes_per_address)) return;
+    prune();
+    std::size_t same = 0;
+    for (const Handshake &h : handshakes_)
+        if (IN6_ARE_ADDR_EQUAL(&h.address, &address)) ++same;
+    for (; same && same >= limits_.max_handshakes_per_address; --same) drop_oldest(&address);
+    while (!handshakes_.empty() && handshakes_.size() >= limits_.max_handshakes) drop_oldest(nullptr);
+}
+
+/* Closes the oldest handshake (of address, when given) for a newer one:
+ * the oldest that has not even sent its AUTH_INFO, when there is one (a
+ * connection that named a graph of ours is a step further and goes last). */
+void Transport::drop_oldest(const in6_addr *address)
+{
+    auto victim = handshakes_.end();
+    for (auto it = handshakes_.begin(); it != handshakes_.end(); ++it) {
+        if (address && !IN6_ARE_ADDR_EQUAL(&it->address, address)) continue;
+        if (victim == handshakes_.end()) victim = it;
+        if (it->pending) {
+            victim = it;
             break;
         }
     }
-    if (!owned) return nullptr;
+    if (victim == handshakes_.end()) return;
+    std::shared_ptr<Link> link = victim->link.lock();
+    handshakes_.erase(victim);
+    if (!link) return;
+    ++dropped_;
+    if (!flooded_) {
+        flooded_ = true;
+        log_message(LogLevel::warn,
+                    "too many connections without a handshake (at most %zu, %zu per address): dropping the oldest",
+                    limits_.max_handshakes, limits_.max_handshakes_per_address);
+        struct timeval tv = to_timeval(kFloodCheck);
+        event_add(flood_timer_, &tv);
+    }
+    /* The graph that took it after AUTH_INFO hears of it as of a timeout. */
+    link->abort(LinkEnd::timeout);
+}
+
+void Transport::flood_check_cb(int, short, void *arg)
+{
+    Transport *transport = static_cast<Transport *>(arg);
+    if (transport->dropped_) {
+        /* Still flooded: look again later. */
+        log_message(LogLevel::trace, "%zu connections without a handshake dropped", transport->dropped_);
+        transport->dropped_ = 0;
+        struct timeval tv = to_timeval(kFloodCheck);
+        event_add(transport->flood_timer_, &tv);
+        return;
+    }
+    transport->flooded_ = false;
+#ifdef __GLIBC__
+    /* The flood's sockets were freed in small pieces that glibc keeps for
+     * later; hand back what is free now instead of staying at the peak. */
+    malloc_trim(0);
+#endif
+}
+
+LinkHandler *Transport::dispatch(Listener &listener, Link &link, const wire::AuthInfo &auth)
+{
+    auto it = handshakes_.begin();
+    while (it != handshakes_.end() && it->pending.get() != &link) ++it;
+    if (it == handshakes_.end()) return nullptr;
     for (Graph *graph : listener.graphs) {
         if (!graph->accepts_link(auth)) continue;
-        pending_.erase(owned);
-        graph->adopt_link(owned);
+        /* The graph owns it now; it still counts as a handshake here until
+         * CONNECTED. */
+        graph->adopt_link(std::move(it->pending));
         return graph;
     }
     return nullptr;
@@ -264,9 +443,10 @@ LinkHandler *Transport::dispatch(Listener &listener, Link &link, const wire::Aut
 
 void Transport::PendingHandler::on_closed(Link &link, LinkEnd)
 {
-    for (auto it = transport->pending_.begin(); it != transport->pending_.end(); ++it) {
-        if (it->get() == &link) {
-            transport->pending_.erase(it);
+    auto &handshakes = transport->handshakes_;
+    for (auto it = handshakes.begin(); it != handshakes.end(); ++it) {
+        if (it->pending.get() == &link) {
+            handshakes.erase(it);
             return;
         }
     }

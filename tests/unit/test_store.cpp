@@ -771,6 +771,18 @@ void test_newer_format_version_is_corrupt(void **state)
     assert_int_equal(open_status(fx(state).db(), false), StoreStatus::corrupt);
 }
 
+/* A schema format number SQLite does not know in the header: corrupt (so
+ * PeerGraphOpen says PEER_E_INVALID_DATABASE), not an I/O error. */
+void test_unknown_schema_format_is_corrupt(void **state)
+{
+    open_store(fx(state).db());
+    std::string bytes = read_file(fx(state).db());
+    bytes[44] = bytes[45] = bytes[46] = 0;
+    bytes[47] = 5;
+    write_file(fx(state).db(), bytes);
+    assert_int_equal(open_status(fx(state).db(), false), StoreStatus::corrupt);
+}
+
 void test_export_file_is_not_a_graph_database(void **state)
 {
     auto store = open_store(fx(state).db());
@@ -923,6 +935,14 @@ void test_read_export_damaged_is_corrupt(void **state)
     write_file(path, std::string(100000, '\x5c'));
     assert_int_equal(Store::read_export(path, "graph-\xc3\xa9", "peer-1", &records), StoreStatus::corrupt);
 
+    /* A schema format number SQLite does not know (found by fuzz_import):
+     * corrupt, not an I/O error. */
+    std::string header = good;
+    header[44] = header[45] = header[46] = 0;
+    header[47] = 5;
+    write_file(path, header);
+    assert_int_equal(Store::read_export(path, "graph-\xc3\xa9", "peer-1", &records), StoreStatus::corrupt);
+
     /* Same length, damaged b-tree pages. */
     std::string damaged = good;
     for (std::size_t i = 4096; i < 8192; ++i) damaged[i] = static_cast<char>(i);
@@ -1031,6 +1051,7 @@ int main(void)
         STORE_TEST(test_damaged_pages_are_corrupt),
         STORE_TEST(test_foreign_sqlite_database_is_corrupt),
         STORE_TEST(test_newer_format_version_is_corrupt),
+        STORE_TEST(test_unknown_schema_format_is_corrupt),
         STORE_TEST(test_export_file_is_not_a_graph_database),
         STORE_TEST(test_access_denied),
         STORE_TEST(test_export_round_trip),

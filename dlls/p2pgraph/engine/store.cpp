@@ -310,8 +310,12 @@ StoreStatus check_format(sqlite3 *db, std::uint32_t application_id, const char *
 {
     std::string text;
     Step check = one_shot(db, "PRAGMA quick_check");
-    if (!check) return status_of(db, SQLITE_ERROR);
+    /* A plain SQLITE_ERROR before anything was read ("unsupported file
+     * format": a damaged header) says the file is not a database we can
+     * read, not that the disk failed. */
+    if (!check) return sqlite3_errcode(db) == SQLITE_ERROR ? StoreStatus::corrupt : status_of(db, SQLITE_ERROR);
     int rc = check.step();
+    if (rc == SQLITE_ERROR) return StoreStatus::corrupt;
     if (rc != SQLITE_ROW) return status_of(db, rc);
     const unsigned char *verdict = sqlite3_column_text(check.get(), 0);
     if (!verdict || std::strcmp(reinterpret_cast<const char *>(verdict), "ok") != 0) return StoreStatus::corrupt;
@@ -435,7 +439,11 @@ StoreStatus check_export_header(const std::string &path)
     if (page_size == 1) page_size = 65536;
     std::uint32_t change_counter = big_endian32(h + 24), page_count = big_endian32(h + 28);
     std::uint32_t valid_for = big_endian32(h + 92);
-    if (h[18] != 1 || h[19] != 1 || valid_for != change_counter ||
+    /* Schema format 1..4 and text encoding 1..3: SQLite itself answers other
+     * values with SQLITE_ERROR, which would read as an I/O error. */
+    std::uint32_t schema_format = big_endian32(h + 44), encoding = big_endian32(h + 56);
+    if (h[18] != 1 || h[19] != 1 || valid_for != change_counter || schema_format < 1 || schema_format > 4 ||
+        encoding < 1 || encoding > 3 ||
         static_cast<std::uint64_t>(st.st_size) != std::uint64_t(page_size) * page_count ||
         big_endian32(h + 68) != kExportApplicationId || big_endian32(h + 60) != kFormatVersion)
         return StoreStatus::corrupt;

@@ -247,8 +247,9 @@ void test_storage_quota(void **)
     assert_int_equal(err, GraphError::ok);
 }
 
-/* A neighbor that asks for synchronization again and again loses the link
- * (a real initiator asks a handful of times per connection). */
+/* A neighbor that asks for synchronization (SOLICIT_*, REQUEST) again and
+ * again loses the link (a real initiator asks a handful of times per
+ * connection). */
 void test_solicit_budget(void **)
 {
     Mesh mesh("limits-solicit");
@@ -263,6 +264,14 @@ void test_solicit_budget(void **)
     for (unsigned i = 0; i < 200 && !peer.closed_within(0); ++i)
         if (!peer.send(solicit)) break;
     assert_true(peer.closed_within(5000));
+
+    /* REQUESTs (the last step of hash-based sync) count alike. */
+    RawPeer again;
+    assert_true(join_as_neighbor(mesh, &again, &welcome));
+    wire::Request request;
+    for (unsigned i = 0; i < 200 && !again.closed_within(0); ++i)
+        if (!again.send(request)) break;
+    assert_true(again.closed_within(5000));
 }
 
 /* The first WELCOME sets peer time (MS-PPGRH 1.3.6), but not from a clock

@@ -375,10 +375,7 @@ void Graph::neighbor_message(Link &link, wire::Message &&message)
         link.abort(LinkEnd::protocol_error);
         return;
     }
-    if ((type == wire::MessageType::solicit_new || type == wire::MessageType::solicit_time ||
-         type == wire::MessageType::solicit_hash) &&
-        !spend_budget(link, &NeighborBudget::solicits, kSolicitBudget))
-        return;
+    if (request && !spend_budget(link, &NeighborBudget::solicits, kSolicitBudget)) return;
     if (auto *flood_message = std::get_if<wire::Flood>(&message)) {
         handle_flood(link, std::move(*flood_message));
     } else if (auto *solicit_new = std::get_if<wire::SolicitNew>(&message)) {

@@ -33,35 +33,19 @@
 #include <vector>
 
 #include "engine/wire.h"
+#include "support.h"
 
 using namespace p2pg;
 using namespace p2pg::wire;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-/* xorshift64, seeded from the input so every run of an input is the same. */
-struct Rng {
-    std::uint64_t state;
-    explicit Rng(const std::uint8_t *data, std::size_t size) : state(0x9e3779b97f4a7c15ull ^ size)
-    {
-        for (std::size_t i = 0; i < std::min<std::size_t>(size, 16); ++i) state = (state ^ data[i]) * 0x100000001b3ull;
-        if (!state) state = 1;
-    }
-    std::uint64_t next()
-    {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    }
-};
+using fuzz::Bytes;
+using fuzz::Rng;
 
 [[noreturn]] void broken(const char *what)
 {
-    std::fprintf(stderr, "fuzz_wire: %s\n", what);
-    std::abort();
+    fuzz::broken("fuzz_wire", what);
 }
 
 /* A decoded message re-encodes to bytes that decode to the same encoding,

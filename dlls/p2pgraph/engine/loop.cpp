@@ -118,20 +118,18 @@ void Loop::run()
 
 bool Loop::post(Command fn)
 {
-    std::unique_lock<std::mutex> guard(lock_);
-    if (stopping_) return false;
-    queue_.push_back(std::move(fn));
-    if (wakeup_pending_) return true;
-    wakeup_pending_ = true;
-    guard.unlock();
-    event_active(wakeup_, EV_READ, 0);
-    return true;
+    return enqueue(std::move(fn), &Loop::stopping_);
 }
 
 bool Loop::defer(Command fn)
 {
+    return enqueue(std::move(fn), &Loop::ended_);
+}
+
+bool Loop::enqueue(Command fn, bool Loop::*refused)
+{
     std::unique_lock<std::mutex> guard(lock_);
-    if (ended_) return false;
+    if (this->*refused) return false;
     queue_.push_back(std::move(fn));
     if (wakeup_pending_) return true;
     wakeup_pending_ = true;

@@ -123,6 +123,8 @@ private:
     mutable std::mutex lock_;
     std::deque<Command> queue_;
     bool stopping_ = false;
+    /* post() and defer(): queues fn unless *refused is set. */
+    bool enqueue(Command fn, bool Loop::*refused);
     bool ended_ = false; /* run() returned: defer() takes nothing more */
     bool wakeup_pending_ = false;
     unsigned long long commands_run_ = 0;

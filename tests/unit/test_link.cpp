@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "engine_node.h"
 #include "cmocka_cxx.h"
 #include "engine/graph.h"
 #include "engine/link.h"
@@ -50,35 +51,7 @@ using namespace p2pg;
 namespace {
 
 /* A running loop with a transport, and graphs made on it. */
-struct Node {
-    std::string dir;
-    std::unique_ptr<Loop> loop;
-    std::thread thread;
-    std::unique_ptr<Transport> transport;
-    GraphEnvironment env;
-
-    Node()
-    {
-        char tmpl[] = "/tmp/p2pg-link-XXXXXX";
-        dir = mkdtemp(tmpl);
-        std::string error;
-        loop = Loop::create(&error);
-        thread = std::thread([this] { loop->run(); });
-        loop->call([this] { transport = std::make_unique<Transport>(*loop); });
-        env.loop = loop.get();
-        env.transport = transport.get();
-        env.data_directory = dir;
-        env.addresses.configured = {"::1"};
-    }
-    ~Node()
-    {
-        loop->call([this] { transport.reset(); });
-        loop->stop();
-        thread.join();
-        std::string cmd = "rm -rf '" + dir + "'";
-        if (std::system(cmd.c_str()) != 0) {
-        }
-    }
+struct Node : p2pg::testing::EngineNode {
     std::shared_ptr<Graph> create(const std::string &graph_id, const std::string &peer_id)
     {
         GraphProperties p;

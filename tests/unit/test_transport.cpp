@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "engine_node.h"
 #include "cmocka_cxx.h"
 #include "engine/graph.h"
 #include "engine/log.h"
@@ -71,31 +72,14 @@ std::size_t warnings_containing(const char *text)
 
 /* A loop with a transport and one graph ("g", peer "bob") listening on ::1
  * and taking direct connections. */
-struct Node {
-    std::string dir;
-    std::unique_ptr<Loop> loop;
-    std::thread thread;
-    std::unique_ptr<Transport> transport;
-    GraphEnvironment env;
+struct Node : p2pg::testing::EngineNode {
     std::shared_ptr<Graph> graph;
     std::shared_ptr<EventRegistration> events;
     std::uint16_t port = 0;
 
     explicit Node(const Transport::Limits &limits, const char *peer = "bob")
+        : EngineNode([&limits](Transport &t) { t.set_limits(limits); })
     {
-        char tmpl[] = "/tmp/p2pg-transport-XXXXXX";
-        dir = mkdtemp(tmpl);
-        std::string error;
-        loop = Loop::create(&error);
-        thread = std::thread([this] { loop->run(); });
-        loop->call([&] {
-            transport = std::make_unique<Transport>(*loop);
-            transport->set_limits(limits);
-        });
-        env.loop = loop.get();
-        env.transport = transport.get();
-        env.data_directory = dir;
-        env.addresses.configured = {"::1"};
         GraphProperties p;
         p.graph_id = "g";
         p.creator_id = peer;
@@ -111,17 +95,9 @@ struct Node {
         assert_int_equal(err, GraphError::ok);
         loop->call([&] { port = ntohs(graph->listening_addresses().at(0).sin6_port); });
     }
-    ~Node()
+    ~Node() override
     {
-        loop->call([this] {
-            graph->close();
-            transport.reset();
-        });
-        loop->stop();
-        thread.join();
-        std::string cmd = "rm -rf '" + dir + "'";
-        if (std::system(cmd.c_str()) != 0) {
-        }
+        loop->call([this] { graph->close(); });
     }
     std::size_t handshakes()
     {

@@ -670,8 +670,7 @@ static int check_child_record(const PEER_RECORD *rec, BOOL *seen, unsigned int m
 
 static void test_durability(BOOL mid)
 {
-    char exe[MAX_PATH], cmdline[3 * MAX_PATH], graph_id[128], db_name[128], event_name[128];
-    STARTUPINFOA si;
+    char cmdline[4 * MAX_PATH], graph_id[128], db_name[128], event_name[128];
     PROCESS_INFORMATION pi;
     struct test_graph graph;
     PEER_RECORD **records;
@@ -689,12 +688,9 @@ static void test_durability(BOOL mid)
     ok(event != NULL, "CreateEvent failed: %lu\n", GetLastError());
     if (!event) return;
 
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    GetModuleFileNameA(NULL, exe, sizeof(exe));
-    snprintf(cmdline, sizeof(cmdline), "\"%s\" child %s %s %s %s", exe, graph_id, db_name, event_name,
-             mid ? "mid" : "all");
-    if (!CreateProcessA(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    if (!p2ptest_child_command(cmdline, sizeof(cmdline), "child %s %s %s %s", graph_id, db_name, event_name,
+                               mid ? "mid" : "all")
+        || !p2ptest_create_process(cmdline, &pi))
     {
         ok(0, "CreateProcess failed: %lu\n", GetLastError());
         CloseHandle(event);
@@ -782,11 +778,13 @@ START_TEST(database)
     PEER_VERSION_DATA version;
     struct test_graph graph;
     WCHAR path[MAX_PATH];
+    char **argv;
+    int argc = p2ptest_get_mainargs(&argv);
     HRESULT hr;
 
-    if (__argc >= 6 && !strcmp(__argv[1], "child"))
+    if (argc >= 6 && !strcmp(argv[1], "child"))
     {
-        run_child(__argv, !strcmp(__argv[5], "mid"));
+        run_child(argv, !strcmp(argv[5], "mid"));
         return;
     }
 

@@ -208,7 +208,9 @@ static void drain_events(struct node *n)
             break;
         }
     }
-    ok(hr == PEER_S_NO_EVENT_DATA, "PeerGraphGetEventData returned %#lx\n", hr);
+    /* checked only when it goes wrong: how often events are drained depends on
+     * timing, and the count of checks should not */
+    if (hr != PEER_S_NO_EVENT_DATA) ok(0, "PeerGraphGetEventData returned %#lx\n", hr);
 }
 
 /* Waits until the node's event is set or the deadline (GetTickCount value) passes. */
@@ -873,8 +875,7 @@ static HRESULT child_hr(struct child *c, const char *format, ...)
 
 static BOOL child_start(struct child *c, int index)
 {
-    char exe[MAX_PATH], pipe_name[128], command[MAX_PATH + 400], db[160];
-    STARTUPINFOA si;
+    char pipe_name[128], command[MAX_PATH + 400], db[160];
     PROCESS_INFORMATION pi;
     const char *answer;
     OVERLAPPED ov;
@@ -896,11 +897,8 @@ static BOOL child_start(struct child *c, int index)
     if (c->pipe == INVALID_HANDLE_VALUE) return FALSE;
     c->io_event = CreateEventW(NULL, TRUE, FALSE, NULL);
 
-    GetModuleFileNameA(NULL, exe, sizeof(exe));
-    snprintf(command, sizeof(command), "\"%s\" child %s %s %d", exe, pipe_name, graph_id_a, index);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    ret = CreateProcessA(exe, command, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+    ret = p2ptest_child_command(command, sizeof(command), "child %s %s %d", pipe_name, graph_id_a, index)
+          && p2ptest_create_process(command, &pi);
     ok(ret, "CreateProcess failed: %lu\n", GetLastError());
     if (!ret)
     {
@@ -1598,11 +1596,13 @@ START_TEST(directconn)
     struct child c;
     DWORD start = GetTickCount();
     char buffer[160];
+    char **argv;
+    int argc = p2ptest_get_mainargs(&argv);
     HRESULT hr;
 
-    if (__argc >= 5 && !strcmp(__argv[1], "child"))
+    if (argc >= 5 && !strcmp(argv[1], "child"))
     {
-        run_child(__argv[2], __argv[3], atoi(__argv[4]));
+        run_child(argv[2], argv[3], atoi(argv[4]));
         return;
     }
 

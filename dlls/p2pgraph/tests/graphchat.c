@@ -1336,15 +1336,11 @@ static void run_role(void)
 
 static HANDLE start_child(enum role role, const char *mapping)
 {
-    char exe[MAX_PATH], command[MAX_PATH + 100];
+    char command[2 * MAX_PATH];
     PROCESS_INFORMATION pi;
-    STARTUPINFOA si;
 
-    GetModuleFileNameA(NULL, exe, sizeof(exe));
-    snprintf(command, sizeof(command), "\"%s\" gcchild %d %s", exe, role, mapping);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    if (!CreateProcessA(exe, command, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    if (!p2ptest_child_command(command, sizeof(command), "gcchild %d %s", role, mapping)
+        || !p2ptest_create_process(command, &pi))
     {
         ok(0, "CreateProcess of %s failed: %lu\n", role_name[role], GetLastError());
         return NULL;
@@ -1375,18 +1371,19 @@ START_TEST(graphchat)
     HANDLE mapping, children[ROLES] = {NULL, NULL, NULL};
     char mapping_name[64];
     DWORD start = GetTickCount();
-    int r;
+    char **argv;
+    int argc = p2ptest_get_mainargs(&argv), r;
 
     run_deadline = start + RUN_MS;
-    if (__argc >= 4 && !strcmp(__argv[1], "gcchild"))
+    if (argc >= 4 && !strcmp(argv[1], "gcchild"))
     {
-        me = atoi(__argv[2]);
+        me = atoi(argv[2]);
         if (me <= ALICE || me >= ROLES) return;
         who = role_name[me];
         p2ptest_name = child_names[me];
-        mapping = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, __argv[3]);
+        mapping = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, argv[3]);
         board = mapping ? MapViewOfFile(mapping, FILE_MAP_ALL_ACCESS, 0, 0, sizeof(*board)) : NULL;
-        ok(board != NULL, "%s: cannot map %s: %lu\n", who, __argv[3], GetLastError());
+        ok(board != NULL, "%s: cannot map %s: %lu\n", who, argv[3], GetLastError());
         if (board) run_role();
         return;
     }

@@ -1280,9 +1280,8 @@ static void init_peer(struct peer *p, const char *name, const char *peer_id, con
 
 static BOOL start_child(struct peer *p)
 {
-    char exe[MAX_PATH], pipe_name[160], command[MAX_PATH + 800];
+    char pipe_name[160], command[MAX_PATH + 800];
     PROCESS_INFORMATION pi;
-    STARTUPINFOA si;
     OVERLAPPED ov;
     DWORD got;
     HRESULT hr;
@@ -1295,12 +1294,9 @@ static BOOL start_child(struct peer *p)
     if (p->pipe == INVALID_HANDLE_VALUE) return FALSE;
     p->io_event = CreateEventW(NULL, TRUE, FALSE, NULL);
 
-    GetModuleFileNameA(NULL, exe, sizeof(exe));
-    snprintf(command, sizeof(command), "\"%s\" nbchild %s %s %s %s", exe, pipe_name, p->graph_id, p->peer_id,
-             p->db_name);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    ret = CreateProcessA(exe, command, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+    ret = p2ptest_child_command(command, sizeof(command), "nbchild %s %s %s %s", pipe_name, p->graph_id,
+                                p->peer_id, p->db_name)
+          && p2ptest_create_process(command, &pi);
     ok(ret, "CreateProcess failed: %lu\n", GetLastError());
     if (!ret) return FALSE;
     CloseHandle(pi.hThread);
@@ -2762,11 +2758,13 @@ START_TEST(neighbor)
     PEER_GRAPH_PROPERTIES properties;
     WCHAR friendly_name[] = L"p2ptest neighbor connections";
     DWORD start = GetTickCount();
+    char **argv;
+    int argc = p2ptest_get_mainargs(&argv);
     HRESULT hr;
 
-    if (__argc >= 6 && !strcmp(__argv[1], "nbchild"))
+    if (argc >= 6 && !strcmp(argv[1], "nbchild"))
     {
-        run_child(__argv[2], __argv[3], __argv[4], __argv[5]);
+        run_child(argv[2], argv[3], argv[4], argv[5]);
         return;
     }
 

@@ -32,6 +32,20 @@
  *                         "todo" and a passing one is a failure; no effect on Windows
  *   todo_wine_if(cond)    todo_wine only when cond is true
  *   START_TEST(name)      defines the test body and main()
+ *   p2ptest_get_mainargs(&argv)
+ *                         the program's arguments without the subtest name (see below)
+ *   p2ptest_child_command(buf, size, fmt, ...)
+ *                         a command line that starts this same test again in a new process:
+ *                         "EXE" [SUBTEST] followed by the formatted arguments
+ *   p2ptest_create_process(command, &pi)
+ *                         starts it, writing to our standard output and error
+ *
+ * Built on its own, each test is a program of its own (contract.exe, ...).  Built with
+ * P2PTEST_SUITE defined, START_TEST defines p2ptest_main_NAME() instead of main() and the
+ * tests are linked into one program, p2pgraph_test.exe (suite.c), which runs one of them
+ * when its first argument is that subtest's name.  Tests that start peer processes of
+ * their own use p2ptest_get_mainargs() and p2ptest_child_command(), which hide the
+ * difference: argv[1] is the first argument after the subtest name in either build.
  *
  * The last line of output is "NAME: N tests executed (T marked as todo, F failures), S skipped."
  * and the exit code is F (at most 255).  A crash or a hang (P2PTEST_TIMEOUT seconds,
@@ -66,6 +80,10 @@
 #define P2PTEST_DEFAULT_TIMEOUT 120
 
 static const char *p2ptest_name = "p2ptest";
+/* the subtest's name in p2pgraph_test.exe; empty in a program of its own */
+static P2PTEST_UNUSED const char *p2ptest_subtest = "";
+static int p2ptest_argc;
+static char **p2ptest_argv;
 static int p2ptest_report_success;
 static volatile LONG p2ptest_is_wine_state = -1;
 
@@ -215,6 +233,28 @@ static P2PTEST_UNUSED void p2ptest_end_todo(void)
 #define todo_wine todo_if(winetest_platform_is_wine)
 #define todo_wine_if(is_todo) todo_if((is_todo) && winetest_platform_is_wine)
 
+/* p2pgraph_test.exe learns a subtest's counts from a file named in P2PTEST_RESULTS.
+ * Only the subtest's own process writes it: the variable is taken out of the
+ * environment before any peer process could inherit it. */
+static char p2ptest_results_file[MAX_PATH];
+
+static P2PTEST_UNUSED void p2ptest_take_results_file(void)
+{
+    DWORD len = GetEnvironmentVariableA("P2PTEST_RESULTS", p2ptest_results_file, sizeof(p2ptest_results_file));
+
+    if (!len || len >= sizeof(p2ptest_results_file)) p2ptest_results_file[0] = 0;
+    SetEnvironmentVariableA("P2PTEST_RESULTS", NULL);
+}
+
+static P2PTEST_UNUSED void p2ptest_write_results(LONG executed, LONG todo, LONG failed, LONG skipped)
+{
+    FILE *file;
+
+    if (!p2ptest_results_file[0] || !(file = fopen(p2ptest_results_file, "w"))) return;
+    fprintf(file, "%ld %ld %ld %ld\n", executed, todo, failed, skipped);
+    fclose(file);
+}
+
 /* Prints the summary line once (whichever of main, crash handler or watchdog gets here first)
  * and returns the exit code. */
 static P2PTEST_UNUSED int p2ptest_summary(void)
@@ -227,6 +267,7 @@ static P2PTEST_UNUSED int p2ptest_summary(void)
            p2ptest_name, p2ptest_passed + failed + p2ptest_todo, p2ptest_todo, failed,
            p2ptest_skipped);
     fflush(stdout);
+    p2ptest_write_results(p2ptest_passed + failed + p2ptest_todo, p2ptest_todo, failed, p2ptest_skipped);
     return failed > 255 ? 255 : (int)failed;
 }
 
@@ -284,10 +325,85 @@ static P2PTEST_UNUSED int p2ptest_run(const char *name, void (*body)(void))
     return code;
 }
 
-#define START_TEST(name) \
+static P2PTEST_UNUSED int p2ptest_get_mainargs(char ***argv)
+{
+    *argv = p2ptest_argv;
+    return p2ptest_argc;
+}
+
+/* "EXE" [SUBTEST] ARGS: a command line for CreateProcess that runs this test again. */
+static P2PTEST_UNUSED P2PTEST_PRINTF(3, 4)
+BOOL p2ptest_child_command(char *buffer, size_t size, const char *fmt, ...)
+{
+    char exe[MAX_PATH];
+    va_list args;
+    DWORD len;
+    int used, more;
+
+    len = GetModuleFileNameA(NULL, exe, sizeof(exe));
+    if (!len || len >= sizeof(exe)) return FALSE;
+    used = snprintf(buffer, size, "\"%s\" %s%s", exe, p2ptest_subtest, *p2ptest_subtest ? " " : "");
+    if (used < 0 || (size_t)used >= size) return FALSE;
+    va_start(args, fmt);
+    more = vsnprintf(buffer + used, size - used, fmt, args);
+    va_end(args);
+    return more >= 0 && (size_t)more < size - used;
+}
+
+/* CreateProcess for a peer process (or a subtest): it writes to our standard output
+ * and error even when they are a file or a pipe, which a plain CreateProcess without
+ * inheritance would leave it without on Windows. */
+static P2PTEST_UNUSED BOOL p2ptest_create_process(char *command, PROCESS_INFORMATION *pi)
+{
+    static const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    HANDLE handles[3];
+    STARTUPINFOA si;
+    int i;
+
+    for (i = 0; i < 3; i++)
+    {
+        handles[i] = GetStdHandle(which[i]);
+        if (handles[i] && handles[i] != INVALID_HANDLE_VALUE)
+            SetHandleInformation(handles[i], HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    }
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = handles[0];
+    si.hStdOutput = handles[1];
+    si.hStdError = handles[2];
+    return CreateProcessA(NULL, command, NULL, NULL, TRUE, 0, NULL, NULL, &si, pi);
+}
+
+#ifdef P2PTEST_SUITE
+/* argv[1] is the subtest's name: the test sees the arguments after it. */
+# define START_TEST(name) \
     static void p2ptest_body_##name(void); \
-    int main(void) { return p2ptest_run(#name, p2ptest_body_##name); } \
+    int p2ptest_main_##name(int argc, char **argv) \
+    { \
+        static char *args[64]; \
+        int i, count = 0; \
+        args[count++] = argv[0]; \
+        for (i = 2; i < argc && count < 63; i++) args[count++] = argv[i]; \
+        args[count] = NULL; \
+        p2ptest_argc = count; \
+        p2ptest_argv = args; \
+        p2ptest_subtest = #name; \
+        p2ptest_take_results_file(); \
+        return p2ptest_run(#name, p2ptest_body_##name); \
+    } \
     static void p2ptest_body_##name(void)
+#else
+# define START_TEST(name) \
+    static void p2ptest_body_##name(void); \
+    int main(int argc, char **argv) \
+    { \
+        p2ptest_argc = argc; \
+        p2ptest_argv = argv; \
+        return p2ptest_run(#name, p2ptest_body_##name); \
+    } \
+    static void p2ptest_body_##name(void)
+#endif
 
 /* Helpers the graph tests share. */
 

@@ -470,7 +470,7 @@ struct LinkOnALoop : LinkHandler {
         auth.connection_type = wire::ConnectionType::direct;
         auth.graph_id = "g";
         auth.source_peer_id = "alice";
-        wire::Connect connect;
+        wire::Connect connect{}; /* {}: else GCC 14 warns friendly_name may be used uninitialized */
         connect.direct = true;
         connect.node_id = 7;
         std::vector<std::uint8_t> bytes;

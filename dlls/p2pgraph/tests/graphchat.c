@@ -545,13 +545,15 @@ static void on_incoming_data(const PEER_EVENT_INCOMING_DATA *in)
 
     if (!IsEqualGUID(&in->type, &whisper_type)) ok(0, "%s: INCOMING_DATA of type %s\n", who, dbgstr_guid(&in->type));
     find_connection(PEER_CONNECTION_DIRECT, in->ullConnectionId, from, ARRAYSIZE(from));
-    display(TRUE, from, &in->data);
     if (chat.auto_close) hr = PeerGraphCloseDirectConnection(chat.graph, in->ullConnectionId);
+    /* counted before the line appears: a test that waits for the line then
+     * reads incoming_id must see this connection's, not the previous one's */
     EnterCriticalSection(&chat.cs);
     chat.incoming++;
     chat.incoming_id = in->ullConnectionId;
     if (chat.auto_close) chat.close_hr = hr;
     LeaveCriticalSection(&chat.cs);
+    display(TRUE, from, &in->data);
 }
 
 static void on_connection_required(void)

@@ -33,6 +33,7 @@
 #include <gnutls/gnutls.h>
 
 #include "attributes.h"
+#include "internal_records.h"
 #include "loop.h"
 #include "log.h"
 #include "record_rules.h"
@@ -193,7 +194,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
         Store::remove(path);
         return err;
     }
-    graph->stored_bytes_ = graph->store_->payload_bytes();
+    graph->flood_.recount_storage();
     graph->schedule_timers();
     *out = std::move(graph);
     return GraphError::ok;
@@ -248,7 +249,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     if (status != StoreStatus::ok) return from_store(status);
     if (dropped) log_message(LogLevel::warn, "graph %s: dropped %zu invalid records from the database",
                              graph_id.c_str(), dropped);
-    graph->stored_bytes_ = graph->store_->payload_bytes();
+    graph->flood_.recount_storage();
     if (graph->ready_ && graph->load_properties() != GraphError::ok) {
         /* No usable Graph Info left: the graph takes it from its neighbors
          * again, as a node that never synchronized does. */
@@ -285,7 +286,7 @@ GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_i
 void Graph::close()
 {
     if (!store_) return;
-    close_batch();
+    flood_.close_batch();
     if (env_.transport && listening()) env_.transport->stop_listening(this);
     listening_port_ = 0;
     {
@@ -302,9 +303,9 @@ void Graph::close()
     /* Each neighbor is told where else to go (3.1.7.25). */
     std::map<std::uint64_t, std::vector<wire::In6Address>> referrals;
     for (auto &entry : neighbors_)
-        if (entry.second->connected()) referrals[entry.first] = neighbor_referrals(entry.second.get());
+        if (entry.second->connected()) referrals[entry.first] = neighbor_referrals(&entry.second->link());
     for (auto &entry : std::exchange(neighbors_, {}))
-        entry.second->close_with(wire::DisconnectReason::leaving, std::move(referrals[entry.first]));
+        entry.second->link().close_with(wire::DisconnectReason::leaving, std::move(referrals[entry.first]));
     for (auto &entry : std::exchange(direct_, {})) {
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
             link->close_with(wire::DisconnectReason::leaving);
@@ -314,7 +315,8 @@ void Graph::close()
     registrations_.clear();
     if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
     if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
-    for (struct event **timer : {&presence_timer_, &maintenance_timer_, &signature_timer_, &contact_timer_,
+    presence_.stop();
+    for (struct event **timer : {&maintenance_timer_, &signature_timer_, &contact_timer_,
                                  &partition_timer_})
         if (*timer) event_free(std::exchange(*timer, nullptr));
     /* What time-based synchronization needs when the node comes back
@@ -389,7 +391,7 @@ GraphError Graph::become_synchronized()
     ready_ = true;
     schedule_timers();
     /* A presence PeerGraphSetPresence forced before this goes out now. */
-    presence_maintenance();
+    presence_.maintenance();
     return GraphError::ok;
 }
 
@@ -440,7 +442,7 @@ GraphError Graph::set_properties(const GraphProperties &changes)
     GraphEvent event;
     event.type = EventType::property_changed;
     raise(event);
-    presence_maintenance();
+    presence_.maintenance();
     return GraphError::ok;
 }
 
@@ -456,16 +458,29 @@ GraphError Graph::check_app_record(const Record &in, FileTime now) const
     return GraphError::ok;
 }
 
-GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Link *from)
+void Graph::record_received(const Record &record, RecordChange change, bool notify, const Neighbor &from)
+{
+    if (publish(record, change, notify, &from) != GraphError::ok) return;
+    if (record.type == kRecordTypeGraphInfo && ready_ && load_properties() == GraphError::ok) {
+        GraphEvent event;
+        event.type = EventType::property_changed;
+        raise(event);
+    }
+    /* The Presence Max or the number of presences changed. */
+    if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_.maintenance();
+    internal_record_received(record);
+}
+
+GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Neighbor *from)
 {
     std::optional<Record> previous;
     if (record.type == kRecordTypePresence) previous = store_->get(record.id);
     GraphError err = from_store(store_->put(record));
     if (err != GraphError::ok) return err;
-    if (record.type == kRecordTypePresence) presence_changed(record, previous);
+    if (record.type == kRecordTypePresence) presence_.changed(record, previous);
     /* MS-PPGRH 3.1.7.3, 3.1.5.2.10: every change goes to every neighbor
      * (but the one it came from). */
-    flood(record, from);
+    flood_.send(record, from);
     if (notify) {
         GraphEvent event;
         event.type = EventType::record_changed;
@@ -485,6 +500,81 @@ GraphError Graph::publish(const Record &record, RecordChange change, bool notify
         }
     }
     return GraphError::ok;
+}
+
+std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
+{
+    RecordFilter filter;
+    filter.type = &type;
+    filter.include_internal = true;
+    std::vector<Record> out;
+    for (Record &r : store_->list(filter))
+        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
+    return out;
+}
+
+std::optional<Record> Graph::own_internal_record(const Guid &type) const
+{
+    /* Ours: created by our peer id and, for Presence and Contact, naming
+     * this node (another process may use the same identity).  Of several,
+     * the newest live one (not deleted, not expired), else the newest: an
+     * expired record the expiration timer has not removed yet must not
+     * hide the one that replaced it. */
+    RecordFilter filter;
+    filter.type = &type;
+    filter.creator_id = &peer_id_;
+    filter.include_internal = true;
+    FileTime now = peer_time();
+    auto live = [now](const Record &r) { return !r.deleted() && r.expiration_time > now; };
+    std::optional<Record> best;
+    for (Record &r : store_->list(filter)) {
+        if (type == kRecordTypePresence) {
+            PresenceInfo info;
+            if (!decode_presence(r.data, &info) || info.node_id != node_id_) continue;
+        } else if (type == kRecordTypeContact) {
+            ContactInfo info;
+            if (!decode_contact(r.data, &info) || info.node_id != node_id_) continue;
+        } else if (type == kRecordTypeSignature) {
+            std::uint64_t signature = 0;
+            if (!decode_signature(r.data, &signature) || signature != node_id_) continue;
+        }
+        if (!best || (live(r) && !live(*best)) ||
+            (live(r) == live(*best) && r.modification_time > best->modification_time))
+            best = std::move(r);
+    }
+    return best;
+}
+
+Record Graph::own_record_draft(const Guid &type, FileTime now) const
+{
+    Record record;
+    std::optional<Record> old = own_internal_record(type);
+    if (old && !old->deleted() && old->expiration_time > now) {
+        record = *old;
+        record.version = old->version + 1;
+        record.modified_by_id = peer_id_;
+        record.modification_time = std::max(now, old->modification_time + 1);
+    } else {
+        record.type = type;
+        record.id = make_record_id(peer_id_, random_guid());
+        record.version = 1;
+        record.creator_id = peer_id_;
+        record.creation_time = record.modification_time = now;
+    }
+    return record;
+}
+
+GraphError Graph::delete_own(const Record &old)
+{
+    Record record = old;
+    record.version = old.version + 1;
+    record.flags = (old.flags & ~std::uint32_t(kRecordFlagAutorefresh)) | std::uint32_t(kRecordFlagDeleted);
+    record.modified_by_id = peer_id_;
+    record.modification_time = std::max(peer_time(), old.modification_time + 1);
+    if (record.expiration_time <= record.modification_time) record.expiration_time = record.modification_time + 1;
+    record.attributes.clear();
+    record.data.clear();
+    return publish(record, RecordChange::deleted, false);
 }
 
 GraphError Graph::add_record(const Record &in, Guid *id)
@@ -652,6 +742,31 @@ GraphError Graph::import_database(const std::string &path)
     return GraphError::ok;
 }
 
+GraphError Graph::set_presence(bool present)
+{
+    return presence_.set_presence(present);
+}
+
+GraphError Graph::set_node_attributes(const std::string &attributes)
+{
+    return presence_.set_node_attributes(attributes);
+}
+
+GraphError Graph::enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *out) const
+{
+    return presence_.enum_nodes(peer_id, out);
+}
+
+GraphError Graph::node_info(std::uint64_t node_id, NodeInfo *out) const
+{
+    return presence_.node_info(node_id, out);
+}
+
+void Graph::presence_maintenance()
+{
+    presence_.maintenance();
+}
+
 void Graph::add_registration(std::shared_ptr<EventRegistration> registration)
 {
     if (store_) registrations_.push_back(std::move(registration));
@@ -696,7 +811,7 @@ void Graph::process_expirations()
             /* MS-PPGRH 3.1.7.20: the node is gone from the Presence List. */
             Record gone = record;
             gone.flags |= kRecordFlagDeleted;
-            presence_changed(gone, record);
+            presence_.changed(gone, record);
             own_presence_expired = own_presence_expired || record.creator_id == peer_id_;
         }
         /* MS-PPGRH 3.1.7.19, 3.1.7.21. */
@@ -712,7 +827,7 @@ void Graph::process_expirations()
     }
     /* A presence the application forced has no Autorefresh: publish it
      * again rather than wait for the next maintenance pass. */
-    if (own_presence_expired) presence_maintenance();
+    if (own_presence_expired) presence_.maintenance();
     if (signature_expired) signature_calculation();
     if (contact_expired) contact_maintenance();
 }
@@ -841,7 +956,7 @@ GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::
 {
     if (!store_) return GraphError::shutting_down;
     auto neighbor = neighbors_.find(connection_id);
-    if (neighbor != neighbors_.end()) return neighbor->second->send(type, std::move(data));
+    if (neighbor != neighbors_.end()) return neighbor->second->link().send(type, std::move(data));
     auto it = direct_.find(connection_id);
     if (it == direct_.end()) return GraphError::connection_not_found;
     return it->second->send(type, std::move(data));
@@ -852,7 +967,7 @@ std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
     std::vector<ConnectionInfo> out;
     if (flags & kConnectionNeighbor)
         for (const auto &entry : neighbors_)
-            if (entry.second->connected()) out.push_back(entry.second->info());
+            if (entry.second->connected()) out.push_back(entry.second->link().info());
     if (flags & kConnectionDirect)
         for (const auto &entry : direct_)
             if (entry.second->connected()) out.push_back(entry.second->info());
@@ -900,9 +1015,9 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     for (const sockaddr_in6 &a : listening_addresses_)
         if (IN6_IS_ADDR_LOOPBACK(&a.sin6_addr)) met_on_loopback_ = true;
     network_started_ = true;
-    local_node_updated();
+    presence_.local_node_updated();
     announce_listening();
-    presence_maintenance();
+    presence_.maintenance();
     /* MS-PPGRH 3.1.4.8: graph maintenance, which also starts its timer. */
     graph_maintenance(false);
     raise_status();
@@ -938,10 +1053,11 @@ bool Graph::accepts_link(const wire::AuthInfo &auth) const
 void Graph::adopt_link(std::shared_ptr<Link> link)
 {
     link->set_handler(this);
+    std::uint64_t id = link->id();
     if (link->type() == wire::ConnectionType::neighbor)
-        neighbors_[link->id()] = std::move(link);
+        neighbors_[id] = std::make_shared<Neighbor>(std::move(link));
     else
-        direct_[link->id()] = std::move(link);
+        direct_[id] = std::move(link);
 }
 
 bool Graph::accepts_direct_connections() const
@@ -1029,7 +1145,9 @@ void Graph::on_closed(Link &link, LinkEnd end)
 void Graph::on_message(Link &link, wire::Message &&message)
 {
     if (link.type() == wire::ConnectionType::neighbor) {
-        neighbor_message(link, std::move(message));
+        /* Held: what the message does may drop the neighbor.  A link no
+         * longer in the Neighbor List (dropped, closing) is not listened to. */
+        if (std::shared_ptr<Neighbor> neighbor = neighbor_of(link)) neighbor_message(*neighbor, std::move(message));
         return;
     }
     /* A direct link carries application data (on_data) and nothing else. */
@@ -1062,7 +1180,7 @@ void Graph::resume_reading()
         if (!registration->drained()) return;
     for (auto &entry : direct_)
         if (auto link = std::dynamic_pointer_cast<Link>(entry.second)) link->resume_reading();
-    for (auto &entry : neighbors_) entry.second->resume_reading();
+    for (auto &entry : neighbors_) entry.second->link().resume_reading();
 }
 
 } // namespace p2pg

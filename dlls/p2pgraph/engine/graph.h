@@ -35,11 +35,15 @@
 #include "clock.h"
 #include "connection.h"
 #include "events.h"
+#include "flood.h"
 #include "graph_info.h"
 #include "hash_sync.h"
 #include "handle_table.h"
 #include "link.h"
+#include "neighbor.h"
+#include "presence.h"
 #include "record.h"
+#include "sync.h"
 #include "transport.h"
 
 struct event;
@@ -151,14 +155,7 @@ public:
     /* MS-PPGRH 3.1.5.2.1: at most this many neighbors (then REFUSE BUSY). */
     static constexpr std::size_t kMaximumNeighbors = 7;
 
-    /* A node of the graph as its Presence record describes it
-     * (PEER_NODE_INFO). */
-    struct NodeInfo {
-        std::uint64_t node_id = 0;
-        std::string peer_id;
-        std::string attributes;
-        std::vector<sockaddr_in6> addresses;
-    };
+    using NodeInfo = p2pg::NodeInfo;
     /* PeerGraphEnumNodes: the nodes with a live Presence record (all, or
      * those of one peer id). */
     GraphError enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *out) const;
@@ -228,14 +225,17 @@ private:
     bool neighbor_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse);
     void neighbor_connected(Link &link);
     void neighbor_closed(Link &link, LinkEnd end);
-    void neighbor_message(Link &link, wire::Message &&message);
-    void flood(const Record &record, const Link *except);
-    void handle_flood(Link &link, wire::Flood &&flood);
-    void answer_solicit(Link &link, const wire::TypeSelection &types, FileTime since);
-    void handle_sync_end(Link &link, const wire::SyncEnd &end);
+    void neighbor_message(Neighbor &neighbor, wire::Message &&message);
+    /* The Neighbor entry of a neighbor link (null when there is none). */
+    std::shared_ptr<Neighbor> neighbor_of(const Link &link) const;
+    /* A record from a neighbor that won conflict resolution (Flood): stored,
+     * flooded on, announced, and what it changes of the graph done. */
+    void record_received(const Record &record, RecordChange change, bool notify, const Neighbor &from);
+    /* Counts one event against the neighbor's budget; false (and the link
+     * aborted) once it is spent. */
+    bool spend_budget(Neighbor &neighbor, Neighbor::Budget which, double budget);
     void raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure);
     void adjust_peer_time(const Link &link);
-    void send_next_solicit(Link &link);
     void announce_listening();
     std::vector<wire::In6Address> wire_listening_addresses() const;
     /* What we say of ourselves in AUTH_INFO and CONNECT. */
@@ -245,12 +245,9 @@ private:
     /* Connects to a random untried Referral List entry; its id, or 0. */
     std::uint64_t follow_referral();
     std::uint32_t max_record_size() const;
-    /* Presence (presence.cpp). */
     /* Records of one type that have not expired (tombstones included). */
     std::vector<Record> live_records(const Guid &type, FileTime now) const;
-    std::size_t presence_count(FileTime now) const;
     std::optional<Record> own_internal_record(const Guid &type) const;
-    GraphError publish_presence(bool autorefresh);
     /* The next version of our live Presence or Contact record (MS-PPGRH
      * 3.1.7.4-5: an update when there is one, else a new record), with
      * type, id, version, creator and times set; the caller fills in the
@@ -258,12 +255,6 @@ private:
     Record own_record_draft(const Guid &type, FileTime now) const;
     /* Deletes one of our own records (a tombstone, flooded). */
     GraphError delete_own(const Record &record);
-    /* NODE_CHANGED for a Presence record that changed from previous. */
-    void presence_changed(const Record &record, const std::optional<Record> &previous);
-    /* NODE_CHANGED (UPDATED, node id 0): the local node's attributes or
-     * addresses changed. */
-    void local_node_updated();
-    static void on_presence_timer(int, short, void *arg);
     /* Graph maintenance (maintenance.cpp). */
     void signature_calculation();
     void signature_changed();
@@ -286,9 +277,9 @@ private:
     /* A connection attempt of our own (no failure event); false when that
      * address was tried since the last maintenance pass or cannot be. */
     bool maintenance_connect(const sockaddr_in6 &address);
-    double utility(std::uint64_t link_id) const;
-    void update_utility(std::uint64_t link_id, bool useful);
-    void drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason reason);
+    /* The connected neighbor (other than except) with the lowest utility. */
+    std::shared_ptr<Neighbor> least_useful_neighbor(const Neighbor *except) const;
+    void drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason);
     static void on_maintenance_timer(int, short, void *arg);
     static void on_signature_timer(int, short, void *arg);
     static void on_contact_timer(int, short, void *arg);
@@ -303,7 +294,7 @@ private:
     /* The first synchronization (or an import) brought the Graph Info
      * record: the graph becomes usable and says so in its database. */
     GraphError become_synchronized();
-    GraphError publish(const Record &record, RecordChange change, bool notify, const Link *from = nullptr);
+    GraphError publish(const Record &record, RecordChange change, bool notify, const Neighbor *from = nullptr);
     GraphError check_app_record(const Record &in, FileTime now) const;
     GraphError write_meta(const char *key, const std::string &value);
     /* A new database's metadata: whose graph it is and its state. */
@@ -341,77 +332,29 @@ private:
     std::string graph_id_; /* known before the Graph Info record is */
     FileTime left_peer_time_ = 0; /* when this node last left the graph (time-based sync) */
     bool peer_time_adjusted_ = false; /* by a neighbor's WELCOME since Create/Open */
-    /* MS-PPGRH 3.1.7.29-30: an initiator's synchronization on one link:
-     * the types still to ask for one by one (Sync Record Types), then the
-     * "everything else" request. */
-    struct SyncState {
-        std::vector<Guid> types;
-        std::size_t next = 0;
-        bool everything_else_sent = false;
-        FileTime since = 0; /* 0: Sync All (SOLICIT_NEW), else SOLICIT_TIME */
-        /* MS-PPGRH 3.1.7.31: hash-based sync, after the record types (a
-         * returning node) or alone (every connection after the first). */
-        bool hash_after = false;
-        enum class Phase { types, advertise, records } phase = Phase::types;
-        std::vector<Guid> to_send; /* ours that the responder lacks */
-    };
     bool synchronized_once_ = false; /* a sync completed since Create/Open */
-    /* Received FLOODs of one read wakeup are stored in one transaction and
-     * ACKed in one message once it committed. */
-    void close_batch();
-    std::map<std::uint64_t, wire::Ack> pending_acks_;
-    /* Long answers (synchronization) go out as the link drains, a few MiB
-     * at a time, read from the database as they go: records by id, and
-     * SYNC_ENDs where the answer has them. */
-    struct OutItem {
-        enum class Kind { record, sync_end, final_sync_end } kind = Kind::record;
-        Guid id;
-    };
-    std::map<std::uint64_t, std::deque<OutItem>> outboxes_;
-    void queue_out(Link &link, std::vector<OutItem> items);
-    void pump_outbox(Link &link);
-    void start_hash_sync(Link &link);
-    void handle_advertise(Link &link, const wire::Advertise &advertise);
-    void answer_request(Link &link, const wire::Request &request);
-    /* Id, version and modification time of the records that take part in
-     * hash-based sync (not expired). */
-    std::vector<hash_sync::Entry> hash_sync_entries() const;
-    std::map<std::uint64_t, SyncState> syncs_;
     std::deque<wire::In6Address> referral_list_;
     std::vector<wire::In6Address> attempted_referrals_;
-    std::map<std::uint64_t, std::shared_ptr<Link>> neighbors_;
+    /* The Neighbor List: every neighbor link, connected or not yet. */
+    std::map<std::uint64_t, std::shared_ptr<Neighbor>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;
-    bool force_presence_ = false; /* PeerGraphSetPresence(TRUE) */
-    std::string node_attributes_;
-    struct event *presence_timer_ = nullptr;
     struct event *maintenance_timer_ = nullptr;
     struct event *signature_timer_ = nullptr;
     bool signature_recheck_ = false; /* the signature timer waits the daily recheck */
     struct event *contact_timer_ = nullptr;
     struct event *partition_timer_ = nullptr;
-    std::map<std::uint64_t, double> utility_; /* connection utility by link id */
-    /* What a neighbor may still get wrong (neighbors.cpp). */
-    struct NeighborBudget {
-        double invalid_records = 0;
-        double solicits = 0;
-        FileTime last = 0;
-    };
-    std::map<std::uint64_t, NeighborBudget> budgets_;
-    /* The storage quota: stored_bytes_ is an upper bound of the database's
-     * payload, made exact again from the database (at most once a second)
-     * whenever it passes the quota. */
-    bool within_quota(std::uint64_t adding);
-    std::uint64_t stored_bytes_ = 0;
-    FileTime stored_bytes_counted_ = 0;
-    /* Counts one event against the link's budget; false (and the link
-     * aborted) once it is spent. */
-    bool spend_budget(Link &link, double NeighborBudget::*counter, double budget);
-    std::set<std::uint64_t> maintenance_links_;
     std::vector<sockaddr_in6> maintenance_tried_;
     struct event *expiration_timer_ = nullptr;
     struct event *autorefresh_timer_ = nullptr;
     FileTime next_expiration_check_ = 0;
+
+    friend class Sync;
+    friend class Flood;
+    friend class Presence;
+    Sync sync_{*this};
+    Flood flood_{*this};
+    Presence presence_{*this};
 };
 
 } // namespace p2pg

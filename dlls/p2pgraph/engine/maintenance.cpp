@@ -258,7 +258,7 @@ void Graph::on_partition_timer(int, short, void *arg)
 bool Graph::connected_to(std::uint64_t node_id) const
 {
     for (const auto &entry : neighbors_)
-        if (entry.second->remote_node_id() == node_id) return true;
+        if (entry.second->link().remote_node_id() == node_id) return true;
     return false;
 }
 
@@ -291,7 +291,7 @@ bool Graph::maintenance_connect(const sockaddr_in6 &address)
     maintenance_tried_.push_back(address);
     std::uint64_t id = 0;
     if (connect("", address, &id) != GraphError::ok) return false;
-    maintenance_links_.insert(id);
+    neighbors_[id]->set_by_maintenance();
     return true;
 }
 
@@ -301,12 +301,8 @@ void Graph::connection_maintenance(bool timer_triggered)
     if (!env_.transport || !env_.loop) return;
     std::size_t count = neighbor_count();
     if (timer_triggered && count > kIdealNeighbors) {
-        std::shared_ptr<Link> least;
-        for (const auto &entry : neighbors_) {
-            if (!entry.second->connected()) continue;
-            if (!least || utility(entry.first) < utility(least->id())) least = entry.second;
-        }
-        if (least) drop_neighbor(least, wire::DisconnectReason::least_useful);
+        if (std::shared_ptr<Neighbor> least = least_useful_neighbor(nullptr))
+            drop_neighbor(least, wire::DisconnectReason::least_useful);
         return;
     }
     bool want = count == 0 || (count < kMinimumNeighbors && ready_) || (timer_triggered && count < kIdealNeighbors);
@@ -337,8 +333,8 @@ void Graph::connection_maintenance(bool timer_triggered)
         for (const sockaddr_in6 &own : listening_addresses_)
             if (same_endpoint(own, address)) return true;
         for (const auto &entry : neighbors_) {
-            if (same_endpoint(entry.second->remote_address(), address)) return true;
-            for (const wire::In6Address &a : entry.second->remote_listening())
+            if (same_endpoint(entry.second->link().remote_address(), address)) return true;
+            for (const wire::In6Address &a : entry.second->link().remote_listening())
                 if (same_endpoint(to_sockaddr(a), address)) return true;
         }
         return false; /* (maintenance_connect skips what was tried) */
@@ -372,37 +368,30 @@ bool Graph::break_neighbor_link(std::uint64_t connection_id)
 {
     auto it = neighbors_.find(connection_id);
     if (it == neighbors_.end()) return false;
-    std::shared_ptr<Link> link = it->second;
+    std::shared_ptr<Link> link = it->second->shared_link();
     link->abort(LinkEnd::dropped);
     return true;
 }
 
-double Graph::utility(std::uint64_t link_id) const
+std::shared_ptr<Neighbor> Graph::least_useful_neighbor(const Neighbor *except) const
 {
-    auto it = utility_.find(link_id);
-    return it == utility_.end() ? 0.0 : it->second;
+    std::shared_ptr<Neighbor> least;
+    for (const auto &entry : neighbors_) {
+        if (entry.second.get() == except || !entry.second->connected()) continue;
+        if (!least || entry.second->utility() < least->utility()) least = entry.second;
+    }
+    return least;
 }
 
-void Graph::update_utility(std::uint64_t link_id, bool useful)
-{
-    /* MS-PPGRH 3.1.7.33: LU1 = 31/32 LU, plus 128 when the FLOOD was new. */
-    double &lu = utility_[link_id];
-    lu = lu * 31.0 / 32.0 + (useful ? 128.0 : 0.0);
-}
-
-void Graph::drop_neighbor(std::shared_ptr<Link> link, wire::DisconnectReason reason)
+void Graph::drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason)
 {
     /* MS-PPGRH 3.1.7.25: DISCONNECT with referrals, then maintenance. */
-    std::vector<wire::In6Address> referrals = neighbor_referrals(link.get());
-    neighbors_.erase(link->id());
-    syncs_.erase(link->id());
-    utility_.erase(link->id());
-    budgets_.erase(link->id());
-    pending_acks_.erase(link->id());
-    outboxes_.erase(link->id());
-    forget_data_link(link->id());
-    link->close_with(reason, std::move(referrals));
-    raise_connection_event(EventType::neighbor_connection, *link, ConnectionStatus::disconnected,
+    Link &link = neighbor->link();
+    std::vector<wire::In6Address> referrals = neighbor_referrals(&link);
+    neighbors_.erase(neighbor->id());
+    forget_data_link(neighbor->id());
+    link.close_with(reason, std::move(referrals));
+    raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
                            ConnectionFailure::none);
     if (!neighbor_count()) raise_status();
 }

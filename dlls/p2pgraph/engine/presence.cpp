@@ -27,6 +27,7 @@
 
 #include "graph.h"
 #include "internal_records.h"
+#include "presence.h"
 #include "record_rules.h"
 #include "store.h"
 #include "utf.h"
@@ -44,108 +45,34 @@ constexpr std::size_t kPresenceSlack = 10;
 
 } // namespace
 
-std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
-{
-    RecordFilter filter;
-    filter.type = &type;
-    filter.include_internal = true;
-    std::vector<Record> out;
-    for (Record &r : store_->list(filter))
-        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
-    return out;
-}
+Presence::Presence(Graph &graph) : graph_(graph), timer_(graph.env_.loop, [this] { on_timer(); }) {}
 
-/* Live Presence records that are not deletions. */
-std::size_t Graph::presence_count(FileTime now) const
+std::size_t Presence::count(FileTime now) const
 {
     std::size_t n = 0;
-    for (const Record &r : live_records(kRecordTypePresence, now)) n += !r.deleted();
+    for (const Record &r : graph_.live_records(kRecordTypePresence, now)) n += !r.deleted();
     return n;
 }
 
-std::optional<Record> Graph::own_internal_record(const Guid &type) const
-{
-    /* Ours: created by our peer id and, for Presence and Contact, naming
-     * this node (another process may use the same identity).  Of several,
-     * the newest live one (not deleted, not expired), else the newest: an
-     * expired record the expiration timer has not removed yet must not
-     * hide the one that replaced it. */
-    RecordFilter filter;
-    filter.type = &type;
-    filter.creator_id = &peer_id_;
-    filter.include_internal = true;
-    FileTime now = peer_time();
-    auto live = [now](const Record &r) { return !r.deleted() && r.expiration_time > now; };
-    std::optional<Record> best;
-    for (Record &r : store_->list(filter)) {
-        if (type == kRecordTypePresence) {
-            PresenceInfo info;
-            if (!decode_presence(r.data, &info) || info.node_id != node_id_) continue;
-        } else if (type == kRecordTypeContact) {
-            ContactInfo info;
-            if (!decode_contact(r.data, &info) || info.node_id != node_id_) continue;
-        } else if (type == kRecordTypeSignature) {
-            std::uint64_t signature = 0;
-            if (!decode_signature(r.data, &signature) || signature != node_id_) continue;
-        }
-        if (!best || (live(r) && !live(*best)) ||
-            (live(r) == live(*best) && r.modification_time > best->modification_time))
-            best = std::move(r);
-    }
-    return best;
-}
-
-GraphError Graph::publish_presence(bool autorefresh)
+GraphError Presence::publish(bool autorefresh)
 {
     /* MS-PPGRH 3.1.7.4: an update of our live Presence record, or a new one. */
-    FileTime now = peer_time();
+    FileTime now = graph_.peer_time();
     PresenceInfo info;
-    info.node_id = node_id_;
+    info.node_id = graph_.node_id_;
     info.attributes = node_attributes_;
-    info.addresses = listening_addresses_;
-    Record record = own_record_draft(kRecordTypePresence, now);
+    info.addresses = graph_.listening_addresses_;
+    Record record = graph_.own_record_draft(kRecordTypePresence, now);
     record.flags = autorefresh ? std::uint32_t(kRecordFlagAutorefresh) : 0u;
-    record.expiration_time = record.modification_time + FileTime(properties_.presence_lifetime) * kSecond;
+    record.expiration_time = record.modification_time + FileTime(graph_.properties_.presence_lifetime) * kSecond;
     record.attributes.clear();
     record.data = encode_presence(info);
-    GraphError err = publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
-    if (err == GraphError::ok) schedule_timers();
+    GraphError err = graph_.publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
+    if (err == GraphError::ok) graph_.schedule_timers();
     return err;
 }
 
-Record Graph::own_record_draft(const Guid &type, FileTime now) const
-{
-    Record record;
-    std::optional<Record> old = own_internal_record(type);
-    if (old && !old->deleted() && old->expiration_time > now) {
-        record = *old;
-        record.version = old->version + 1;
-        record.modified_by_id = peer_id_;
-        record.modification_time = std::max(now, old->modification_time + 1);
-    } else {
-        record.type = type;
-        record.id = make_record_id(peer_id_, random_guid());
-        record.version = 1;
-        record.creator_id = peer_id_;
-        record.creation_time = record.modification_time = now;
-    }
-    return record;
-}
-
-GraphError Graph::delete_own(const Record &old)
-{
-    Record record = old;
-    record.version = old.version + 1;
-    record.flags = (old.flags & ~std::uint32_t(kRecordFlagAutorefresh)) | std::uint32_t(kRecordFlagDeleted);
-    record.modified_by_id = peer_id_;
-    record.modification_time = std::max(peer_time(), old.modification_time + 1);
-    if (record.expiration_time <= record.modification_time) record.expiration_time = record.modification_time + 1;
-    record.attributes.clear();
-    record.data.clear();
-    return publish(record, RecordChange::deleted, false);
-}
-
-void Graph::presence_changed(const Record &record, const std::optional<Record> &previous)
+void Presence::changed(const Record &record, const std::optional<Record> &previous)
 {
     /* MS-PPGRH 3.1.7.10.5, 3.1.7.20: NODE_CHANGED when a node appears,
      * changes what it says of itself, or goes.  A refresh that changes
@@ -158,7 +85,7 @@ void Graph::presence_changed(const Record &record, const std::optional<Record> &
      * local node is a member from Create/Open on (GraphChat lists itself
      * then, and would list itself twice), and its changes are told by
      * local_node_updated(). */
-    if (info.node_id == node_id_) return;
+    if (info.node_id == graph_.node_id_) return;
     GraphEvent event;
     event.type = EventType::node_changed;
     event.node_id = info.node_id;
@@ -173,51 +100,50 @@ void Graph::presence_changed(const Record &record, const std::optional<Record> &
     } else {
         return;
     }
-    raise(event);
+    graph_.raise(event);
 }
 
-void Graph::presence_maintenance()
+void Presence::maintenance()
 {
     /* MS-PPGRH 3.1.7.17. */
-    if (!store_ || !ready_) return;
-    FileTime now = peer_time();
-    std::optional<Record> own = own_internal_record(kRecordTypePresence);
+    if (!graph_.store_ || !graph_.ready_) return;
+    FileTime now = graph_.peer_time();
+    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
     bool present = own && !own->deleted() && own->expiration_time > now;
-    if (present && !listening() && !force_presence_) {
+    if (present && !graph_.listening() && !forced_) {
         /* The spec deletes a presence whenever the node does not listen; a
          * presence the application forced stays until it lets it go. */
-        delete_own(*own);
+        graph_.delete_own(*own);
         present = false;
     }
-    std::uint32_t max = properties_.presence_max;
-    if (!present && (listening() || force_presence_) && (max == kPresenceAll || force_presence_)) {
-        publish_presence(!force_presence_);
+    std::uint32_t max = graph_.properties_.presence_max;
+    if (!present && (graph_.listening() || forced_) && (max == kPresenceAll || forced_)) {
+        publish(!forced_);
         return;
     }
-    if (max == 0 || max == kPresenceAll || force_presence_) return;
-    std::size_t count = presence_count(now);
-    if ((present && count > std::size_t(max) + kPresenceSlack) || (!present && listening() && count < max))
-        arm_unless_pending(&presence_timer_, random_ticks(kPresenceTimerMin, kPresenceTimerMax), on_presence_timer);
+    if (max == 0 || max == kPresenceAll || forced_) return;
+    std::size_t n = count(now);
+    if ((present && n > std::size_t(max) + kPresenceSlack) || (!present && graph_.listening() && n < max))
+        timer_.arm_unless_pending(random_ticks(kPresenceTimerMin, kPresenceTimerMax));
 }
 
-void Graph::on_presence_timer(int, short, void *arg)
+void Presence::on_timer()
 {
     /* MS-PPGRH 3.1.6.9: check again and act. */
-    Graph *graph = static_cast<Graph *>(arg);
-    if (!graph->store_ || !graph->ready_) return;
-    FileTime now = graph->peer_time();
-    std::uint32_t max = graph->properties_.presence_max;
-    if (max == 0 || max == kPresenceAll || graph->force_presence_) return;
-    std::optional<Record> own = graph->own_internal_record(kRecordTypePresence);
+    if (!graph_.store_ || !graph_.ready_) return;
+    FileTime now = graph_.peer_time();
+    std::uint32_t max = graph_.properties_.presence_max;
+    if (max == 0 || max == kPresenceAll || forced_) return;
+    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
     bool present = own && !own->deleted() && own->expiration_time > now;
-    std::size_t count = graph->presence_count(now);
-    if (present && count > std::size_t(max) + kPresenceSlack)
-        graph->delete_own(*own);
-    else if (!present && graph->listening() && count < max)
-        graph->publish_presence(true);
+    std::size_t n = count(now);
+    if (present && n > std::size_t(max) + kPresenceSlack)
+        graph_.delete_own(*own);
+    else if (!present && graph_.listening() && n < max)
+        publish(true);
 }
 
-void Graph::local_node_updated()
+void Presence::local_node_updated()
 {
     /* NODE_CHANGED (UPDATED) about the local node carries node id 0, the
      * id PeerGraphGetNodeInfo takes for it (GraphChat re-registers its
@@ -227,51 +153,51 @@ void Graph::local_node_updated()
     event.type = EventType::node_changed;
     event.node_change = NodeChange::updated;
     event.node_id = 0;
-    event.peer_id = peer_id_;
-    raise(event);
+    event.peer_id = graph_.peer_id_;
+    graph_.raise(event);
 }
 
-GraphError Graph::set_presence(bool present)
+GraphError Presence::set_presence(bool present)
 {
     /* Its page lists no PEER_E_GRAPH_NOT_READY: on a graph that never
      * synchronized the wish is kept, and presence maintenance acts on it
      * once the graph is synchronized. */
-    if (!store_) return GraphError::shutting_down;
-    if (ready_ && present) {
+    if (!graph_.store_) return GraphError::shutting_down;
+    if (graph_.ready_ && present) {
         /* MS-PPGRH 3.1.4.6: published now, without Autorefresh (3.1.7.4);
          * presence maintenance publishes it again should it expire. */
-        GraphError err = publish_presence(false);
+        GraphError err = publish(false);
         if (err != GraphError::ok) return err;
     }
-    force_presence_ = present;
-    presence_maintenance();
+    forced_ = present;
+    maintenance();
     return GraphError::ok;
 }
 
-GraphError Graph::set_node_attributes(const std::string &attributes)
+GraphError Presence::set_node_attributes(const std::string &attributes)
 {
     /* No PEER_E_GRAPH_NOT_READY either: the attributes wait for the
      * presence that will carry them. */
-    if (!store_) return GraphError::shutting_down;
+    if (!graph_.store_) return GraphError::shutting_down;
     std::size_t chars = utf16_length(attributes);
     if (chars == std::string::npos || chars > kMaxNodeAttributeChars ||
-        2 * chars + 64 + 32 * listening_addresses_.size() > max_record_size())
+        2 * chars + 64 + 32 * graph_.listening_addresses_.size() > graph_.max_record_size())
         return GraphError::invalid_argument;
     if (attributes == node_attributes_) return GraphError::ok;
     node_attributes_ = attributes;
     local_node_updated();
     /* A live presence carries the new attributes at once. */
-    std::optional<Record> own = own_internal_record(kRecordTypePresence);
-    if (own && !own->deleted() && own->expiration_time > peer_time()) return publish_presence(own->autorefresh());
+    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
+    if (own && !own->deleted() && own->expiration_time > graph_.peer_time()) return publish(own->autorefresh());
     return GraphError::ok;
 }
 
-GraphError Graph::enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *out) const
+GraphError Presence::enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *out) const
 {
-    GraphError err = usable();
+    GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     out->clear();
-    for (const Record &r : live_records(kRecordTypePresence, peer_time())) {
+    for (const Record &r : graph_.live_records(kRecordTypePresence, graph_.peer_time())) {
         PresenceInfo info;
         if (r.deleted() || (peer_id && r.creator_id != *peer_id) || !decode_presence(r.data, &info)) continue;
         NodeInfo node;
@@ -284,14 +210,14 @@ GraphError Graph::enum_nodes(const std::string *peer_id, std::vector<NodeInfo> *
     return GraphError::ok;
 }
 
-GraphError Graph::node_info(std::uint64_t node_id, NodeInfo *out) const
+GraphError Presence::node_info(std::uint64_t node_id, NodeInfo *out) const
 {
-    if (!store_) return GraphError::shutting_down;
-    if (!node_id || node_id == node_id_) {
-        out->node_id = node_id_;
-        out->peer_id = peer_id_;
+    if (!graph_.store_) return GraphError::shutting_down;
+    if (!node_id || node_id == graph_.node_id_) {
+        out->node_id = graph_.node_id_;
+        out->peer_id = graph_.peer_id_;
         out->attributes = node_attributes_;
-        out->addresses = listening_addresses_;
+        out->addresses = graph_.listening_addresses_;
         return GraphError::ok;
     }
     /* GetNodeInfo's page lists no PEER_E_GRAPH_NOT_READY (EnumNodes' does):

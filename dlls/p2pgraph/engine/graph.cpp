@@ -28,7 +28,6 @@
 #include <set>
 #include <utility>
 
-#include <event2/event.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -116,8 +115,6 @@ Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::str
 
 Graph::~Graph()
 {
-    if (expiration_timer_) event_free(expiration_timer_);
-    if (autorefresh_timer_) event_free(autorefresh_timer_);
     if (!key_.empty()) {
         std::lock_guard<std::mutex> guard(registry_lock);
         open_graphs().erase(key_);
@@ -313,12 +310,10 @@ void Graph::close()
             entry.second->close();
     }
     registrations_.clear();
-    if (expiration_timer_) event_free(std::exchange(expiration_timer_, nullptr));
-    if (autorefresh_timer_) event_free(std::exchange(autorefresh_timer_, nullptr));
+    expiration_timer_.stop();
+    autorefresh_timer_.stop();
     presence_.stop();
-    for (struct event **timer : {&maintenance_timer_, &signature_timer_, &contact_timer_,
-                                 &partition_timer_})
-        if (*timer) event_free(std::exchange(*timer, nullptr));
+    maintenance_.stop();
     /* What time-based synchronization needs when the node comes back
      * (MS-PPGRH 3.1.4.12). */
     store_->set_meta(kMetaLeftPeerTime, std::to_string(peer_time()));
@@ -468,7 +463,7 @@ void Graph::record_received(const Record &record, RecordChange change, bool noti
     }
     /* The Presence Max or the number of presences changed. */
     if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_.maintenance();
-    internal_record_received(record);
+    maintenance_.record_received(record);
 }
 
 GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Neighbor *from)
@@ -495,7 +490,7 @@ GraphError Graph::publish(const Record &record, RecordChange change, bool notify
         FileTime now = peer_time();
         FileTime due = std::max(record.expiration_time, now + kExpirationMinDelay);
         if (!next_expiration_check_ || due < next_expiration_check_) {
-            arm(&expiration_timer_, due - now, on_expiration_timer);
+            expiration_timer_.arm(due - now);
             next_expiration_check_ = due;
         }
     }
@@ -762,6 +757,16 @@ GraphError Graph::node_info(std::uint64_t node_id, NodeInfo *out) const
     return presence_.node_info(node_id, out);
 }
 
+void Graph::graph_maintenance(bool timer_triggered)
+{
+    maintenance_.run(timer_triggered);
+}
+
+std::uint64_t Graph::signature() const
+{
+    return maintenance_.signature();
+}
+
 void Graph::presence_maintenance()
 {
     presence_.maintenance();
@@ -828,8 +833,8 @@ void Graph::process_expirations()
     /* A presence the application forced has no Autorefresh: publish it
      * again rather than wait for the next maintenance pass. */
     if (own_presence_expired) presence_.maintenance();
-    if (signature_expired) signature_calculation();
-    if (contact_expired) contact_maintenance();
+    if (signature_expired) maintenance_.signature_calculation();
+    if (contact_expired) maintenance_.contact_maintenance();
 }
 
 void Graph::process_autorefresh()
@@ -864,35 +869,13 @@ std::vector<Record> Graph::own_autorefresh_records() const
     return out;
 }
 
-void Graph::arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *))
-{
-    if (!env_.loop) return;
-    if (!*timer) *timer = event_new(env_.loop->base(), -1, 0, callback, this);
-    if (!*timer) return;
-    delay = std::max<FileTime>(delay, 0);
-    struct timeval tv;
-    tv.tv_sec = static_cast<time_t>(delay / kSecond);
-    tv.tv_usec = static_cast<suseconds_t>(delay % kSecond / 10);
-    event_add(*timer, &tv);
-}
-
-bool Graph::timer_pending(struct event *timer)
-{
-    return timer && event_pending(timer, EV_TIMEOUT, nullptr);
-}
-
-void Graph::arm_unless_pending(struct event **timer, FileTime delay, void (*callback)(int, short, void *))
-{
-    if (!timer_pending(*timer)) arm(timer, delay, callback);
-}
-
 void Graph::schedule_timers()
 {
     if (!env_.loop || !store_ || !ready_) return;
     FileTime now = peer_time();
     if (std::optional<FileTime> next = store_->earliest_expiration()) {
         FileTime delay = std::clamp(*next - now, kExpirationMinDelay, kExpirationMaxDelay);
-        arm(&expiration_timer_, delay, on_expiration_timer);
+        expiration_timer_.arm(delay);
         next_expiration_check_ = now + delay;
     } else {
         next_expiration_check_ = 0;
@@ -902,22 +885,20 @@ void Graph::schedule_timers()
         FileTime at = r.expiration_time - kAutorefreshLead;
         if (!refresh_at || at < refresh_at) refresh_at = at;
     }
-    if (refresh_at) arm(&autorefresh_timer_, std::max(refresh_at - now, kAutorefreshMinDelay), on_autorefresh_timer);
+    if (refresh_at) autorefresh_timer_.arm(std::max(refresh_at - now, kAutorefreshMinDelay));
 }
 
-void Graph::on_expiration_timer(int, short, void *arg)
+void Graph::on_expiration_timer()
 {
-    Graph *graph = static_cast<Graph *>(arg);
-    graph->next_expiration_check_ = 0;
-    graph->process_expirations();
-    graph->schedule_timers();
+    next_expiration_check_ = 0;
+    process_expirations();
+    schedule_timers();
 }
 
-void Graph::on_autorefresh_timer(int, short, void *arg)
+void Graph::on_autorefresh_timer()
 {
-    Graph *graph = static_cast<Graph *>(arg);
-    graph->process_autorefresh();
-    graph->schedule_timers();
+    process_autorefresh();
+    schedule_timers();
 }
 
 void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection)
@@ -1019,7 +1000,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
     announce_listening();
     presence_.maintenance();
     /* MS-PPGRH 3.1.4.8: graph maintenance, which also starts its timer. */
-    graph_maintenance(false);
+    maintenance_.run(false);
     raise_status();
     return GraphError::ok;
 }

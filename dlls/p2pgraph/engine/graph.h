@@ -40,13 +40,13 @@
 #include "hash_sync.h"
 #include "handle_table.h"
 #include "link.h"
+#include "maintenance.h"
 #include "neighbor.h"
 #include "presence.h"
 #include "record.h"
 #include "sync.h"
+#include "timer.h"
 #include "transport.h"
-
-struct event;
 
 namespace p2pg {
 
@@ -255,35 +255,12 @@ private:
     Record own_record_draft(const Guid &type, FileTime now) const;
     /* Deletes one of our own records (a tombstone, flooded). */
     GraphError delete_own(const Record &record);
-    /* Graph maintenance (maintenance.cpp). */
-    void signature_calculation();
-    void signature_changed();
-    void internal_record_received(const Record &record);
-    std::size_t contact_minimum() const;
-    /* Whether we hold a live Contact record; *change: whether contact
-     * maintenance would publish or delete it. */
-    bool contact_wanted(bool *change) const;
-    void contact_maintenance();
-    GraphError publish_contact();
-    std::vector<ContactInfo> foreign_contacts() const;
-    void partition_detection();
-    void connection_maintenance(bool timer_triggered);
-    void long_term_partition_repair();
+    /* Whether a neighbor is that node. */
     bool connected_to(std::uint64_t node_id) const;
-    /* Whether an address someone else published is one graph maintenance
-     * may connect to (maintenance.cpp). */
-    bool candidate_in_scope(const sockaddr_in6 &address) const;
     bool met_on_loopback_ = false; /* listened, connected or was reached on ::1 (candidate_in_scope) */
-    /* A connection attempt of our own (no failure event); false when that
-     * address was tried since the last maintenance pass or cannot be. */
-    bool maintenance_connect(const sockaddr_in6 &address);
     /* The connected neighbor (other than except) with the lowest utility. */
     std::shared_ptr<Neighbor> least_useful_neighbor(const Neighbor *except) const;
     void drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason);
-    static void on_maintenance_timer(int, short, void *arg);
-    static void on_signature_timer(int, short, void *arg);
-    static void on_contact_timer(int, short, void *arg);
-    static void on_partition_timer(int, short, void *arg);
     /* Records as the application may see them: no internal types, no
      * tombstones, nothing past its expiration (unless expiration waits). */
     bool visible(const Record &r, FileTime now) const;
@@ -305,12 +282,8 @@ private:
     void schedule_timers();
     /* Our records that autorefresh renews (MS-PPGRH 3.1.7.22). */
     std::vector<Record> own_autorefresh_records() const;
-    void arm(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
-    /* arm(), unless the timer is pending already (it keeps its time). */
-    void arm_unless_pending(struct event **timer, FileTime delay, void (*callback)(int, short, void *));
-    static bool timer_pending(struct event *timer);
-    static void on_expiration_timer(int, short, void *arg);
-    static void on_autorefresh_timer(int, short, void *arg);
+    void on_expiration_timer();
+    void on_autorefresh_timer();
 
     GraphEnvironment env_;
     std::unique_ptr<Store> store_;
@@ -339,22 +312,18 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Neighbor>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;
-    struct event *maintenance_timer_ = nullptr;
-    struct event *signature_timer_ = nullptr;
-    bool signature_recheck_ = false; /* the signature timer waits the daily recheck */
-    struct event *contact_timer_ = nullptr;
-    struct event *partition_timer_ = nullptr;
-    std::vector<sockaddr_in6> maintenance_tried_;
-    struct event *expiration_timer_ = nullptr;
-    struct event *autorefresh_timer_ = nullptr;
+    Timer expiration_timer_{env_.loop, [this] { on_expiration_timer(); }};
+    Timer autorefresh_timer_{env_.loop, [this] { on_autorefresh_timer(); }};
     FileTime next_expiration_check_ = 0;
 
     friend class Sync;
     friend class Flood;
     friend class Presence;
+    friend class Maintenance;
     Sync sync_{*this};
     Flood flood_{*this};
     Presence presence_{*this};
+    Maintenance maintenance_{*this};
 };
 
 } // namespace p2pg

@@ -44,6 +44,7 @@
 #include <arpa/inet.h>
 
 #include "graph.h"
+#include "maintenance.h"
 #include "internal_records.h"
 #include "record_rules.h"
 #include "store.h"
@@ -61,9 +62,22 @@ constexpr std::size_t kMinimumNeighbors = 2, kIdealNeighbors = 3;
 
 } // namespace
 
-std::uint64_t Graph::signature() const
+Maintenance::Maintenance(Graph &graph)
+    : graph_(graph), maintenance_timer_(graph.env_.loop, [this] { run(true); }),
+      signature_timer_(graph.env_.loop, [this] { on_signature_timer(); }),
+      contact_timer_(graph.env_.loop, [this] { on_contact_timer(); }),
+      partition_timer_(graph.env_.loop, [this] { on_partition_timer(); })
 {
-    std::optional<Record> record = store_ ? store_->get(kRecordIdSignature) : std::nullopt;
+}
+
+void Maintenance::stop()
+{
+    for (Timer *timer : {&maintenance_timer_, &signature_timer_, &contact_timer_, &partition_timer_}) timer->stop();
+}
+
+std::uint64_t Maintenance::signature() const
+{
+    std::optional<Record> record = graph_.store_ ? graph_.store_->get(kRecordIdSignature) : std::nullopt;
     std::uint64_t value = 0;
     if (!record || record->deleted() || record->type != kRecordTypeSignature ||
         !decode_signature(record->data, &value))
@@ -71,85 +85,83 @@ std::uint64_t Graph::signature() const
     return value;
 }
 
-void Graph::graph_maintenance(bool timer_triggered)
+void Maintenance::run(bool timer_triggered)
 {
     /* MS-PPGRH 3.1.7.16, in its order. */
-    if (!store_ || !ready_) return;
+    if (!graph_.store_ || !graph_.ready_) return;
     signature_calculation();
     contact_maintenance();
     partition_detection();
     connection_maintenance(timer_triggered);
     long_term_partition_repair();
-    if (env_.loop) arm(&maintenance_timer_, neighbor_count() ? kMaintenanceConnected : kMaintenanceAlone,
-                       on_maintenance_timer);
+    maintenance_timer_.arm(graph_.neighbor_count() ? kMaintenanceConnected : kMaintenanceAlone);
 }
 
-void Graph::signature_calculation()
+void Maintenance::signature_calculation()
 {
     /* MS-PPGRH 3.1.7.11. */
     std::uint64_t current = signature();
-    if (current && current <= node_id_) return;
+    if (current && current <= graph_.node_id_) return;
     FileTime delay;
     if (current) {
         delay = kSecond / 10;
     } else {
-        double n = static_cast<double>(node_id_ >> 48);
+        double n = static_cast<double>(graph_.node_id_ >> 48);
         double d = 1.0 - std::exp(-n / 65536.0);
         delay = static_cast<FileTime>((d * 29.9 + 0.1) * kSecond);
     }
-    if (!env_.loop) {
-        on_signature_timer(-1, 0, this);
+    if (!graph_.env_.loop) {
+        on_signature_timer();
         return;
     }
     /* The timer "MUST be set" (3.1.7.11): a pending daily recheck gives way
      * at once, a pending calculation only to the 0.1 s delay. */
-    if (!timer_pending(signature_timer_) || signature_recheck_ || delay < kSecond / 10 + 1) {
+    if (!signature_timer_.pending() || signature_recheck_ || delay < kSecond / 10 + 1) {
         signature_recheck_ = false;
-        arm(&signature_timer_, delay, on_signature_timer);
+        signature_timer_.arm(delay);
     }
 }
 
-void Graph::on_signature_timer(int, short, void *arg)
+void Maintenance::on_signature_timer()
 {
     /* MS-PPGRH 3.1.6.4. */
-    Graph *graph = static_cast<Graph *>(arg);
-    if (!graph->store_ || !graph->ready_) return;
-    graph->arm(&graph->signature_timer_, kSignatureRecheck, on_signature_timer);
-    graph->signature_recheck_ = true;
-    std::uint64_t current = graph->signature();
-    if (current && current <= graph->node_id_) return;
-    std::optional<Record> old = graph->store_->get(kRecordIdSignature);
-    FileTime now = graph->peer_time();
+    if (!graph_.store_ || !graph_.ready_) return;
+    signature_timer_.arm(kSignatureRecheck);
+    signature_recheck_ = true;
+    std::uint64_t current = signature();
+    if (current && current <= graph_.node_id_) return;
+    std::optional<Record> old = graph_.store_->get(kRecordIdSignature);
+    FileTime now = graph_.peer_time();
     Record record;
     record.type = kRecordTypeSignature;
     record.id = kRecordIdSignature;
     record.version = old ? old->version + 1 : 1;
     record.flags = kRecordFlagAutorefresh;
-    record.creator_id = graph->peer_id_;
+    record.creator_id = graph_.peer_id_;
     record.creation_time = record.modification_time = old ? std::max(now, old->modification_time + 1) : now;
     record.expiration_time = record.modification_time + kSignatureLifetime;
-    record.data = encode_signature(graph->node_id_);
-    if (graph->publish(record, RecordChange::updated, false) != GraphError::ok) return;
-    graph->signature_changed();
-    graph->schedule_timers();
+    record.data = encode_signature(graph_.node_id_);
+    if (graph_.publish(record, RecordChange::updated, false) != GraphError::ok) return;
+    signature_changed();
+    graph_.schedule_timers();
 }
 
-void Graph::signature_changed()
+void Maintenance::signature_changed()
 {
     /* Our Contact record carries the signature: keep it current. */
     std::uint64_t current = signature();
     if (!current) return;
-    if (std::optional<Record> own = own_internal_record(kRecordTypeContact)) {
+    if (std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact)) {
         ContactInfo info;
         if (!own->deleted() && decode_contact(own->data, &info) && info.signature != current) publish_contact();
     }
     partition_detection();
 }
 
-void Graph::internal_record_received(const Record &record)
+void Maintenance::record_received(const Record &record)
 {
     /* MS-PPGRH 3.1.7.10.3-4. */
-    if (!ready_) return;
+    if (!graph_.ready_) return;
     if (record.type == kRecordTypeSignature) {
         signature_calculation();
         signature_changed();
@@ -159,110 +171,101 @@ void Graph::internal_record_received(const Record &record)
     }
 }
 
-std::size_t Graph::contact_minimum() const
+std::size_t Maintenance::contact_minimum() const
 {
     /* MS-PPGRH 3.1.7.12: Cmin = 5 for S >= 2^60, else 60 - log2(S). */
     std::uint64_t s = signature();
-    if (!s) s = node_id_;
+    if (!s) s = graph_.node_id_;
     if (s >= (std::uint64_t(1) << 60)) return 5;
     int log2 = 63;
     while (log2 > 0 && !(s >> log2)) --log2;
     return static_cast<std::size_t>(60 - log2);
 }
 
-bool Graph::contact_wanted(bool *change) const
+bool Maintenance::contact_wanted(bool *change) const
 {
-    FileTime now = peer_time();
+    FileTime now = graph_.peer_time();
     std::size_t count = 0;
-    for (const Record &r : live_records(kRecordTypeContact, now)) count += !r.deleted();
-    std::optional<Record> own = own_internal_record(kRecordTypeContact);
+    for (const Record &r : graph_.live_records(kRecordTypeContact, now)) count += !r.deleted();
+    std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact);
     bool have = own && !own->deleted() && own->expiration_time > now;
     std::size_t cmin = contact_minimum(), cmax = cmin + 5;
-    *change = (!have && count < cmin && listening()) || (have && count > cmax);
+    *change = (!have && count < cmin && graph_.listening()) || (have && count > cmax);
     return have;
 }
 
-void Graph::contact_maintenance()
+void Maintenance::contact_maintenance()
 {
     bool change = false;
     contact_wanted(&change);
-    if (change) arm_unless_pending(&contact_timer_, random_ticks(10 * kSecond, 180 * kSecond), on_contact_timer);
+    if (change) contact_timer_.arm_unless_pending(random_ticks(10 * kSecond, 180 * kSecond));
 }
 
-void Graph::on_contact_timer(int, short, void *arg)
+void Maintenance::on_contact_timer()
 {
     /* MS-PPGRH 3.1.6.3: check again, then publish or delete. */
-    Graph *graph = static_cast<Graph *>(arg);
-    if (!graph->store_ || !graph->ready_) return;
+    if (!graph_.store_ || !graph_.ready_) return;
     bool change = false;
-    bool have = graph->contact_wanted(&change);
+    bool have = contact_wanted(&change);
     if (!change) return;
     if (have) {
-        if (std::optional<Record> own = graph->own_internal_record(kRecordTypeContact)) graph->delete_own(*own);
+        if (std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact)) graph_.delete_own(*own);
     } else {
-        graph->publish_contact();
+        publish_contact();
     }
 }
 
-GraphError Graph::publish_contact()
+GraphError Maintenance::publish_contact()
 {
     /* MS-PPGRH 3.1.7.5. */
-    FileTime now = peer_time();
+    FileTime now = graph_.peer_time();
     ContactInfo info;
     info.signature = signature();
-    info.node_id = node_id_;
-    info.addresses = listening_addresses_;
-    Record record = own_record_draft(kRecordTypeContact, now);
+    info.node_id = graph_.node_id_;
+    info.addresses = graph_.listening_addresses_;
+    Record record = graph_.own_record_draft(kRecordTypeContact, now);
     record.flags = kRecordFlagAutorefresh;
     record.expiration_time = record.modification_time + kContactLifetime;
     record.data = encode_contact(info);
-    GraphError err = publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
-    if (err == GraphError::ok) schedule_timers();
+    GraphError err = graph_.publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
+    if (err == GraphError::ok) graph_.schedule_timers();
     return err;
 }
 
-std::vector<ContactInfo> Graph::foreign_contacts() const
+std::vector<ContactInfo> Maintenance::foreign_contacts() const
 {
     /* Contacts that name another signature: another partition. */
     std::vector<ContactInfo> out;
     std::uint64_t current = signature();
     if (!current) return out;
-    for (const Record &r : live_records(kRecordTypeContact, peer_time())) {
+    for (const Record &r : graph_.live_records(kRecordTypeContact, graph_.peer_time())) {
         ContactInfo info;
-        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == node_id_) continue;
+        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == graph_.node_id_) continue;
         if (info.signature != current) out.push_back(std::move(info));
     }
     return out;
 }
 
-void Graph::partition_detection()
+void Maintenance::partition_detection()
 {
     /* MS-PPGRH 3.1.7.13. */
     if (!foreign_contacts().empty())
-        arm_unless_pending(&partition_timer_, random_ticks(5 * kSecond, 30 * kSecond), on_partition_timer);
+        partition_timer_.arm_unless_pending(random_ticks(5 * kSecond, 30 * kSecond));
 }
 
-void Graph::on_partition_timer(int, short, void *arg)
+void Maintenance::on_partition_timer()
 {
     /* MS-PPGRH 3.1.6.5: short-term repair, a connection to each contact of
      * another partition. */
-    Graph *graph = static_cast<Graph *>(arg);
-    if (!graph->store_ || !graph->ready_) return;
-    for (const ContactInfo &contact : graph->foreign_contacts()) {
-        if (graph->connected_to(contact.node_id)) continue;
+    if (!graph_.store_ || !graph_.ready_) return;
+    for (const ContactInfo &contact : foreign_contacts()) {
+        if (graph_.connected_to(contact.node_id)) continue;
         for (const sockaddr_in6 &address : contact.addresses)
-            if (graph->maintenance_connect(address)) break;
+            if (connect(address)) break;
     }
 }
 
-bool Graph::connected_to(std::uint64_t node_id) const
-{
-    for (const auto &entry : neighbors_)
-        if (entry.second->link().remote_node_id() == node_id) return true;
-    return false;
-}
-
-bool Graph::candidate_in_scope(const sockaddr_in6 &a) const
+bool Maintenance::candidate_in_scope(const sockaddr_in6 &a) const
 {
     /* Addresses others publish (Presence and Contact records, referrals)
      * are tried only where this graph lives: no unspecified, multicast or
@@ -276,63 +279,63 @@ bool Graph::candidate_in_scope(const sockaddr_in6 &a) const
     static const std::uint8_t loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     static const std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (!a.sin6_port || !std::memcmp(b, zero, 16) || b[0] == 0xff || !std::memcmp(b, mapped, 12)) return false;
-    if (!std::memcmp(b, loopback, 16)) return met_on_loopback_;
+    if (!std::memcmp(b, loopback, 16)) return graph_.met_on_loopback_;
     bool link_local = b[0] == 0xfe && (b[1] & 0xc0) == 0x80, site_local = b[0] == 0xfe && (b[1] & 0xc0) == 0xc0;
-    std::uint32_t scope = properties_.scope ? properties_.scope : std::uint32_t(kScopeGlobal);
+    std::uint32_t scope = graph_.properties_.scope ? graph_.properties_.scope : std::uint32_t(kScopeGlobal);
     if (link_local) return scope == kScopeLinkLocal;
     if (site_local) return scope == kScopeSiteLocal;
     return scope == kScopeGlobal;
 }
 
-bool Graph::maintenance_connect(const sockaddr_in6 &address)
+bool Maintenance::connect(const sockaddr_in6 &address)
 {
-    for (const sockaddr_in6 &tried : maintenance_tried_)
+    for (const sockaddr_in6 &tried : tried_)
         if (same_endpoint(tried, address)) return false;
-    maintenance_tried_.push_back(address);
+    tried_.push_back(address);
     std::uint64_t id = 0;
-    if (connect("", address, &id) != GraphError::ok) return false;
-    neighbors_[id]->set_by_maintenance();
+    if (graph_.connect("", address, &id) != GraphError::ok) return false;
+    graph_.neighbors_[id]->set_by_maintenance();
     return true;
 }
 
-void Graph::connection_maintenance(bool timer_triggered)
+void Maintenance::connection_maintenance(bool timer_triggered)
 {
     /* MS-PPGRH 3.1.7.14. */
-    if (!env_.transport || !env_.loop) return;
-    std::size_t count = neighbor_count();
+    if (!graph_.env_.transport || !graph_.env_.loop) return;
+    std::size_t count = graph_.neighbor_count();
     if (timer_triggered && count > kIdealNeighbors) {
-        if (std::shared_ptr<Neighbor> least = least_useful_neighbor(nullptr))
-            drop_neighbor(least, wire::DisconnectReason::least_useful);
+        if (std::shared_ptr<Neighbor> least = graph_.least_useful_neighbor(nullptr))
+            graph_.drop_neighbor(least, wire::DisconnectReason::least_useful);
         return;
     }
-    bool want = count == 0 || (count < kMinimumNeighbors && ready_) || (timer_triggered && count < kIdealNeighbors);
+    bool want = count == 0 || (count < kMinimumNeighbors && graph_.ready_) || (timer_triggered && count < kIdealNeighbors);
     if (!want) return;
     /* One attempt at a time, and never past the maximum. */
-    if (pending_neighbor_count() || count >= kMaximumNeighbors) return;
-    if (timer_triggered) maintenance_tried_.clear();
+    if (graph_.pending_neighbor_count() || count >= Graph::kMaximumNeighbors) return;
+    if (timer_triggered) tried_.clear();
 
     /* Candidates: Presence List, Contact List, Referral List (not us, not
      * a neighbor already). */
     std::vector<sockaddr_in6> candidates;
-    FileTime now = peer_time();
-    for (const Record &r : live_records(kRecordTypePresence, now)) {
+    FileTime now = graph_.peer_time();
+    for (const Record &r : graph_.live_records(kRecordTypePresence, now)) {
         PresenceInfo info;
-        if (r.deleted() || !decode_presence(r.data, &info) || info.node_id == node_id_ || connected_to(info.node_id))
+        if (r.deleted() || !decode_presence(r.data, &info) || info.node_id == graph_.node_id_ || graph_.connected_to(info.node_id))
             continue;
         candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
     }
-    for (const Record &r : live_records(kRecordTypeContact, now)) {
+    for (const Record &r : graph_.live_records(kRecordTypeContact, now)) {
         ContactInfo info;
-        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == node_id_ || connected_to(info.node_id))
+        if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == graph_.node_id_ || graph_.connected_to(info.node_id))
             continue;
         candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
     }
-    for (const wire::In6Address &a : referral_list_) candidates.push_back(to_sockaddr(a));
+    for (const wire::In6Address &a : graph_.referral_list_) candidates.push_back(to_sockaddr(a));
     auto unusable = [&](const sockaddr_in6 &address) {
         if (!candidate_in_scope(address)) return true;
-        for (const sockaddr_in6 &own : listening_addresses_)
+        for (const sockaddr_in6 &own : graph_.listening_addresses_)
             if (same_endpoint(own, address)) return true;
-        for (const auto &entry : neighbors_) {
+        for (const auto &entry : graph_.neighbors_) {
             if (same_endpoint(entry.second->link().remote_address(), address)) return true;
             for (const wire::In6Address &a : entry.second->link().remote_listening())
                 if (same_endpoint(to_sockaddr(a), address)) return true;
@@ -344,56 +347,20 @@ void Graph::connection_maintenance(bool timer_triggered)
         std::size_t pick = static_cast<std::size_t>(random_ticks(0, FileTime(candidates.size()) - 1));
         sockaddr_in6 chosen = candidates[pick];
         candidates.erase(candidates.begin() + pick);
-        if (maintenance_connect(chosen)) return;
+        if (connect(chosen)) return;
     }
 }
 
-void Graph::long_term_partition_repair()
+void Maintenance::long_term_partition_repair()
 {
     /* MS-PPGRH 3.1.7.15 (see the top of this file for when). */
-    std::optional<Record> own = own_internal_record(kRecordTypeContact);
+    std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact);
     if (!own || own->deleted()) return;
-    if (neighbor_count() && foreign_contacts().empty()) return;
+    if (graph_.neighbor_count() && foreign_contacts().empty()) return;
     GraphEvent event;
     event.type = EventType::connection_required;
-    raise(event);
+    graph_.raise(event);
 }
 
-void Graph::on_maintenance_timer(int, short, void *arg)
-{
-    static_cast<Graph *>(arg)->graph_maintenance(true);
-}
-
-bool Graph::break_neighbor_link(std::uint64_t connection_id)
-{
-    auto it = neighbors_.find(connection_id);
-    if (it == neighbors_.end()) return false;
-    std::shared_ptr<Link> link = it->second->shared_link();
-    link->abort(LinkEnd::dropped);
-    return true;
-}
-
-std::shared_ptr<Neighbor> Graph::least_useful_neighbor(const Neighbor *except) const
-{
-    std::shared_ptr<Neighbor> least;
-    for (const auto &entry : neighbors_) {
-        if (entry.second.get() == except || !entry.second->connected()) continue;
-        if (!least || entry.second->utility() < least->utility()) least = entry.second;
-    }
-    return least;
-}
-
-void Graph::drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason)
-{
-    /* MS-PPGRH 3.1.7.25: DISCONNECT with referrals, then maintenance. */
-    Link &link = neighbor->link();
-    std::vector<wire::In6Address> referrals = neighbor_referrals(&link);
-    neighbors_.erase(neighbor->id());
-    forget_data_link(neighbor->id());
-    link.close_with(reason, std::move(referrals));
-    raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
-                           ConnectionFailure::none);
-    if (!neighbor_count()) raise_status();
-}
 
 } // namespace p2pg

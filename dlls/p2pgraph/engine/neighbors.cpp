@@ -147,7 +147,7 @@ void Graph::remember_referrals(const std::vector<wire::In6Address> &addresses)
     std::size_t taken = 0;
     for (const wire::In6Address &a : addresses) {
         if (taken == kMaxReferrals) break;
-        if (!candidate_in_scope(to_sockaddr(a))) continue;
+        if (!maintenance_.candidate_in_scope(to_sockaddr(a))) continue;
         ++taken;
         if (std::find(referral_list_.begin(), referral_list_.end(), a) != referral_list_.end()) continue;
         referral_list_.push_back(a);
@@ -202,11 +202,11 @@ void Graph::neighbor_connected(Link &link)
             drop_neighbor(least, wire::DisconnectReason::least_useful);
     }
     neighbor->connected_now();
-    maintenance_tried_.clear();
+    maintenance_.neighbor_joined();
     if (neighbor_count() == 1) {
         raise_status();
         /* MS-PPGRH 3.1.7.16: the first neighbor starts graph maintenance. */
-        graph_maintenance(false);
+        maintenance_.run(false);
     }
     if (!link.initiator()) return;
     adjust_peer_time(link);
@@ -256,7 +256,7 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
     if (neighbor) neighbors_.erase(link.id());
     if (neighbor && neighbor->by_maintenance() && !link.was_connected()) {
         /* An attempt of graph maintenance failed: try another candidate. */
-        if (store_) connection_maintenance(false);
+        if (store_) maintenance_.connection_maintenance(false);
         return;
     }
     if (link.was_connected()) {
@@ -264,7 +264,7 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
                                ConnectionFailure::none);
         if (!neighbor_count()) raise_status();
         /* MS-PPGRH 3.1.5.2.4, 3.1.7.25: a neighbor gone means maintenance. */
-        if (store_) graph_maintenance(false);
+        if (store_) maintenance_.run(false);
     } else if (link.initiator()) {
         /* Refused (busy): try where the refusal pointed, and say so in the
          * failure event (ullNextConnectionId). */
@@ -320,6 +320,45 @@ void Graph::on_read_done(Link &link)
         flood_.read_done(*neighbor);
     else
         flood_.close_batch();
+}
+
+bool Graph::connected_to(std::uint64_t node_id) const
+{
+    for (const auto &entry : neighbors_)
+        if (entry.second->link().remote_node_id() == node_id) return true;
+    return false;
+}
+
+bool Graph::break_neighbor_link(std::uint64_t connection_id)
+{
+    auto it = neighbors_.find(connection_id);
+    if (it == neighbors_.end()) return false;
+    std::shared_ptr<Link> link = it->second->shared_link();
+    link->abort(LinkEnd::dropped);
+    return true;
+}
+
+std::shared_ptr<Neighbor> Graph::least_useful_neighbor(const Neighbor *except) const
+{
+    std::shared_ptr<Neighbor> least;
+    for (const auto &entry : neighbors_) {
+        if (entry.second.get() == except || !entry.second->connected()) continue;
+        if (!least || entry.second->utility() < least->utility()) least = entry.second;
+    }
+    return least;
+}
+
+void Graph::drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason)
+{
+    /* MS-PPGRH 3.1.7.25: DISCONNECT with referrals, then maintenance. */
+    Link &link = neighbor->link();
+    std::vector<wire::In6Address> referrals = neighbor_referrals(&link);
+    neighbors_.erase(neighbor->id());
+    forget_data_link(neighbor->id());
+    link.close_with(reason, std::move(referrals));
+    raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
+                           ConnectionFailure::none);
+    if (!neighbor_count()) raise_status();
 }
 
 } // namespace p2pg

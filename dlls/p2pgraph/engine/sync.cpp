@@ -269,7 +269,7 @@ void Sync::handle_sync_end(Neighbor &neighbor, const wire::SyncEnd &end)
     graph_.raise_status();
     /* A node that just got its first data now knows the graph: graph
      * maintenance (which skipped it at the first WELCOME) starts. */
-    if (!was_ready) graph_.graph_maintenance(false);
+    if (!was_ready) graph_.maintenance_.run(false);
     /* MS-PPGRH 3.1.5.2.11: with Deferred Expiration, what expired while
      * the node was alone goes now that it is connected. */
     if (graph_.properties_.flags & kGraphFlagDeferExpiration) {

@@ -19,6 +19,7 @@
  */
 
 #include "graph.h"
+#include "record_book.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -44,15 +45,6 @@ namespace p2pg {
 
 namespace {
 
-/* MS-PPGRH 3.1.6.7: the Record Expiration timer never runs more often than
- * every 15 s nor less often than daily. */
-constexpr FileTime kExpirationMinDelay = 15 * kSecond;
-constexpr FileTime kExpirationMaxDelay = 24 * 3600 * kSecond;
-/* MS-PPGRH 3.1.7.22: refresh 20 s before expiry; the timer waits at least 4 s. */
-constexpr FileTime kAutorefreshLead = 20 * kSecond;
-constexpr FileTime kAutorefreshMinDelay = 4 * kSecond;
-/* MS-PPGRH 3.1.7.7: the Graph Info record lives 300 s between refreshes. */
-constexpr FileTime kGraphInfoLifetime = 300 * kSecond;
 
 const char kMetaDatabaseName[] = "database_name";
 const char kMetaPeerTimeDelta[] = "peer_time_delta";
@@ -76,30 +68,6 @@ std::string registry_key(const std::string &graph_id, const std::string &peer_id
     key += database_name;
     return key;
 }
-
-GraphError from_store(StoreStatus status)
-{
-    switch (status) {
-    case StoreStatus::ok: return GraphError::ok;
-    case StoreStatus::not_found: return GraphError::record_not_found;
-    case StoreStatus::corrupt:
-    case StoreStatus::foreign: return GraphError::invalid_database;
-    case StoreStatus::no_such_file: return GraphError::no_such_file;
-    case StoreStatus::access_denied: return GraphError::access_denied;
-    case StoreStatus::disk_full: return GraphError::disk_full;
-    case StoreStatus::exists: return GraphError::duplicate_graph;
-    case StoreStatus::io_error: break;
-    }
-    return GraphError::io_error;
-}
-
-bool valid_id(const std::string &id, std::size_t max_chars = kMaxIdChars)
-{
-    std::size_t n = p2pg::utf16_length(id);
-    return n != std::string::npos && n >= 1 && n <= max_chars;
-}
-
-
 
 } // namespace
 
@@ -157,11 +125,11 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     if (status != StoreStatus::no_such_file) {
         /* A database of this graph is already here (or something is in the
          * way of making one). */
-        return status == StoreStatus::ok ? GraphError::duplicate_graph : from_store(status);
+        return status == StoreStatus::ok ? GraphError::duplicate_graph : graph_error(status);
     }
     bool created = false;
     status = Store::open(path, true, &graph->store_, &created);
-    if (status != StoreStatus::ok) return from_store(status);
+    if (status != StoreStatus::ok) return graph_error(status);
     if (!created) return GraphError::duplicate_graph;
 
     graph->peer_id_ = peer_id;
@@ -192,7 +160,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
         return err;
     }
     graph->flood_.recount_storage();
-    graph->schedule_timers();
+    graph->records_.schedule_timers();
     *out = std::move(graph);
     return GraphError::ok;
 }
@@ -214,7 +182,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     bool created = false;
     StoreStatus status =
         Store::open(database_path(env, graph_id, peer_id, database_name), true, &graph->store_, &created);
-    if (status != StoreStatus::ok) return from_store(status);
+    if (status != StoreStatus::ok) return graph_error(status);
 
     GraphError err;
     if (created) {
@@ -243,7 +211,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     std::size_t dropped = 0;
     status = graph->store_->drop_invalid(
         [&](const Record &r) { return record_acceptable(r, graph_id, kMaxRecordSizeLimit); }, &dropped);
-    if (status != StoreStatus::ok) return from_store(status);
+    if (status != StoreStatus::ok) return graph_error(status);
     if (dropped) log_message(LogLevel::warn, "graph %s: dropped %zu invalid records from the database",
                              graph_id.c_str(), dropped);
     graph->flood_.recount_storage();
@@ -260,7 +228,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
         graph->process_autorefresh();
         graph->process_expirations();
     }
-    graph->schedule_timers();
+    graph->records_.schedule_timers();
     *data_created = !graph->ready_;
     *out = std::move(graph);
     return GraphError::ok;
@@ -277,7 +245,7 @@ GraphError Graph::remove(const GraphEnvironment &env, const std::string &graph_i
     StoreStatus status = Store::remove(database_path(env, graph_id, peer_id, database_name));
     /* Deleting a graph that has no data here is not an error. */
     if (status == StoreStatus::no_such_file) return GraphError::ok;
-    return from_store(status);
+    return graph_error(status);
 }
 
 void Graph::close()
@@ -295,8 +263,8 @@ void Graph::close()
      * DISCONNECT (LEAVING) on every connection. */
     if (ready_)
         for (const Guid *type : {&kRecordTypeContact, &kRecordTypePresence, &kRecordTypeSignature})
-            if (std::optional<Record> own = own_internal_record(*type))
-                if (!own->deleted()) delete_own(*own);
+            if (std::optional<Record> own = records_.own_internal(*type))
+                if (!own->deleted()) records_.delete_own(*own);
     /* Each neighbor is told where else to go (3.1.7.25). */
     std::map<std::uint64_t, std::vector<wire::In6Address>> referrals;
     for (auto &entry : neighbors_)
@@ -310,8 +278,7 @@ void Graph::close()
             entry.second->close();
     }
     registrations_.clear();
-    expiration_timer_.stop();
-    autorefresh_timer_.stop();
+    records_.stop();
     presence_.stop();
     maintenance_.stop();
     /* What time-based synchronization needs when the node comes back
@@ -322,18 +289,6 @@ void Graph::close()
     std::lock_guard<std::mutex> guard(registry_lock);
     open_graphs().erase(key_);
     key_.clear();
-}
-
-bool Graph::visible(const Record &r, FileTime now) const
-{
-    if (r.deleted() || is_reserved_record_type(r.type)) return false;
-    /* Deferred Expiration: a node alone keeps its records past their time. */
-    return r.expiration_time > now || expiration_deferred();
-}
-
-bool Graph::expiration_deferred() const
-{
-    return (properties_.flags & kGraphFlagDeferExpiration) != 0 && !neighbor_count();
 }
 
 GraphError Graph::usable() const
@@ -364,7 +319,7 @@ FileTime Graph::peer_time() const
 
 GraphError Graph::write_meta(const char *key, const std::string &value)
 {
-    return from_store(store_->set_meta(key, value));
+    return graph_error(store_->set_meta(key, value));
 }
 
 GraphError Graph::write_identity(const std::string &graph_id, const std::string &database_name, bool synchronized)
@@ -384,7 +339,7 @@ GraphError Graph::become_synchronized()
     if (err != GraphError::ok) return err;
     if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
     ready_ = true;
-    schedule_timers();
+    records_.schedule_timers();
     /* A presence PeerGraphSetPresence forced before this goes out now. */
     presence_.maintenance();
     return GraphError::ok;
@@ -441,18 +396,6 @@ GraphError Graph::set_properties(const GraphProperties &changes)
     return GraphError::ok;
 }
 
-GraphError Graph::check_app_record(const Record &in, FileTime now) const
-{
-    if (is_reserved_record_type(in.type)) return GraphError::invalid_argument;
-    if (in.flags & (kRecordFlagAutorefresh | kRecordFlagDeleted)) return GraphError::invalid_argument;
-    if (!in.creator_id.empty() && !valid_id(in.creator_id)) return GraphError::invalid_argument;
-    if (!in.modified_by_id.empty() && !valid_id(in.modified_by_id)) return GraphError::invalid_argument;
-    if (!parse_attributes(in.attributes, nullptr)) return GraphError::invalid_attributes;
-    if (record_size(in) > max_record_size()) return GraphError::max_record_size_exceeded;
-    if (in.expiration_time <= now) return GraphError::invalid_argument;
-    return GraphError::ok;
-}
-
 void Graph::record_received(const Record &record, RecordChange change, bool notify, const Neighbor &from)
 {
     if (publish(record, change, notify, &from) != GraphError::ok) return;
@@ -470,7 +413,7 @@ GraphError Graph::publish(const Record &record, RecordChange change, bool notify
 {
     std::optional<Record> previous;
     if (record.type == kRecordTypePresence) previous = store_->get(record.id);
-    GraphError err = from_store(store_->put(record));
+    GraphError err = graph_error(store_->put(record));
     if (err != GraphError::ok) return err;
     if (record.type == kRecordTypePresence) presence_.changed(record, previous);
     /* MS-PPGRH 3.1.7.3, 3.1.5.2.10: every change goes to every neighbor
@@ -484,210 +427,14 @@ GraphError Graph::publish(const Record &record, RecordChange change, bool notify
         event.record_type = record.type;
         raise(event);
     }
-    /* MS-PPGRH 3.1.7.3: bring the expiration timer forward when this record
-     * expires before it would fire. */
-    if (env_.loop) {
-        FileTime now = peer_time();
-        FileTime due = std::max(record.expiration_time, now + kExpirationMinDelay);
-        if (!next_expiration_check_ || due < next_expiration_check_) {
-            expiration_timer_.arm(due - now);
-            next_expiration_check_ = due;
-        }
-    }
-    return GraphError::ok;
-}
-
-std::vector<Record> Graph::live_records(const Guid &type, FileTime now) const
-{
-    RecordFilter filter;
-    filter.type = &type;
-    filter.include_internal = true;
-    std::vector<Record> out;
-    for (Record &r : store_->list(filter))
-        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
-    return out;
-}
-
-std::optional<Record> Graph::own_internal_record(const Guid &type) const
-{
-    /* Ours: created by our peer id and, for Presence and Contact, naming
-     * this node (another process may use the same identity).  Of several,
-     * the newest live one (not deleted, not expired), else the newest: an
-     * expired record the expiration timer has not removed yet must not
-     * hide the one that replaced it. */
-    RecordFilter filter;
-    filter.type = &type;
-    filter.creator_id = &peer_id_;
-    filter.include_internal = true;
-    FileTime now = peer_time();
-    auto live = [now](const Record &r) { return !r.deleted() && r.expiration_time > now; };
-    std::optional<Record> best;
-    for (Record &r : store_->list(filter)) {
-        if (type == kRecordTypePresence) {
-            PresenceInfo info;
-            if (!decode_presence(r.data, &info) || info.node_id != node_id_) continue;
-        } else if (type == kRecordTypeContact) {
-            ContactInfo info;
-            if (!decode_contact(r.data, &info) || info.node_id != node_id_) continue;
-        } else if (type == kRecordTypeSignature) {
-            std::uint64_t signature = 0;
-            if (!decode_signature(r.data, &signature) || signature != node_id_) continue;
-        }
-        if (!best || (live(r) && !live(*best)) ||
-            (live(r) == live(*best) && r.modification_time > best->modification_time))
-            best = std::move(r);
-    }
-    return best;
-}
-
-Record Graph::own_record_draft(const Guid &type, FileTime now) const
-{
-    Record record;
-    std::optional<Record> old = own_internal_record(type);
-    if (old && !old->deleted() && old->expiration_time > now) {
-        record = *old;
-        record.version = old->version + 1;
-        record.modified_by_id = peer_id_;
-        record.modification_time = std::max(now, old->modification_time + 1);
-    } else {
-        record.type = type;
-        record.id = make_record_id(peer_id_, random_guid());
-        record.version = 1;
-        record.creator_id = peer_id_;
-        record.creation_time = record.modification_time = now;
-    }
-    return record;
-}
-
-GraphError Graph::delete_own(const Record &old)
-{
-    Record record = old;
-    record.version = old.version + 1;
-    record.flags = (old.flags & ~std::uint32_t(kRecordFlagAutorefresh)) | std::uint32_t(kRecordFlagDeleted);
-    record.modified_by_id = peer_id_;
-    record.modification_time = std::max(peer_time(), old.modification_time + 1);
-    if (record.expiration_time <= record.modification_time) record.expiration_time = record.modification_time + 1;
-    record.attributes.clear();
-    record.data.clear();
-    return publish(record, RecordChange::deleted, false);
-}
-
-GraphError Graph::add_record(const Record &in, Guid *id)
-{
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    FileTime now = peer_time();
-    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
-
-    Record record = in;
-    if (record.creator_id.empty()) record.creator_id = peer_id_;
-    record.modified_by_id.clear();
-    record.id = make_record_id(record.creator_id, random_guid());
-    record.version = 1;
-    record.flags = 0;
-    record.creation_time = record.modification_time = now;
-    if ((err = publish(record, RecordChange::added, true)) != GraphError::ok) return err;
-    *id = record.id;
-    return GraphError::ok;
-}
-
-GraphError Graph::update_record(const Record &in)
-{
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    std::optional<Record> old = store_->get(in.id);
-    FileTime now = peer_time();
-    if (!old || !visible(*old, now)) return GraphError::record_not_found;
-    if (in.type != old->type) return GraphError::invalid_argument;
-    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
-    /* MS-PPGRH 3.1.7.8: an update may not shorten the record's life. */
-    if (in.expiration_time < old->expiration_time) return GraphError::invalid_argument;
-
-    Record record = *old;
-    record.version = old->version + 1;
-    record.modified_by_id = in.modified_by_id.empty() ? peer_id_ : in.modified_by_id;
-    /* Last Modification Time must move past Creation Time. */
-    record.modification_time = std::max(now, old->modification_time + 1);
-    record.expiration_time = in.expiration_time;
-    record.attributes = in.attributes;
-    record.data = in.data;
-    record.security_data = in.security_data;
-    return publish(record, RecordChange::updated, true);
-}
-
-GraphError Graph::delete_record(const Guid &id, bool local)
-{
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    std::optional<Record> old = store_->get(id);
-    FileTime now = peer_time();
-    if (!old || !visible(*old, now)) return GraphError::record_not_found;
-
-    if (local) {
-        /* Gone from this node only; synchronization may bring it back. */
-        if ((err = from_store(store_->erase(id))) != GraphError::ok) return err;
-        GraphEvent event;
-        event.type = EventType::record_changed;
-        event.change = RecordChange::deleted;
-        event.record_id = old->id;
-        event.record_type = old->type;
-        raise(event);
-        return GraphError::ok;
-    }
-    /* MS-PPGRH 3.5.3: a deletion is an update with the Deleted bit, no
-     * payload and no attributes; the tombstone lives until it expires. */
-    Record record = *old;
-    record.version = old->version + 1;
-    record.flags |= kRecordFlagDeleted;
-    record.modified_by_id = peer_id_;
-    record.modification_time = std::max(now, old->modification_time + 1);
-    record.attributes.clear();
-    record.data.clear();
-    return publish(record, RecordChange::deleted, true);
-}
-
-GraphError Graph::get_record(const Guid &id, Record *out) const
-{
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    std::optional<Record> record = store_->get(id);
-    if (!record || !visible(*record, peer_time())) return GraphError::record_not_found;
-    *out = std::move(*record);
-    return GraphError::ok;
-}
-
-GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
-{
-    GraphError err = usable();
-    if (err != GraphError::ok) return err;
-    RecordFilter filter;
-    filter.type = type;
-    filter.creator_id = creator_id;
-    FileTime now = peer_time();
-    std::vector<Record> records = store_->list(filter);
-    records.erase(std::remove_if(records.begin(), records.end(),
-                                 [this, now](const Record &r) { return !visible(r, now); }),
-                  records.end());
-    *out = std::move(records);
-    return GraphError::ok;
-}
-
-GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *out) const
-{
-    std::vector<Record> records;
-    GraphError err = enum_records(nullptr, nullptr, &records);
-    if (err != GraphError::ok) return err;
-    records.erase(std::remove_if(records.begin(), records.end(),
-                                 [&query](const Record &r) { return !query.matches(r); }),
-                  records.end());
-    *out = std::move(records);
+    records_.stored(record);
     return GraphError::ok;
 }
 
 GraphError Graph::export_database(const std::string &path) const
 {
     if (!store_) return GraphError::shutting_down;
-    return from_store(store_->export_to(path));
+    return graph_error(store_->export_to(path));
 }
 
 GraphError Graph::import_database(const std::string &path)
@@ -698,7 +445,7 @@ GraphError Graph::import_database(const std::string &path)
     if (!opened_ || network_started_) return GraphError::graph_in_use;
     std::vector<Record> records;
     StoreStatus status = Store::read_export(path, store_->meta(kMetaGraphId).value_or(""), peer_id_, &records);
-    if (status != StoreStatus::ok) return from_store(status);
+    if (status != StoreStatus::ok) return graph_error(status);
     /* Every record passes what a received one passes (a file is as hostile
      * as a peer), and the file is taken whole or not at all: one bad record,
      * or no Graph Info where the graph has none yet, and nothing is
@@ -718,7 +465,7 @@ GraphError Graph::import_database(const std::string &path)
         std::optional<Record> local = store_->get(r.id);
         if (!local || resolve_conflict(r, *local) == ConflictWinner::received) newer.push_back(std::move(r));
     }
-    GraphError err = from_store(store_->put_many(newer));
+    GraphError err = graph_error(store_->put_many(newer));
     if (err != GraphError::ok) return err;
     bool was_ready = ready_;
     if (!was_ready && (err = become_synchronized()) != GraphError::ok) {
@@ -727,8 +474,8 @@ GraphError Graph::import_database(const std::string &path)
     }
     if (was_ready && load_properties() != GraphError::ok) return GraphError::ok;
     process_autorefresh();
-    process_expirations();
-    schedule_timers();
+    records_.process_expirations();
+    records_.schedule_timers();
     if (!was_ready) {
         /* The imported data is what a first synchronization would have
          * brought: the graph is synchronized from now on. */
@@ -772,6 +519,46 @@ void Graph::presence_maintenance()
     presence_.maintenance();
 }
 
+GraphError Graph::add_record(const Record &in, Guid *id)
+{
+    return records_.add(in, id);
+}
+
+GraphError Graph::update_record(const Record &in)
+{
+    return records_.update(in);
+}
+
+GraphError Graph::delete_record(const Guid &id, bool local)
+{
+    return records_.remove(id, local);
+}
+
+GraphError Graph::get_record(const Guid &id, Record *out) const
+{
+    return records_.get(id, out);
+}
+
+GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
+{
+    return records_.list(type, creator_id, out);
+}
+
+GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *out) const
+{
+    return records_.search(query, out);
+}
+
+void Graph::process_expirations()
+{
+    records_.process_expirations();
+}
+
+void Graph::process_autorefresh()
+{
+    records_.process_autorefresh();
+}
+
 void Graph::add_registration(std::shared_ptr<EventRegistration> registration)
 {
     if (store_) registrations_.push_back(std::move(registration));
@@ -797,108 +584,6 @@ void Graph::raise_status()
     event.type = EventType::status_changed;
     event.status = status();
     raise(event);
-}
-
-void Graph::process_expirations()
-{
-    if (!store_ || !ready_) return;
-    /* Deferred Expiration: records expire only while connected to another
-     * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
-    if (expiration_deferred()) return;
-    FileTime now = peer_time();
-    bool own_presence_expired = false, signature_expired = false, contact_expired = false;
-    for (const Record &record : store_->expired(now)) {
-        /* The Graph Info record is the graph's identity: it is replaced by
-         * newer versions, never dropped, or the properties would be lost. */
-        if (record.type == kRecordTypeGraphInfo) continue;
-        if (store_->erase(record.id) != StoreStatus::ok) continue;
-        if (record.type == kRecordTypePresence && !record.deleted()) {
-            /* MS-PPGRH 3.1.7.20: the node is gone from the Presence List. */
-            Record gone = record;
-            gone.flags |= kRecordFlagDeleted;
-            presence_.changed(gone, record);
-            own_presence_expired = own_presence_expired || record.creator_id == peer_id_;
-        }
-        /* MS-PPGRH 3.1.7.19, 3.1.7.21. */
-        signature_expired = signature_expired || record.type == kRecordTypeSignature;
-        contact_expired = contact_expired || record.type == kRecordTypeContact;
-        if (record.deleted() || is_reserved_record_type(record.type)) continue;
-        GraphEvent event;
-        event.type = EventType::record_changed;
-        event.change = RecordChange::expired;
-        event.record_id = record.id;
-        event.record_type = record.type;
-        raise(event);
-    }
-    /* A presence the application forced has no Autorefresh: publish it
-     * again rather than wait for the next maintenance pass. */
-    if (own_presence_expired) presence_.maintenance();
-    if (signature_expired) maintenance_.signature_calculation();
-    if (contact_expired) maintenance_.contact_maintenance();
-}
-
-void Graph::process_autorefresh()
-{
-    if (!store_) return;
-    FileTime now = peer_time();
-    for (const Record &old : own_autorefresh_records()) {
-        if (old.expiration_time > now + kAutorefreshLead) continue;
-        Record record = old;
-        FileTime lifetime = old.expiration_time > old.modification_time ? old.expiration_time - old.modification_time
-                                                                        : kGraphInfoLifetime;
-        record.version = old.version + 1;
-        record.modification_time = std::max(now, old.modification_time + 1);
-        record.expiration_time = record.modification_time + lifetime;
-        publish(record, RecordChange::updated, false);
-    }
-}
-
-std::vector<Record> Graph::own_autorefresh_records() const
-{
-    /* MS-PPGRH 3.1.7.22: ours, Autorefresh set, Deleted unset; only the
-     * internal types can have the flag (applications may not set it). */
-    std::vector<Record> out;
-    for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
-        RecordFilter filter;
-        filter.type = type;
-        filter.creator_id = &peer_id_;
-        filter.include_internal = true;
-        for (Record &r : store_->list(filter))
-            if (r.autorefresh() && !r.deleted()) out.push_back(std::move(r));
-    }
-    return out;
-}
-
-void Graph::schedule_timers()
-{
-    if (!env_.loop || !store_ || !ready_) return;
-    FileTime now = peer_time();
-    if (std::optional<FileTime> next = store_->earliest_expiration()) {
-        FileTime delay = std::clamp(*next - now, kExpirationMinDelay, kExpirationMaxDelay);
-        expiration_timer_.arm(delay);
-        next_expiration_check_ = now + delay;
-    } else {
-        next_expiration_check_ = 0;
-    }
-    FileTime refresh_at = 0;
-    for (const Record &r : own_autorefresh_records()) {
-        FileTime at = r.expiration_time - kAutorefreshLead;
-        if (!refresh_at || at < refresh_at) refresh_at = at;
-    }
-    if (refresh_at) autorefresh_timer_.arm(std::max(refresh_at - now, kAutorefreshMinDelay));
-}
-
-void Graph::on_expiration_timer()
-{
-    next_expiration_check_ = 0;
-    process_expirations();
-    schedule_timers();
-}
-
-void Graph::on_autorefresh_timer()
-{
-    process_autorefresh();
-    schedule_timers();
 }
 
 void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection)

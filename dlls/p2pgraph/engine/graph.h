@@ -44,8 +44,8 @@
 #include "neighbor.h"
 #include "presence.h"
 #include "record.h"
+#include "record_book.h"
 #include "sync.h"
-#include "timer.h"
 #include "transport.h"
 
 namespace p2pg {
@@ -130,7 +130,7 @@ public:
     void process_expirations();
     void process_autorefresh();
     /* When the timers will fire next (0 = not armed), as peer time. */
-    FileTime next_expiration_check() const { return next_expiration_check_; }
+    FileTime next_expiration_check() const { return records_.next_expiration_check(); }
 
     /* This node's random id (MS-PPGRH 3.1.4.1-2), new at every Create/Open. */
     std::uint64_t node_id() const { return node_id_; }
@@ -245,45 +245,23 @@ private:
     /* Connects to a random untried Referral List entry; its id, or 0. */
     std::uint64_t follow_referral();
     std::uint32_t max_record_size() const;
-    /* Records of one type that have not expired (tombstones included). */
-    std::vector<Record> live_records(const Guid &type, FileTime now) const;
-    std::optional<Record> own_internal_record(const Guid &type) const;
-    /* The next version of our live Presence or Contact record (MS-PPGRH
-     * 3.1.7.4-5: an update when there is one, else a new record), with
-     * type, id, version, creator and times set; the caller fills in the
-     * rest. */
-    Record own_record_draft(const Guid &type, FileTime now) const;
-    /* Deletes one of our own records (a tombstone, flooded). */
-    GraphError delete_own(const Record &record);
     /* Whether a neighbor is that node. */
     bool connected_to(std::uint64_t node_id) const;
     bool met_on_loopback_ = false; /* listened, connected or was reached on ::1 (candidate_in_scope) */
     /* The connected neighbor (other than except) with the lowest utility. */
     std::shared_ptr<Neighbor> least_useful_neighbor(const Neighbor *except) const;
     void drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason);
-    /* Records as the application may see them: no internal types, no
-     * tombstones, nothing past its expiration (unless expiration waits). */
-    bool visible(const Record &r, FileTime now) const;
-    /* MS-PPGRH 2.2.3.1 "D": with Deferred Expiration records expire only
-     * while connected to another node; true while that holds them back. */
-    bool expiration_deferred() const;
     GraphError load_properties();
     /* The first synchronization (or an import) brought the Graph Info
      * record: the graph becomes usable and says so in its database. */
     GraphError become_synchronized();
     GraphError publish(const Record &record, RecordChange change, bool notify, const Neighbor *from = nullptr);
-    GraphError check_app_record(const Record &in, FileTime now) const;
     GraphError write_meta(const char *key, const std::string &value);
     /* A new database's metadata: whose graph it is and its state. */
     GraphError write_identity(const std::string &graph_id, const std::string &database_name, bool synchronized);
     void raise(const GraphEvent &event);
     /* STATUS_CHANGED with the status as it is now. */
     void raise_status();
-    void schedule_timers();
-    /* Our records that autorefresh renews (MS-PPGRH 3.1.7.22). */
-    std::vector<Record> own_autorefresh_records() const;
-    void on_expiration_timer();
-    void on_autorefresh_timer();
 
     GraphEnvironment env_;
     std::unique_ptr<Store> store_;
@@ -312,16 +290,15 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Neighbor>> neighbors_;
     std::uint16_t listening_port_ = 0;
     std::vector<sockaddr_in6> listening_addresses_;
-    Timer expiration_timer_{env_.loop, [this] { on_expiration_timer(); }};
-    Timer autorefresh_timer_{env_.loop, [this] { on_autorefresh_timer(); }};
-    FileTime next_expiration_check_ = 0;
 
     friend class Sync;
     friend class Flood;
     friend class Presence;
     friend class Maintenance;
+    friend class RecordBook;
     Sync sync_{*this};
     Flood flood_{*this};
+    RecordBook records_{*this};
     Presence presence_{*this};
     Maintenance maintenance_{*this};
 };

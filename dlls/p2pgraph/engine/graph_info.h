@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "record.h"
+
 namespace p2pg {
 
 enum GraphPropertyFlags : std::uint32_t {
@@ -41,6 +43,8 @@ enum GraphScope : std::uint32_t {
 constexpr std::uint32_t kMaxRecordSizeLimit = 62914560; /* 60 MB, also what 0 means */
 constexpr std::uint32_t kMinMaxRecordSize = 1024;
 constexpr std::uint32_t kDefaultPresenceLifetime = 300; /* seconds, also what 0 means */
+/* MS-PPGRH 3.1.7.7: the Graph Info record lives 300 s between refreshes. */
+constexpr FileTime kGraphInfoLifetime = 300 * kSecond;
 constexpr std::size_t kMaxIdChars = 255;                /* 256 with the NUL */
 /* PeerGraphOpen and PeerGraphDelete take longer graph ids: Open's page says
  * a peer with an invalid (long) graph id "can open and connect

@@ -143,7 +143,7 @@ void Maintenance::on_signature_timer()
     record.data = encode_signature(graph_.node_id_);
     if (graph_.publish(record, RecordChange::updated, false) != GraphError::ok) return;
     signature_changed();
-    graph_.schedule_timers();
+    graph_.records_.schedule_timers();
 }
 
 void Maintenance::signature_changed()
@@ -151,7 +151,7 @@ void Maintenance::signature_changed()
     /* Our Contact record carries the signature: keep it current. */
     std::uint64_t current = signature();
     if (!current) return;
-    if (std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact)) {
+    if (std::optional<Record> own = graph_.records_.own_internal(kRecordTypeContact)) {
         ContactInfo info;
         if (!own->deleted() && decode_contact(own->data, &info) && info.signature != current) publish_contact();
     }
@@ -186,8 +186,8 @@ bool Maintenance::contact_wanted(bool *change) const
 {
     FileTime now = graph_.peer_time();
     std::size_t count = 0;
-    for (const Record &r : graph_.live_records(kRecordTypeContact, now)) count += !r.deleted();
-    std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact);
+    for (const Record &r : graph_.records_.live(kRecordTypeContact, now)) count += !r.deleted();
+    std::optional<Record> own = graph_.records_.own_internal(kRecordTypeContact);
     bool have = own && !own->deleted() && own->expiration_time > now;
     std::size_t cmin = contact_minimum(), cmax = cmin + 5;
     *change = (!have && count < cmin && graph_.listening()) || (have && count > cmax);
@@ -209,7 +209,7 @@ void Maintenance::on_contact_timer()
     bool have = contact_wanted(&change);
     if (!change) return;
     if (have) {
-        if (std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact)) graph_.delete_own(*own);
+        if (std::optional<Record> own = graph_.records_.own_internal(kRecordTypeContact)) graph_.records_.delete_own(*own);
     } else {
         publish_contact();
     }
@@ -223,12 +223,12 @@ GraphError Maintenance::publish_contact()
     info.signature = signature();
     info.node_id = graph_.node_id_;
     info.addresses = graph_.listening_addresses_;
-    Record record = graph_.own_record_draft(kRecordTypeContact, now);
+    Record record = graph_.records_.own_draft(kRecordTypeContact, now);
     record.flags = kRecordFlagAutorefresh;
     record.expiration_time = record.modification_time + kContactLifetime;
     record.data = encode_contact(info);
     GraphError err = graph_.publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
-    if (err == GraphError::ok) graph_.schedule_timers();
+    if (err == GraphError::ok) graph_.records_.schedule_timers();
     return err;
 }
 
@@ -238,7 +238,7 @@ std::vector<ContactInfo> Maintenance::foreign_contacts() const
     std::vector<ContactInfo> out;
     std::uint64_t current = signature();
     if (!current) return out;
-    for (const Record &r : graph_.live_records(kRecordTypeContact, graph_.peer_time())) {
+    for (const Record &r : graph_.records_.live(kRecordTypeContact, graph_.peer_time())) {
         ContactInfo info;
         if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == graph_.node_id_) continue;
         if (info.signature != current) out.push_back(std::move(info));
@@ -318,13 +318,13 @@ void Maintenance::connection_maintenance(bool timer_triggered)
      * a neighbor already). */
     std::vector<sockaddr_in6> candidates;
     FileTime now = graph_.peer_time();
-    for (const Record &r : graph_.live_records(kRecordTypePresence, now)) {
+    for (const Record &r : graph_.records_.live(kRecordTypePresence, now)) {
         PresenceInfo info;
         if (r.deleted() || !decode_presence(r.data, &info) || info.node_id == graph_.node_id_ || graph_.connected_to(info.node_id))
             continue;
         candidates.insert(candidates.end(), info.addresses.begin(), info.addresses.end());
     }
-    for (const Record &r : graph_.live_records(kRecordTypeContact, now)) {
+    for (const Record &r : graph_.records_.live(kRecordTypeContact, now)) {
         ContactInfo info;
         if (r.deleted() || !decode_contact(r.data, &info) || info.node_id == graph_.node_id_ || graph_.connected_to(info.node_id))
             continue;
@@ -354,7 +354,7 @@ void Maintenance::connection_maintenance(bool timer_triggered)
 void Maintenance::long_term_partition_repair()
 {
     /* MS-PPGRH 3.1.7.15 (see the top of this file for when). */
-    std::optional<Record> own = graph_.own_internal_record(kRecordTypeContact);
+    std::optional<Record> own = graph_.records_.own_internal(kRecordTypeContact);
     if (!own || own->deleted()) return;
     if (graph_.neighbor_count() && foreign_contacts().empty()) return;
     GraphEvent event;

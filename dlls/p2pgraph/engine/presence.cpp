@@ -50,7 +50,7 @@ Presence::Presence(Graph &graph) : graph_(graph), timer_(graph.env_.loop, [this]
 std::size_t Presence::count(FileTime now) const
 {
     std::size_t n = 0;
-    for (const Record &r : graph_.live_records(kRecordTypePresence, now)) n += !r.deleted();
+    for (const Record &r : graph_.records_.live(kRecordTypePresence, now)) n += !r.deleted();
     return n;
 }
 
@@ -62,13 +62,13 @@ GraphError Presence::publish(bool autorefresh)
     info.node_id = graph_.node_id_;
     info.attributes = node_attributes_;
     info.addresses = graph_.listening_addresses_;
-    Record record = graph_.own_record_draft(kRecordTypePresence, now);
+    Record record = graph_.records_.own_draft(kRecordTypePresence, now);
     record.flags = autorefresh ? std::uint32_t(kRecordFlagAutorefresh) : 0u;
     record.expiration_time = record.modification_time + FileTime(graph_.properties_.presence_lifetime) * kSecond;
     record.attributes.clear();
     record.data = encode_presence(info);
     GraphError err = graph_.publish(record, record.version == 1 ? RecordChange::added : RecordChange::updated, false);
-    if (err == GraphError::ok) graph_.schedule_timers();
+    if (err == GraphError::ok) graph_.records_.schedule_timers();
     return err;
 }
 
@@ -108,12 +108,12 @@ void Presence::maintenance()
     /* MS-PPGRH 3.1.7.17. */
     if (!graph_.store_ || !graph_.ready_) return;
     FileTime now = graph_.peer_time();
-    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
+    std::optional<Record> own = graph_.records_.own_internal(kRecordTypePresence);
     bool present = own && !own->deleted() && own->expiration_time > now;
     if (present && !graph_.listening() && !forced_) {
         /* The spec deletes a presence whenever the node does not listen; a
          * presence the application forced stays until it lets it go. */
-        graph_.delete_own(*own);
+        graph_.records_.delete_own(*own);
         present = false;
     }
     std::uint32_t max = graph_.properties_.presence_max;
@@ -134,11 +134,11 @@ void Presence::on_timer()
     FileTime now = graph_.peer_time();
     std::uint32_t max = graph_.properties_.presence_max;
     if (max == 0 || max == kPresenceAll || forced_) return;
-    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
+    std::optional<Record> own = graph_.records_.own_internal(kRecordTypePresence);
     bool present = own && !own->deleted() && own->expiration_time > now;
     std::size_t n = count(now);
     if (present && n > std::size_t(max) + kPresenceSlack)
-        graph_.delete_own(*own);
+        graph_.records_.delete_own(*own);
     else if (!present && graph_.listening() && n < max)
         publish(true);
 }
@@ -187,7 +187,7 @@ GraphError Presence::set_node_attributes(const std::string &attributes)
     node_attributes_ = attributes;
     local_node_updated();
     /* A live presence carries the new attributes at once. */
-    std::optional<Record> own = graph_.own_internal_record(kRecordTypePresence);
+    std::optional<Record> own = graph_.records_.own_internal(kRecordTypePresence);
     if (own && !own->deleted() && own->expiration_time > graph_.peer_time()) return publish(own->autorefresh());
     return GraphError::ok;
 }
@@ -197,7 +197,7 @@ GraphError Presence::enum_nodes(const std::string *peer_id, std::vector<NodeInfo
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     out->clear();
-    for (const Record &r : graph_.live_records(kRecordTypePresence, graph_.peer_time())) {
+    for (const Record &r : graph_.records_.live(kRecordTypePresence, graph_.peer_time())) {
         PresenceInfo info;
         if (r.deleted() || (peer_id && r.creator_id != *peer_id) || !decode_presence(r.data, &info)) continue;
         NodeInfo node;

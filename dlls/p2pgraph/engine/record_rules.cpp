@@ -105,13 +105,15 @@ std::uint64_t record_size(const Record &record)
     return record.data.size() + 2 * static_cast<std::uint64_t>(chars);
 }
 
+bool valid_id(const std::string &id, std::size_t max_chars)
+{
+    std::size_t n = utf16_length(id);
+    return n != std::string::npos && n >= 1 && n <= max_chars;
+}
+
 bool record_acceptable(const Record &r, const std::string &graph_id, std::uint64_t max_record_size)
 {
-    auto id_ok = [](const std::string &id, bool optional) {
-        std::size_t chars = utf16_length(id);
-        return chars != std::string::npos && chars <= kMaxIdChars && (optional || chars >= 1);
-    };
-    if (!id_ok(r.creator_id, false) || !id_ok(r.modified_by_id, true)) return false;
+    if (!valid_id(r.creator_id) || (!r.modified_by_id.empty() && !valid_id(r.modified_by_id))) return false;
     if (r.flags & ~std::uint32_t(kRecordFlagAutorefresh | kRecordFlagDeleted)) return false;
     if (r.version == 0 || r.creation_time < 0 || r.modification_time < r.creation_time ||
         r.expiration_time <= r.modification_time)

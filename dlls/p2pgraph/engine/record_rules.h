@@ -21,8 +21,10 @@
 #ifndef P2PG_ENGINE_RECORD_RULES_H
 #define P2PG_ENGINE_RECORD_RULES_H
 
+#include <cstddef>
 #include <string>
 
+#include "graph_info.h"
 #include "record.h"
 
 namespace p2pg {
@@ -43,6 +45,9 @@ std::int64_t random_ticks(std::int64_t low, std::int64_t high);
  *     little-endian number (the GUID seen as two ULONGLONGs on Windows). */
 Guid make_record_id(const std::string &creator_id, const Guid &random);
 bool record_id_matches_creator(const Guid &id, const std::string &creator_id);
+
+/* An id (peer, graph, creator) of 1..max_chars UTF-16 characters. */
+bool valid_id(const std::string &id, std::size_t max_chars = kMaxIdChars);
 
 /* Payload plus attributes, counted as the wire counts them against Max
  * Record Size (MS-PPGRH 3.1.7.27: Payload Data Size + 2 * Attributes

@@ -187,7 +187,7 @@ std::vector<hash_sync::Entry> Sync::hash_entries() const
     for (const Store::Stamp &stamp : graph_.store_->stamps()) {
         /* Expired records are on their way out everywhere: comparing them
          * would only trade what both sides are about to drop. */
-        if (stamp.expiration_time <= now && !graph_.expiration_deferred()) continue;
+        if (stamp.expiration_time <= now && !graph_.records_.expiration_deferred()) continue;
         out.push_back({stamp.modification_time, stamp.id, stamp.version});
     }
     return out;
@@ -273,8 +273,8 @@ void Sync::handle_sync_end(Neighbor &neighbor, const wire::SyncEnd &end)
     /* MS-PPGRH 3.1.5.2.11: with Deferred Expiration, what expired while
      * the node was alone goes now that it is connected. */
     if (graph_.properties_.flags & kGraphFlagDeferExpiration) {
-        graph_.process_expirations();
-        graph_.schedule_timers();
+        graph_.records_.process_expirations();
+        graph_.records_.schedule_timers();
     }
 }
 

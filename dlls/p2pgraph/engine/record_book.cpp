@@ -1,0 +1,401 @@
+/*
+ * Engine record book (MS-PPGRH 3.1.4.3-5, 3.1.6.7, 3.1.7.3-8, 3.1.7.18-22)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+/* The application's records are the database's records that are not
+ * internal, not tombstones and not expired; this node's internal records
+ * are found by creator and node id.  Conflict resolution and validation
+ * of what neighbors send are in record_rules.cpp, the flooding in
+ * flood.cpp. */
+
+#include <algorithm>
+#include <utility>
+
+#include "attributes.h"
+#include "graph.h"
+#include "internal_records.h"
+#include "record_book.h"
+#include "record_rules.h"
+#include "search.h"
+
+namespace p2pg {
+
+namespace {
+
+/* MS-PPGRH 3.1.6.7: the Record Expiration timer never runs more often than
+ * every 15 s nor less often than daily. */
+constexpr FileTime kExpirationMinDelay = 15 * kSecond;
+constexpr FileTime kExpirationMaxDelay = 24 * 3600 * kSecond;
+/* MS-PPGRH 3.1.7.22: refresh 20 s before expiry; the timer waits at least 4 s. */
+constexpr FileTime kAutorefreshLead = 20 * kSecond;
+constexpr FileTime kAutorefreshMinDelay = 4 * kSecond;
+
+} // namespace
+
+GraphError graph_error(StoreStatus status)
+{
+    switch (status) {
+    case StoreStatus::ok: return GraphError::ok;
+    case StoreStatus::not_found: return GraphError::record_not_found;
+    case StoreStatus::corrupt:
+    case StoreStatus::foreign: return GraphError::invalid_database;
+    case StoreStatus::no_such_file: return GraphError::no_such_file;
+    case StoreStatus::access_denied: return GraphError::access_denied;
+    case StoreStatus::disk_full: return GraphError::disk_full;
+    case StoreStatus::exists: return GraphError::duplicate_graph;
+    case StoreStatus::io_error: break;
+    }
+    return GraphError::io_error;
+}
+
+RecordBook::RecordBook(Graph &graph)
+    : graph_(graph), expiration_timer_(graph.env_.loop,
+                                       [this] {
+                                           next_expiration_check_ = 0;
+                                           process_expirations();
+                                           schedule_timers();
+                                       }),
+      autorefresh_timer_(graph.env_.loop,
+                         [this] {
+                             process_autorefresh();
+                             schedule_timers();
+                         })
+{
+}
+
+void RecordBook::stop()
+{
+    expiration_timer_.stop();
+    autorefresh_timer_.stop();
+}
+
+void RecordBook::stored(const Record &record)
+{
+    /* MS-PPGRH 3.1.7.3: bring the expiration timer forward when this record
+     * expires before it would fire. */
+    if (!graph_.env_.loop) return;
+    FileTime now = graph_.peer_time();
+    FileTime due = std::max(record.expiration_time, now + kExpirationMinDelay);
+    if (!next_expiration_check_ || due < next_expiration_check_) {
+        expiration_timer_.arm(due - now);
+        next_expiration_check_ = due;
+    }
+}
+
+bool RecordBook::visible(const Record &r, FileTime now) const
+{
+    if (r.deleted() || is_reserved_record_type(r.type)) return false;
+    /* Deferred Expiration: a node alone keeps its records past their time. */
+    return r.expiration_time > now || expiration_deferred();
+}
+
+bool RecordBook::expiration_deferred() const
+{
+    return (graph_.properties_.flags & kGraphFlagDeferExpiration) != 0 && !graph_.neighbor_count();
+}
+
+GraphError RecordBook::check_app_record(const Record &in, FileTime now) const
+{
+    if (is_reserved_record_type(in.type)) return GraphError::invalid_argument;
+    if (in.flags & (kRecordFlagAutorefresh | kRecordFlagDeleted)) return GraphError::invalid_argument;
+    if (!in.creator_id.empty() && !valid_id(in.creator_id)) return GraphError::invalid_argument;
+    if (!in.modified_by_id.empty() && !valid_id(in.modified_by_id)) return GraphError::invalid_argument;
+    if (!parse_attributes(in.attributes, nullptr)) return GraphError::invalid_attributes;
+    if (record_size(in) > graph_.max_record_size()) return GraphError::max_record_size_exceeded;
+    if (in.expiration_time <= now) return GraphError::invalid_argument;
+    return GraphError::ok;
+}
+
+std::vector<Record> RecordBook::live(const Guid &type, FileTime now) const
+{
+    RecordFilter filter;
+    filter.type = &type;
+    filter.include_internal = true;
+    std::vector<Record> out;
+    for (Record &r : graph_.store_->list(filter))
+        if (r.expiration_time > now || expiration_deferred()) out.push_back(std::move(r));
+    return out;
+}
+
+std::optional<Record> RecordBook::own_internal(const Guid &type) const
+{
+    /* Ours: created by our peer id and, for Presence and Contact, naming
+     * this node (another process may use the same identity).  Of several,
+     * the newest live one (not deleted, not expired), else the newest: an
+     * expired record the expiration timer has not removed yet must not
+     * hide the one that replaced it. */
+    RecordFilter filter;
+    filter.type = &type;
+    filter.creator_id = &graph_.peer_id_;
+    filter.include_internal = true;
+    FileTime now = graph_.peer_time();
+    auto live = [now](const Record &r) { return !r.deleted() && r.expiration_time > now; };
+    std::optional<Record> best;
+    for (Record &r : graph_.store_->list(filter)) {
+        if (type == kRecordTypePresence) {
+            PresenceInfo info;
+            if (!decode_presence(r.data, &info) || info.node_id != graph_.node_id_) continue;
+        } else if (type == kRecordTypeContact) {
+            ContactInfo info;
+            if (!decode_contact(r.data, &info) || info.node_id != graph_.node_id_) continue;
+        } else if (type == kRecordTypeSignature) {
+            std::uint64_t signature = 0;
+            if (!decode_signature(r.data, &signature) || signature != graph_.node_id_) continue;
+        }
+        if (!best || (live(r) && !live(*best)) ||
+            (live(r) == live(*best) && r.modification_time > best->modification_time))
+            best = std::move(r);
+    }
+    return best;
+}
+
+Record RecordBook::own_draft(const Guid &type, FileTime now) const
+{
+    Record record;
+    std::optional<Record> old = own_internal(type);
+    if (old && !old->deleted() && old->expiration_time > now) {
+        record = *old;
+        record.version = old->version + 1;
+        record.modified_by_id = graph_.peer_id_;
+        record.modification_time = std::max(now, old->modification_time + 1);
+    } else {
+        record.type = type;
+        record.id = make_record_id(graph_.peer_id_, random_guid());
+        record.version = 1;
+        record.creator_id = graph_.peer_id_;
+        record.creation_time = record.modification_time = now;
+    }
+    return record;
+}
+
+GraphError RecordBook::delete_own(const Record &old)
+{
+    Record record = old;
+    record.version = old.version + 1;
+    record.flags = (old.flags & ~std::uint32_t(kRecordFlagAutorefresh)) | std::uint32_t(kRecordFlagDeleted);
+    record.modified_by_id = graph_.peer_id_;
+    record.modification_time = std::max(graph_.peer_time(), old.modification_time + 1);
+    if (record.expiration_time <= record.modification_time) record.expiration_time = record.modification_time + 1;
+    record.attributes.clear();
+    record.data.clear();
+    return graph_.publish(record, RecordChange::deleted, false);
+}
+
+GraphError RecordBook::add(const Record &in, Guid *id)
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    FileTime now = graph_.peer_time();
+    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+
+    Record record = in;
+    if (record.creator_id.empty()) record.creator_id = graph_.peer_id_;
+    record.modified_by_id.clear();
+    record.id = make_record_id(record.creator_id, random_guid());
+    record.version = 1;
+    record.flags = 0;
+    record.creation_time = record.modification_time = now;
+    if ((err = graph_.publish(record, RecordChange::added, true)) != GraphError::ok) return err;
+    *id = record.id;
+    return GraphError::ok;
+}
+
+GraphError RecordBook::update(const Record &in)
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> old = graph_.store_->get(in.id);
+    FileTime now = graph_.peer_time();
+    if (!old || !visible(*old, now)) return GraphError::record_not_found;
+    if (in.type != old->type) return GraphError::invalid_argument;
+    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+    /* MS-PPGRH 3.1.7.8: an update may not shorten the record's life. */
+    if (in.expiration_time < old->expiration_time) return GraphError::invalid_argument;
+
+    Record record = *old;
+    record.version = old->version + 1;
+    record.modified_by_id = in.modified_by_id.empty() ? graph_.peer_id_ : in.modified_by_id;
+    /* Last Modification Time must move past Creation Time. */
+    record.modification_time = std::max(now, old->modification_time + 1);
+    record.expiration_time = in.expiration_time;
+    record.attributes = in.attributes;
+    record.data = in.data;
+    record.security_data = in.security_data;
+    return graph_.publish(record, RecordChange::updated, true);
+}
+
+GraphError RecordBook::remove(const Guid &id, bool local)
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> old = graph_.store_->get(id);
+    FileTime now = graph_.peer_time();
+    if (!old || !visible(*old, now)) return GraphError::record_not_found;
+
+    if (local) {
+        /* Gone from this node only; synchronization may bring it back. */
+        if ((err = graph_error(graph_.store_->erase(id))) != GraphError::ok) return err;
+        GraphEvent event;
+        event.type = EventType::record_changed;
+        event.change = RecordChange::deleted;
+        event.record_id = old->id;
+        event.record_type = old->type;
+        graph_.raise(event);
+        return GraphError::ok;
+    }
+    /* MS-PPGRH 3.5.3: a deletion is an update with the Deleted bit, no
+     * payload and no attributes; the tombstone lives until it expires. */
+    Record record = *old;
+    record.version = old->version + 1;
+    record.flags |= kRecordFlagDeleted;
+    record.modified_by_id = graph_.peer_id_;
+    record.modification_time = std::max(now, old->modification_time + 1);
+    record.attributes.clear();
+    record.data.clear();
+    return graph_.publish(record, RecordChange::deleted, true);
+}
+
+GraphError RecordBook::get(const Guid &id, Record *out) const
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> record = graph_.store_->get(id);
+    if (!record || !visible(*record, graph_.peer_time())) return GraphError::record_not_found;
+    *out = std::move(*record);
+    return GraphError::ok;
+}
+
+GraphError RecordBook::list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    RecordFilter filter;
+    filter.type = type;
+    filter.creator_id = creator_id;
+    FileTime now = graph_.peer_time();
+    std::vector<Record> records = graph_.store_->list(filter);
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [this, now](const Record &r) { return !visible(r, now); }),
+                  records.end());
+    *out = std::move(records);
+    return GraphError::ok;
+}
+
+GraphError RecordBook::search(const SearchQuery &query, std::vector<Record> *out) const
+{
+    std::vector<Record> records;
+    GraphError err = list(nullptr, nullptr, &records);
+    if (err != GraphError::ok) return err;
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [&query](const Record &r) { return !query.matches(r); }),
+                  records.end());
+    *out = std::move(records);
+    return GraphError::ok;
+}
+
+void RecordBook::process_expirations()
+{
+    if (!graph_.store_ || !graph_.ready_) return;
+    /* Deferred Expiration: records expire only while connected to another
+     * node (MS-PPGRH 2.2.3.1 "D"); a node alone keeps everything. */
+    if (expiration_deferred()) return;
+    FileTime now = graph_.peer_time();
+    bool own_presence_expired = false, signature_expired = false, contact_expired = false;
+    for (const Record &record : graph_.store_->expired(now)) {
+        /* The Graph Info record is the graph's identity: it is replaced by
+         * newer versions, never dropped, or the properties would be lost. */
+        if (record.type == kRecordTypeGraphInfo) continue;
+        if (graph_.store_->erase(record.id) != StoreStatus::ok) continue;
+        if (record.type == kRecordTypePresence && !record.deleted()) {
+            /* MS-PPGRH 3.1.7.20: the node is gone from the Presence List. */
+            Record gone = record;
+            gone.flags |= kRecordFlagDeleted;
+            graph_.presence_.changed(gone, record);
+            own_presence_expired = own_presence_expired || record.creator_id == graph_.peer_id_;
+        }
+        /* MS-PPGRH 3.1.7.19, 3.1.7.21. */
+        signature_expired = signature_expired || record.type == kRecordTypeSignature;
+        contact_expired = contact_expired || record.type == kRecordTypeContact;
+        if (record.deleted() || is_reserved_record_type(record.type)) continue;
+        GraphEvent event;
+        event.type = EventType::record_changed;
+        event.change = RecordChange::expired;
+        event.record_id = record.id;
+        event.record_type = record.type;
+        graph_.raise(event);
+    }
+    /* A presence the application forced has no Autorefresh: publish it
+     * again rather than wait for the next maintenance pass. */
+    if (own_presence_expired) graph_.presence_.maintenance();
+    if (signature_expired) graph_.maintenance_.signature_calculation();
+    if (contact_expired) graph_.maintenance_.contact_maintenance();
+}
+
+void RecordBook::process_autorefresh()
+{
+    if (!graph_.store_) return;
+    FileTime now = graph_.peer_time();
+    for (const Record &old : own_autorefresh_records()) {
+        if (old.expiration_time > now + kAutorefreshLead) continue;
+        Record record = old;
+        FileTime lifetime = old.expiration_time > old.modification_time ? old.expiration_time - old.modification_time
+                                                                        : kGraphInfoLifetime;
+        record.version = old.version + 1;
+        record.modification_time = std::max(now, old.modification_time + 1);
+        record.expiration_time = record.modification_time + lifetime;
+        graph_.publish(record, RecordChange::updated, false);
+    }
+}
+
+std::vector<Record> RecordBook::own_autorefresh_records() const
+{
+    /* MS-PPGRH 3.1.7.22: ours, Autorefresh set, Deleted unset; only the
+     * internal types can have the flag (applications may not set it). */
+    std::vector<Record> out;
+    for (const Guid *type : {&kRecordTypeGraphInfo, &kRecordTypeSignature, &kRecordTypeContact, &kRecordTypePresence}) {
+        RecordFilter filter;
+        filter.type = type;
+        filter.creator_id = &graph_.peer_id_;
+        filter.include_internal = true;
+        for (Record &r : graph_.store_->list(filter))
+            if (r.autorefresh() && !r.deleted()) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void RecordBook::schedule_timers()
+{
+    if (!graph_.env_.loop || !graph_.store_ || !graph_.ready_) return;
+    FileTime now = graph_.peer_time();
+    if (std::optional<FileTime> next = graph_.store_->earliest_expiration()) {
+        FileTime delay = std::clamp(*next - now, kExpirationMinDelay, kExpirationMaxDelay);
+        expiration_timer_.arm(delay);
+        next_expiration_check_ = now + delay;
+    } else {
+        next_expiration_check_ = 0;
+    }
+    FileTime refresh_at = 0;
+    for (const Record &r : own_autorefresh_records()) {
+        FileTime at = r.expiration_time - kAutorefreshLead;
+        if (!refresh_at || at < refresh_at) refresh_at = at;
+    }
+    if (refresh_at) autorefresh_timer_.arm(std::max(refresh_at - now, kAutorefreshMinDelay));
+}
+
+} // namespace p2pg

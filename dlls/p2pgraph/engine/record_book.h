@@ -1,0 +1,107 @@
+/*
+ * Engine record book: the application's records and the rules of their lives (MS-PPGRH 3.1.4.3-5, 3.1.6.7, 3.1.7.3-8, 3.1.7.18-22)
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef P2PG_ENGINE_RECORD_BOOK_H
+#define P2PG_ENGINE_RECORD_BOOK_H
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.h"
+#include "connection.h"
+#include "record.h"
+#include "store.h"
+#include "timer.h"
+
+namespace p2pg {
+
+class Graph;
+class SearchQuery;
+
+/* A store status as a graph operation's result. */
+GraphError graph_error(StoreStatus status);
+
+/* The records of one graph as rules see them: what the application may
+ * add, update, delete and see (no internal types, no tombstones, nothing
+ * expired), this node's own internal records (Presence, Contact,
+ * Signature), expiration (the Record Expiration timer) and Autorefresh.
+ * Every change goes out through the Graph's publish (store, flood,
+ * events).  Loop thread only. */
+class RecordBook {
+public:
+    explicit RecordBook(Graph &graph);
+    RecordBook(const RecordBook &) = delete;
+    RecordBook &operator=(const RecordBook &) = delete;
+
+    /* PeerGraphAddRecord, UpdateRecord, DeleteRecord, GetRecord,
+     * EnumRecords, SearchRecords. */
+    GraphError add(const Record &in, Guid *id);
+    GraphError update(const Record &in);
+    GraphError remove(const Guid &id, bool local);
+    GraphError get(const Guid &id, Record *out) const;
+    GraphError list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const;
+    GraphError search(const SearchQuery &query, std::vector<Record> *out) const;
+
+    /* MS-PPGRH 3.1.6.7 and 3.1.7.22 (the timers call these; tests too). */
+    void process_expirations();
+    void process_autorefresh();
+    /* Arms both timers for what the database holds now. */
+    void schedule_timers();
+    /* A record was stored: the expiration timer comes forward if it
+     * expires sooner (3.1.7.3). */
+    void stored(const Record &record);
+    /* When the expiration timer fires next (0 = not armed), as peer time. */
+    FileTime next_expiration_check() const { return next_expiration_check_; }
+    void stop();
+
+    /* Records as the application may see them: no internal types, no
+     * tombstones, nothing past its expiration (unless expiration waits). */
+    bool visible(const Record &r, FileTime now) const;
+    /* MS-PPGRH 2.2.3.1 "D": with Deferred Expiration records expire only
+     * while connected to another node; true while that holds them back. */
+    bool expiration_deferred() const;
+    /* Records of one type that have not expired (tombstones included). */
+    std::vector<Record> live(const Guid &type, FileTime now) const;
+    /* This node's record of an internal type (see the definition). */
+    std::optional<Record> own_internal(const Guid &type) const;
+    /* The next version of our live Presence or Contact record (MS-PPGRH
+     * 3.1.7.4-5: an update when there is one, else a new record), with
+     * type, id, version, creator and times set; the caller fills in the
+     * rest. */
+    Record own_draft(const Guid &type, FileTime now) const;
+    /* Deletes one of our own records (a tombstone, flooded). */
+    GraphError delete_own(const Record &record);
+
+private:
+    GraphError check_app_record(const Record &in, FileTime now) const;
+    /* Our records that autorefresh renews (MS-PPGRH 3.1.7.22). */
+    std::vector<Record> own_autorefresh_records() const;
+
+    Graph &graph_;
+    Timer expiration_timer_;
+    Timer autorefresh_timer_;
+    FileTime next_expiration_check_ = 0;
+};
+
+} // namespace p2pg
+
+#endif

@@ -173,7 +173,8 @@ static inline void check_untouched(const ULONG_PTR local[BAD_HANDLE_LOCALS])
  * Ports, addresses and strings.
  */
 
-/* The longest a run may take: every wait is cut to what is left of it (bounded()). */
+/* When the run must be over (a GetTickCount() value, set by the tests that use bounded()):
+ * bounded() cuts every wait to what is left of it. */
 static P2PTEST_UNUSED DWORD run_deadline;
 
 static inline DWORD bounded(DWORD timeout)

@@ -95,6 +95,25 @@ static inline void init_record(PEER_RECORD *record, HGRAPH graph, const GUID *ty
     record->data.pbData = data;
 }
 
+/* Listens and tells the driving script the port: "listening PORT".  Returns 0 or fail()'s code. */
+static inline int listen_and_announce(void)
+{
+    PEER_NODE_INFO *node;
+    HRESULT hr;
+
+    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
+    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
+    if (!node->cAddresses)
+    {
+        PeerGraphFreeData(node);
+        return fail("PeerGraphGetNodeInfo (no address)", E_FAIL);
+    }
+    printf("listening %u\n", swap16(node->pAddresses[0].sin6.sin6_port));
+    fflush(stdout);
+    PeerGraphFreeData(node);
+    return 0;
+}
+
 /* Unregisters, closes and deletes the graph and shuts the library down. */
 static inline void finish(void)
 {

@@ -90,19 +90,13 @@ static PEER_GRAPH_EVENT_DATA *next_event(DWORD timeout_ms)
 
 static int receive(void)
 {
-    PEER_NODE_INFO *node;
     PEER_GRAPH_EVENT_DATA *event;
     ULONGLONG received = 0, bytes = 0, next_seq = 0, gaps = 0, connection = 0;
     double first = 0, last = 0;
     DWORD size = 0;
     HRESULT hr;
 
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    printf("listening %u\n", (unsigned)((node->pAddresses[0].sin6.sin6_port >> 8) |
-                                        ((node->pAddresses[0].sin6.sin6_port & 0xff) << 8)));
-    fflush(stdout);
-    PeerGraphFreeData(node);
+    if (listen_and_announce()) return 1;
 
     while ((event = next_event(INFINITE)))
     {

@@ -149,7 +149,6 @@ static int join(int parent_port)
 {
     PEER_GRAPH_PROPERTIES props = {0};
     PEER_ADDRESS address = {0};
-    PEER_NODE_INFO *node;
     ULONGLONG connection = 0;
     DWORD status = 0, deadline = GetTickCount() + JOIN_TIMEOUT_MS;
     HRESULT hr;
@@ -181,12 +180,9 @@ static int join(int parent_port)
             WaitForSingleObject(graph_event, 100);
         }
     }
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    if (!node->cAddresses) return fail("PeerGraphGetNodeInfo (no address)", E_FAIL);
-    printf("listening %u\nsynchronized\n", swap16(node->pAddresses[0].sin6.sin6_port));
+    if (listen_and_announce()) return 1;
+    printf("synchronized\n");
     fflush(stdout);
-    PeerGraphFreeData(node);
     return 0;
 }
 

@@ -75,7 +75,6 @@ static int serve(ULONG n)
 {
     PEER_GRAPH_PROPERTIES props = {0};
     PEER_RECORD record = {0};
-    PEER_NODE_INFO *node;
     BYTE payload[RECORD_SIZE];
     double t;
     HRESULT hr;
@@ -97,12 +96,7 @@ static int serve(ULONG n)
     }
     printf("added %lu %.6f\n", n, now_seconds() - t);
 
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    if (!node->cAddresses) return fail("PeerGraphGetNodeInfo (no address)", E_FAIL);
-    printf("listening %u\n", swap16(node->pAddresses[0].sin6.sin6_port));
-    fflush(stdout);
-    PeerGraphFreeData(node);
+    if (listen_and_announce()) return 1;
     wait_for_stop();
     return 0;
 }

@@ -39,6 +39,9 @@
 #include <string.h>
 #include <p2p.h>
 
+#define BENCH_NAME "direct-throughput"
+#include "bench_win.h"
+
 static const GUID data_type = {0x3b0d6f52, 0x8c1e, 0x4a97, {0xb2, 0x64, 0x1f, 0x5a, 0x93, 0xc0, 0x7e, 0x21}};
 static const GUID control_type = {0x3b0d6f53, 0x8c1e, 0x4a97, {0xb2, 0x64, 0x1f, 0x5a, 0x93, 0xc0, 0x7e, 0x21}};
 
@@ -52,26 +55,6 @@ struct control
 enum { START = 1, END = 2, DONE = 3 };
 
 #define CONNECT_TIMEOUT_MS 30000
-
-static HGRAPH graph;
-static HPEEREVENT registration;
-static HANDLE graph_event;
-static WCHAR graph_id[128], peer_id[32], database[64];
-
-static double now_seconds(void)
-{
-    static LARGE_INTEGER frequency;
-    LARGE_INTEGER c;
-    if (!frequency.QuadPart) QueryPerformanceFrequency(&frequency);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)frequency.QuadPart;
-}
-
-static int fail(const char *what, HRESULT hr)
-{
-    fprintf(stderr, "direct-throughput: %s failed: %#lx\n", what, (unsigned long)hr);
-    return 1;
-}
 
 static HRESULT start(const char *graph_name, const WCHAR *peer)
 {
@@ -94,14 +77,6 @@ static HRESULT start(const char *graph_name, const WCHAR *peer)
     return PeerGraphRegisterEvent(graph, graph_event, 2, regs, &registration);
 }
 
-static void finish(void)
-{
-    PeerGraphUnregisterEvent(registration);
-    PeerGraphClose(graph);
-    PeerGraphDelete(graph_id, peer_id, database);
-    PeerGraphShutdown();
-}
-
 /* The next event, waiting up to timeout_ms; NULL if none came. */
 static PEER_GRAPH_EVENT_DATA *next_event(DWORD timeout_ms)
 {
@@ -115,19 +90,13 @@ static PEER_GRAPH_EVENT_DATA *next_event(DWORD timeout_ms)
 
 static int receive(void)
 {
-    PEER_NODE_INFO *node;
     PEER_GRAPH_EVENT_DATA *event;
     ULONGLONG received = 0, bytes = 0, next_seq = 0, gaps = 0, connection = 0;
     double first = 0, last = 0;
     DWORD size = 0;
     HRESULT hr;
 
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    printf("listening %u\n", (unsigned)((node->pAddresses[0].sin6.sin6_port >> 8) |
-                                        ((node->pAddresses[0].sin6.sin6_port & 0xff) << 8)));
-    fflush(stdout);
-    PeerGraphFreeData(node);
+    if (listen_and_announce()) return 1;
 
     while ((event = next_event(INFINITE)))
     {

@@ -47,6 +47,9 @@
 #include <string.h>
 #include <p2p.h>
 
+#define BENCH_NAME "flood-latency"
+#include "bench_win.h"
+
 static const GUID flood_type = {0x8a41c7e2, 0x5d90, 0x4b3f, {0x9e, 0x17, 0x62, 0xd4, 0x0b, 0xa8, 0x3c, 0x51}};
 
 #define JOIN_TIMEOUT_MS 60000
@@ -59,11 +62,6 @@ struct payload
     ULONGLONG sent;     /* FILETIME ticks (100 ns) */
 };
 
-static HGRAPH graph;
-static HPEEREVENT registration;
-static HANDLE graph_event;
-static WCHAR graph_id[128], peer_id[32], database[200];
-static char control_dir[MAX_PATH];
 static DWORD run_deadline;
 
 static ULONGLONG precise_now(void)
@@ -73,27 +71,9 @@ static ULONGLONG precise_now(void)
     return ((ULONGLONG)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
 }
 
-static int fail(const char *what, HRESULT hr)
-{
-    fprintf(stderr, "flood-latency: %ls: %s failed: %#lx\n", peer_id, what, (unsigned long)hr);
-    return 1;
-}
-
-static BOOL control_file(const char *name)
-{
-    char path[MAX_PATH + 16];
-    snprintf(path, sizeof(path), "%s/%s", control_dir, name);
-    return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
-}
-
 static BOOL past(DWORD deadline)
 {
     return (LONG)(GetTickCount() - deadline) >= 0;
-}
-
-static USHORT swap16(USHORT v)
-{
-    return (USHORT)((v >> 8) | (v << 8));
 }
 
 /* Received or sent: one value per sequence number, -1 until known. */
@@ -169,7 +149,6 @@ static int join(int parent_port)
 {
     PEER_GRAPH_PROPERTIES props = {0};
     PEER_ADDRESS address = {0};
-    PEER_NODE_INFO *node;
     ULONGLONG connection = 0;
     DWORD status = 0, deadline = GetTickCount() + JOIN_TIMEOUT_MS;
     HRESULT hr;
@@ -201,12 +180,9 @@ static int join(int parent_port)
             WaitForSingleObject(graph_event, 100);
         }
     }
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    if (!node->cAddresses) return fail("PeerGraphGetNodeInfo (no address)", E_FAIL);
-    printf("listening %u\nsynchronized\n", swap16(node->pAddresses[0].sin6.sin6_port));
+    if (listen_and_announce()) return 1;
+    printf("synchronized\n");
     fflush(stdout);
-    PeerGraphFreeData(node);
     return 0;
 }
 
@@ -230,8 +206,7 @@ static int send_records(DWORD interval_ms)
 {
     BYTE data[PAYLOAD_SIZE] = {0};
     PEER_RECORD record = {0};
-    FILETIME utc, peer;
-    ULONGLONG start, expiration;
+    ULONGLONG start;
     DWORD status = 0;
     HRESULT hr;
     GUID id;
@@ -242,15 +217,7 @@ static int send_records(DWORD interval_ms)
         drain(0, &status);
         Sleep(10);
     }
-    GetSystemTimeAsFileTime(&utc);
-    PeerGraphUniversalTimeToPeerTime(graph, &utc, &peer);
-    expiration = (((ULONGLONG)peer.dwHighDateTime << 32) | peer.dwLowDateTime) + 3600ull * 10000000;
-    record.dwSize = sizeof(record);
-    record.type = flood_type;
-    record.ftExpiration.dwLowDateTime = (DWORD)expiration;
-    record.ftExpiration.dwHighDateTime = (DWORD)(expiration >> 32);
-    record.data.cbData = sizeof(data);
-    record.data.pbData = data;
+    init_record(&record, graph, &flood_type, 3600, data, sizeof(data));
 
     start = precise_now();
     for (ULONG seq = 0; seq < records; seq++)
@@ -330,10 +297,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (!result && have != records) result = 3;
 
-    if (registration) PeerGraphUnregisterEvent(registration);
-    if (graph) PeerGraphClose(graph);
-    PeerGraphDelete(graph_id, peer_id, database);
-    PeerGraphShutdown();
+    finish();
     free(results);
     return result;
 }

@@ -29,19 +29,8 @@
 #include <stdlib.h>
 #include <p2p.h>
 
-static double now_seconds(void)
-{
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-}
-
-static int fail(const char *what, HRESULT hr)
-{
-    fprintf(stderr, "%s failed: %#lx\n", what, (unsigned long)hr);
-    return 1;
-}
+#define BENCH_NAME "record-throughput"
+#include "bench_win.h"
 
 int main(int argc, char **argv)
 {
@@ -53,8 +42,6 @@ int main(int argc, char **argv)
     HGRAPH graph;
     HPEERENUM henum;
     PEER_RECORD record = {0}, *got;
-    FILETIME now_utc, now_peer;
-    ULARGE_INTEGER exp;
     GUID *ids;
     BYTE payload[1024];
     HRESULT hr;
@@ -70,17 +57,7 @@ int main(int argc, char **argv)
     props.pwzCreatorId = L"bench";
     if (FAILED(hr = PeerGraphCreate(&props, L"bench", NULL, &graph))) return fail("PeerGraphCreate", hr);
 
-    GetSystemTimeAsFileTime(&now_utc);
-    PeerGraphUniversalTimeToPeerTime(graph, &now_utc, &now_peer);
-    exp.LowPart = now_peer.dwLowDateTime;
-    exp.HighPart = now_peer.dwHighDateTime;
-    exp.QuadPart += 24ull * 3600 * 10000000;
-    record.dwSize = sizeof(record);
-    record.type = type;
-    record.ftExpiration.dwLowDateTime = exp.LowPart;
-    record.ftExpiration.dwHighDateTime = exp.HighPart;
-    record.data.cbData = sizeof(payload);
-    record.data.pbData = payload;
+    init_record(&record, graph, &type, 24 * 3600, payload, sizeof(payload));
 
     t = now_seconds();
     for (i = 0; i < n; i++)

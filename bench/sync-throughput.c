@@ -52,43 +52,18 @@
 #include <string.h>
 #include <p2p.h>
 
+#define BENCH_NAME "sync-throughput"
+#include "bench_win.h"
+
 static const GUID bench_type = {0x4f2b9d07, 0x61ae, 0x4c38, {0x85, 0x0d, 0x3e, 0x97, 0xb1, 0x26, 0xf4, 0x5a}};
 
 #define RECORD_SIZE 1024
 #define STOP_TIMEOUT_MS 3600000
 
-static HGRAPH graph;
-static HPEEREVENT registration;
-static HANDLE graph_event;
-static WCHAR graph_id[128], peer_id[32], database[200];
-static char control_dir[MAX_PATH];
-
-static double now_seconds(void)
-{
-    static LARGE_INTEGER frequency;
-    LARGE_INTEGER c;
-    if (!frequency.QuadPart) QueryPerformanceFrequency(&frequency);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)frequency.QuadPart;
-}
-
-static int fail(const char *what, HRESULT hr)
-{
-    fprintf(stderr, "sync-throughput: %ls: %s failed: %#lx\n", peer_id, what, (unsigned long)hr);
-    return 1;
-}
-
-static USHORT swap16(USHORT v)
-{
-    return (USHORT)((v >> 8) | (v << 8));
-}
-
 static void wait_for_stop(void)
 {
-    char path[MAX_PATH + 16];
     DWORD deadline = GetTickCount() + STOP_TIMEOUT_MS;
-    snprintf(path, sizeof(path), "%s/stop", control_dir);
-    while (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES && (LONG)(GetTickCount() - deadline) < 0)
+    while (!control_file("stop") && (LONG)(GetTickCount() - deadline) < 0)
     {
         PEER_GRAPH_EVENT_DATA *event;
         while (registration && PeerGraphGetEventData(registration, &event) == S_OK) PeerGraphFreeData(event);
@@ -96,22 +71,11 @@ static void wait_for_stop(void)
     }
 }
 
-static void finish(void)
-{
-    if (registration) PeerGraphUnregisterEvent(registration);
-    if (graph) PeerGraphClose(graph);
-    PeerGraphDelete(graph_id, peer_id, database);
-    PeerGraphShutdown();
-}
-
 static int serve(ULONG n)
 {
     PEER_GRAPH_PROPERTIES props = {0};
     PEER_RECORD record = {0};
-    PEER_NODE_INFO *node;
     BYTE payload[RECORD_SIZE];
-    FILETIME utc, peer;
-    ULONGLONG expiration;
     double t;
     HRESULT hr;
     GUID id;
@@ -122,16 +86,8 @@ static int serve(ULONG n)
     props.pwzCreatorId = peer_id;
     if (FAILED(hr = PeerGraphCreate(&props, database, NULL, &graph))) return fail("PeerGraphCreate", hr);
 
-    GetSystemTimeAsFileTime(&utc);
-    PeerGraphUniversalTimeToPeerTime(graph, &utc, &peer);
-    expiration = (((ULONGLONG)peer.dwHighDateTime << 32) | peer.dwLowDateTime) + 24ull * 3600 * 10000000;
     for (ULONG i = 0; i < sizeof(payload); i++) payload[i] = (BYTE)(i * 7);
-    record.dwSize = sizeof(record);
-    record.type = bench_type;
-    record.ftExpiration.dwLowDateTime = (DWORD)expiration;
-    record.ftExpiration.dwHighDateTime = (DWORD)(expiration >> 32);
-    record.data.cbData = sizeof(payload);
-    record.data.pbData = payload;
+    init_record(&record, graph, &bench_type, 24 * 3600, payload, sizeof(payload));
     t = now_seconds();
     for (ULONG i = 0; i < n; i++)
     {
@@ -140,12 +96,7 @@ static int serve(ULONG n)
     }
     printf("added %lu %.6f\n", n, now_seconds() - t);
 
-    if (FAILED(hr = PeerGraphListen(graph, PEER_GRAPH_SCOPE_GLOBAL, 0, 0))) return fail("PeerGraphListen", hr);
-    if (FAILED(hr = PeerGraphGetNodeInfo(graph, 0, &node))) return fail("PeerGraphGetNodeInfo", hr);
-    if (!node->cAddresses) return fail("PeerGraphGetNodeInfo (no address)", E_FAIL);
-    printf("listening %u\n", swap16(node->pAddresses[0].sin6.sin6_port));
-    fflush(stdout);
-    PeerGraphFreeData(node);
+    if (listen_and_announce()) return 1;
     wait_for_stop();
     return 0;
 }

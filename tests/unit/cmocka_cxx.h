@@ -30,4 +30,34 @@ extern "C" {
 #include <cmocka.h>
 }
 
+#include <cstdio>
+#include <vector>
+
+#include "engine/record.h"
+
+/* Bytes written out as hex pairs, spaces between them ignored: " 00 17 fe dc". */
+inline std::vector<std::uint8_t> hex(const char *text)
+{
+    std::vector<std::uint8_t> out;
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            ++p;
+            continue;
+        }
+        unsigned v;
+        if (std::sscanf(p, "%2x", &v) != 1) fail_msg("bad hex at '%s'", p);
+        out.push_back(static_cast<std::uint8_t>(v));
+        p += 2;
+    }
+    return out;
+}
+
+/* A GUID from its text, "{00112233-4455-6677-8899-aabbccddeeff}". */
+inline p2pg::Guid guid(const char *text)
+{
+    p2pg::Guid g;
+    if (!p2pg::Guid::parse(text, &g)) fail_msg("bad guid %s", text);
+    return g;
+}
+
 #endif

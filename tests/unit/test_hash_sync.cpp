@@ -42,13 +42,6 @@ namespace {
 
 using Db = std::map<Guid, Entry>;
 
-Guid guid(const char *text)
-{
-    Guid g;
-    if (!Guid::parse(text, &g)) fail_msg("bad guid %s", text);
-    return g;
-}
-
 /* Ids whose order has nothing to do with n. */
 Guid numbered_guid(std::uint32_t n)
 {

@@ -48,22 +48,6 @@ using Bytes = std::vector<std::uint8_t>;
 #define PEER_ADDRESS_A " 00 00 00 20 00 17 12 34 00 00 00 00 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00"
 #define PEER_ADDRESS_B " 00 00 00 20 00 17 fe dc 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 00"
 
-Bytes hex(const char *text)
-{
-    Bytes out;
-    for (const char *p = text; *p;) {
-        if (*p == ' ') {
-            ++p;
-            continue;
-        }
-        unsigned v;
-        if (std::sscanf(p, "%2x", &v) != 1) fail_msg("bad hex at '%s'", p);
-        out.push_back(static_cast<std::uint8_t>(v));
-        p += 2;
-    }
-    return out;
-}
-
 std::string dump(const Bytes &b)
 {
     std::string out;

@@ -45,29 +45,6 @@ using Bytes = std::vector<std::uint8_t>;
 #define GUID_B " 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10"
 #define ADDR_A " 00 17 12 34 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"
 
-Bytes hex(const char *text)
-{
-    Bytes out;
-    for (const char *p = text; *p;) {
-        if (*p == ' ') {
-            ++p;
-            continue;
-        }
-        unsigned v;
-        if (std::sscanf(p, "%2x", &v) != 1) fail_msg("bad hex at '%s'", p);
-        out.push_back(static_cast<std::uint8_t>(v));
-        p += 2;
-    }
-    return out;
-}
-
-Guid guid(const char *text)
-{
-    Guid g;
-    if (!Guid::parse(text, &g)) fail_msg("bad guid %s", text);
-    return g;
-}
-
 const Guid kGuidA = guid("{00112233-4455-6677-8899-aabbccddeeff}");
 const Guid kGuidB = guid("{01020304-0506-0708-090a-0b0c0d0e0f10}");
 

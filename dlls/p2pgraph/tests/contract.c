@@ -65,6 +65,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define WAIT_MS 10000
 
@@ -91,12 +92,6 @@ struct node
 };
 
 static struct node alice, bob;
-
-/* Port numbers in network byte order (no ws2_32 import for two byte swaps). */
-static USHORT swap_port(USHORT port)
-{
-    return (USHORT)((port >> 8) | (port << 8));
-}
 
 static void register_all(struct node *n)
 {
@@ -195,15 +190,6 @@ static void release(struct node *n)
     PeerGraphDelete(graph_id, n->peer_id, db_name);
 }
 
-static void loopback(PEER_ADDRESS *address, USHORT port)
-{
-    memset(address, 0, sizeof(*address));
-    address->dwSize = sizeof(*address);
-    address->sin6.sin6_family = AF_INET6;
-    address->sin6.sin6_port = swap_port(port);
-    address->sin6.sin6_addr.s6_addr[15] = 1;
-}
-
 /* Is the connection with that id among what EnumConnections lists for flags? */
 static BOOL listed(struct node *n, DWORD flags, ULONGLONG id)
 {
@@ -292,7 +278,7 @@ static void create_alice(void)
     ok(hr == S_OK, "alice: PeerGraphListen returned %#lx\n", hr);
     hr = PeerGraphGetNodeInfo(alice.graph, 0, &info);
     ok(hr == S_OK, "alice: PeerGraphGetNodeInfo returned %#lx\n", hr);
-    if (hr == S_OK && info->cAddresses) alice.port = swap_port(info->pAddresses[0].sin6.sin6_port);
+    if (hr == S_OK && info->cAddresses) alice.port = swap16(info->pAddresses[0].sin6.sin6_port);
     if (hr == S_OK) PeerGraphFreeData(info);
     ok(alice.port != 0, "alice listens on no port\n");
 }
@@ -554,7 +540,7 @@ static void test_never_synchronized(void)
     ok(hr == PEER_E_GRAPH_NOT_READY, "PeerGraphListen returned %#lx\n", hr);
 
     /* A direct connection needs no synchronized data; a NULL pullConnectionId is fine. */
-    loopback(&address, alice.port);
+    loopback_address(&address, alice.port);
     hr = PeerGraphOpenDirectConnection(bob.graph, alice.peer_id, &address, NULL);
     ok(hr == S_OK, "PeerGraphOpenDirectConnection(NULL id) returned %#lx\n", hr);
     if (!wait_connected(PEER_GRAPH_EVENT_DIRECT_CONNECTION, &bob, &direct, &alice, &alice_side)) return;
@@ -581,7 +567,7 @@ static void test_wrong_kinds(void)
     HRESULT hr;
 
     if (!bob.graph) return;
-    loopback(&address, alice.port);
+    loopback_address(&address, alice.port);
     hr = PeerGraphConnect(bob.graph, NULL, &address, NULL);
     ok(hr == S_OK, "PeerGraphConnect(NULL, NULL) returned %#lx\n", hr);
     if (!wait_connected(PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, &bob, &neighbor, &alice, &alice_neighbor)) return;

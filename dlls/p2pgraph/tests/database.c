@@ -30,6 +30,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define SECOND ((ULONGLONG)10000000)
 #define HOUR (3600 * SECOND)
@@ -47,7 +48,6 @@ static WCHAR other_peer_id[] = L"p2ptest-database-other-peer";
 static WCHAR friendly_name[] = L"p2ptest database";
 static WCHAR comment[] = L"conformance test graph, created by database.c";
 
-static unsigned int name_counter;
 static WCHAR temp_dir[MAX_PATH];
 
 static BOOL str_equal(const WCHAR *a, const WCHAR *b)
@@ -56,36 +56,17 @@ static BOOL str_equal(const WCHAR *a, const WCHAR *b)
     return b && !lstrcmpW(a, b);
 }
 
-struct test_graph
-{
-    WCHAR id[128];
-    WCHAR db[128];
-    WCHAR *peer;
-    HGRAPH handle;
-};
-
 static void make_names(struct test_graph *graph, const char *tag)
 {
-    char buffer[128];
-
-    snprintf(buffer, sizeof(buffer), "p2ptest-database-%s-%lu-%lu-%u", tag, GetCurrentProcessId(),
-             GetTickCount(), ++name_counter);
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->id, ARRAYSIZE(graph->id));
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->db, ARRAYSIZE(graph->db));
+    make_graph_names(graph->id, graph->db, "database", tag);
     graph->peer = peer_id;
     graph->handle = NULL;
 }
 
 static void init_properties(PEER_GRAPH_PROPERTIES *props, struct test_graph *graph)
 {
-    memset(props, 0, sizeof(*props));
-    props->dwSize = sizeof(*props);
-    props->dwScope = PEER_GRAPH_SCOPE_GLOBAL;
+    init_graph_properties(props, graph->id, graph->peer, friendly_name);
     props->dwMaxRecordSize = 16384;
-    props->pwzGraphId = graph->id;
-    props->pwzCreatorId = graph->peer;
-    props->pwzFriendlyName = friendly_name;
     props->pwzComment = comment;
     props->ulPresenceLifetime = 450;
     props->cPresenceMax = 9;
@@ -94,13 +75,9 @@ static void init_properties(PEER_GRAPH_PROPERTIES *props, struct test_graph *gra
 static HRESULT create_graph(struct test_graph *graph)
 {
     PEER_GRAPH_PROPERTIES props;
-    HRESULT hr;
 
     init_properties(&props, graph);
-    graph->handle = NULL;
-    hr = PeerGraphCreate(&props, graph->db, NULL, &graph->handle);
-    if (hr != S_OK) graph->handle = NULL;
-    return hr;
+    return create_test_graph(graph, &props);
 }
 
 static HRESULT open_graph(struct test_graph *graph)
@@ -113,45 +90,11 @@ static HRESULT open_graph(struct test_graph *graph)
     return hr;
 }
 
-static void close_graph(struct test_graph *graph)
-{
-    HRESULT hr;
-
-    if (!graph->handle) return;
-    hr = PeerGraphClose(graph->handle);
-    ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
-    graph->handle = NULL;
-}
-
-static void delete_graph(struct test_graph *graph)
-{
-    HRESULT hr;
-
-    close_graph(graph);
-    hr = PeerGraphDelete(graph->id, graph->peer, graph->db);
-    ok(hr == S_OK, "PeerGraphDelete(%s) returned %#lx\n", dbgstr_w(graph->id), hr);
-}
-
-static ULONGLONG peer_now(HGRAPH graph)
-{
-    FILETIME utc, peer;
-    HRESULT hr;
-
-    GetSystemTimeAsFileTime(&utc);
-    peer = utc;
-    hr = PeerGraphUniversalTimeToPeerTime(graph, &utc, &peer);
-    ok(hr == S_OK, "PeerGraphUniversalTimeToPeerTime returned %#lx\n", hr);
-    return ft_to_ull(&peer);
-}
-
 static void make_temp_path(WCHAR *path, const char *tag)
 {
-    char buffer[128];
     WCHAR name[128];
 
-    snprintf(buffer, sizeof(buffer), "p2ptest-database-%s-%lu-%lu-%u.export", tag, GetCurrentProcessId(),
-             GetTickCount(), ++name_counter);
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, name, ARRAYSIZE(name));
+    make_unique_name(name, ARRAYSIZE(name), "database", tag, ".export");
     lstrcpyW(path, temp_dir);
     lstrcatW(path, name);
 }
@@ -457,8 +400,8 @@ static void test_import_cycle(void)
     if (FAILED(hr)) trace("PeerGraphImportDatabase after PeerGraphCreate returned %#lx\n", hr);
     check_same_records(graph.handle, before, before_count, __LINE__);
 
-    close_graph(&graph);
-    delete_graph(&graph);
+    close_test_graph(&graph);
+    delete_test_graph(&graph);
 
     /* an export of another graph */
     make_names(&other, "other");
@@ -471,7 +414,7 @@ static void test_import_cycle(void)
         ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
         hr = PeerGraphExportDatabase(other.handle, path);
         ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
-        delete_graph(&other);
+        delete_test_graph(&other);
     }
 
     /* the data is gone; Open makes an empty database */
@@ -502,7 +445,7 @@ static void test_import_cycle(void)
         ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
         hr = PeerGraphExportDatabase(other_peer.handle, path);
         ok(hr == S_OK, "PeerGraphExportDatabase returned %#lx\n", hr);
-        delete_graph(&other_peer);
+        delete_test_graph(&other_peer);
         hr = PeerGraphImportDatabase(graph.handle, path);
         ok(hr == PEER_E_INVALID_DATABASE, "import of another peer's database returned %#lx\n", hr);
         DeleteFileW(path);
@@ -565,7 +508,7 @@ static void test_import_cycle(void)
     }
 
     /* and the import is kept */
-    close_graph(&graph);
+    close_test_graph(&graph);
     hr = open_graph(&graph);
     ok(hr == S_OK, "PeerGraphOpen after the import returned %#lx\n", hr);
     if (hr == S_OK)
@@ -578,7 +521,7 @@ done:
     if (before) PeerGraphFreeData(before);
     free(export_data);
     DeleteFileW(good_path);
-    delete_graph(&graph);
+    delete_test_graph(&graph);
 }
 
 /* ---- durability ---- */
@@ -723,7 +666,7 @@ static void test_durability(BOOL mid)
     if (!signalled)
     {
         /* whatever the child left */
-        if (SUCCEEDED(open_graph(&graph))) close_graph(&graph);
+        if (SUCCEEDED(open_graph(&graph))) close_test_graph(&graph);
         PeerGraphDelete(graph.id, graph.peer, graph.db);
         return;
     }
@@ -770,7 +713,7 @@ static void test_durability(BOOL mid)
             ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
         }
     }
-    delete_graph(&graph);
+    delete_test_graph(&graph);
 }
 
 START_TEST(database)
@@ -816,14 +759,14 @@ START_TEST(database)
         /* a closed graph */
         HGRAPH closed = graph.handle;
 
-        close_graph(&graph);
+        close_test_graph(&graph);
         hr = PeerGraphExportDatabase(closed, path);
         ok(hr == PEER_E_INVALID_GRAPH, "PeerGraphExportDatabase(closed graph) returned %#lx\n", hr);
         ok(GetFileAttributesW(path) == INVALID_FILE_ATTRIBUTES, "the file was created\n");
         DeleteFileW(path);
         hr = PeerGraphImportDatabase(closed, path);
         ok(hr == PEER_E_INVALID_GRAPH, "PeerGraphImportDatabase(closed graph) returned %#lx\n", hr);
-        delete_graph(&graph);
+        delete_test_graph(&graph);
 
         test_import_cycle();
         test_durability(FALSE);

@@ -25,6 +25,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 /* an application data type; not the reserved ping type of the protocol */
 static const GUID test_data_type =
@@ -36,42 +37,8 @@ static const GUID test_data_type =
 
 static WCHAR peer_id[] = L"p2ptest-direct-peer";
 static WCHAR remote_peer_id[] = L"p2ptest-direct-remote";
-static WCHAR graph_id[128];
-static WCHAR db_name[128];
-
-static HRESULT create_graph(HGRAPH *graph)
-{
-    WCHAR friendly_name[] = L"p2ptest direct";
-    WCHAR comment[] = L"conformance test graph";
-    PEER_GRAPH_PROPERTIES properties;
-    char buffer[128];
-
-    snprintf(buffer, sizeof(buffer), "p2ptest-direct-%lu-%lu", GetCurrentProcessId(), GetTickCount());
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph_id, ARRAYSIZE(graph_id));
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, db_name, ARRAYSIZE(db_name));
-
-    memset(&properties, 0, sizeof(properties));
-    properties.dwSize = sizeof(properties);
-    properties.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
-    properties.pwzGraphId = graph_id;
-    properties.pwzCreatorId = peer_id;
-    properties.pwzFriendlyName = friendly_name;
-    properties.pwzComment = comment;
-    properties.ulPresenceLifetime = 300;
-    *graph = NULL;
-    return PeerGraphCreate(&properties, db_name, NULL, graph);
-}
-
-/* ::1 port 3587; never used, every call below fails before connecting */
-static void init_address(PEER_ADDRESS *address)
-{
-    memset(address, 0, sizeof(*address));
-    address->dwSize = sizeof(*address);
-    address->sin6.sin6_family = AF_INET6;
-    address->sin6.sin6_port = 0x030e;  /* network byte order */
-    address->sin6.sin6_addr.s6_addr[15] = 1;
-}
+static WCHAR friendly_name[] = L"p2ptest direct";
+static struct test_graph direct_graph;
 
 /* Checks all three functions against one handle that is not a graph. */
 static void check_not_a_graph(HGRAPH handle, HRESULT expect, const char *what)
@@ -81,7 +48,8 @@ static void check_not_a_graph(HGRAPH handle, HRESULT expect, const char *what)
     PEER_ADDRESS address;
     HRESULT hr;
 
-    init_address(&address);
+    /* never used: every call below fails before connecting */
+    loopback_address(&address, 3587);
 
     hr = PeerGraphCloseDirectConnection(handle, UNKNOWN_CONNECTION_ID);
     ok(hr == expect, "%s: PeerGraphCloseDirectConnection returned %#lx\n", what, hr);
@@ -106,8 +74,8 @@ static void test_not_initialized(const char *when)
 
 static void test_invalid_graph_handles(void)
 {
-    ULONG_PTR local[16];
-    HGRAPH handles[5];
+    ULONG_PTR local[BAD_HANDLE_LOCALS];
+    void *handles[BAD_HANDLE_COUNT];
     unsigned int i;
     HRESULT hr;
 
@@ -119,12 +87,7 @@ static void test_invalid_graph_handles(void)
     ok(hr == E_INVALIDARG || broken(hr == PEER_E_INVALID_GRAPH),
        "PeerGraphCloseDirectConnection(NULL, 1) returned %#lx\n", hr);
 
-    memset(local, 0, sizeof(local));
-    handles[0] = (HGRAPH)0xdeadbeef;
-    handles[1] = (HGRAPH)1;
-    handles[2] = (HGRAPH)local;
-    handles[3] = (HGRAPH)&local[8];
-    handles[4] = (HGRAPH)~(ULONG_PTR)0;
+    make_bad_handles(handles, local);
     for (i = 0; i < ARRAYSIZE(handles); i++)
     {
         char what[64];
@@ -132,8 +95,7 @@ static void test_invalid_graph_handles(void)
         snprintf(what, sizeof(what), "handle %p", handles[i]);
         check_not_a_graph(handles[i], PEER_E_INVALID_GRAPH, what);
     }
-    for (i = 0; i < ARRAYSIZE(local); i++)
-        ok(local[i] == 0, "local[%u] was changed to %p\n", i, (void *)local[i]);
+    check_untouched(local);
 }
 
 static void test_graph(HGRAPH graph)
@@ -210,7 +172,8 @@ START_TEST(direct)
 
     test_invalid_graph_handles();
 
-    hr = create_graph(&graph);
+    hr = create_default_graph(&direct_graph, "direct", peer_id, friendly_name);
+    graph = direct_graph.handle;
     if (hr == E_NOTIMPL)
     {
         skip("PeerGraphCreate not available\n");
@@ -228,7 +191,7 @@ START_TEST(direct)
         hr = PeerGraphCloseDirectConnection(graph, 0);
         ok(hr == PEER_E_INVALID_GRAPH || hr == E_INVALIDARG,
            "PeerGraphCloseDirectConnection(closed graph, 0) returned %#lx\n", hr);
-        hr = PeerGraphDelete(graph_id, peer_id, db_name);
+        hr = PeerGraphDelete(direct_graph.id, peer_id, direct_graph.db);
         ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
     }
 

@@ -43,6 +43,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define WAIT_MS 10000            /* the longest any single event may take */
 #define RUN_MS 60000             /* the longest a whole run (parent or child) may take */
@@ -92,33 +93,6 @@ struct node
     unsigned int status_events;
     DWORD last_status;
 };
-
-static DWORD run_deadline;
-
-/* timeout, cut to what is left of the run */
-static DWORD bounded(DWORD timeout)
-{
-    LONG left = (LONG)(run_deadline - GetTickCount());
-
-    if (left <= 0) return 0;
-    return min(timeout, (DWORD)left);
-}
-
-static USHORT swap16(USHORT v)
-{
-    return (USHORT)((v >> 8) | (v << 8));
-}
-
-static void to_wide(const char *in, WCHAR *out, int count)
-{
-    MultiByteToWideChar(CP_UTF8, 0, in, -1, out, count);
-}
-
-static void to_utf8(const WCHAR *in, char *out, int count)
-{
-    if (!in) { strcpy(out, "(null)"); return; }
-    WideCharToMultiByte(CP_UTF8, 0, in, -1, out, count, NULL, NULL);
-}
 
 static void init_node(struct node *n)
 {
@@ -316,52 +290,6 @@ static HRESULT read_node_info(struct node *n)
     return S_OK;
 }
 
-static void loopback_address(PEER_ADDRESS *address, USHORT port)
-{
-    memset(address, 0, sizeof(*address));
-    address->dwSize = sizeof(*address);
-    address->sin6.sin6_family = AF_INET6;
-    address->sin6.sin6_port = port;
-    address->sin6.sin6_addr.s6_addr[15] = 1;
-}
-
-static BOOL is_loopback(const SOCKADDR_IN6 *sin6)
-{
-    static const BYTE loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-
-    return sin6->sin6_family == AF_INET6 && !memcmp(&sin6->sin6_addr, loopback, 16);
-}
-
-/* Pattern data: a byte stream that differs for every (seed, offset), so a lost, repeated or
- * misplaced frame cannot go unnoticed. */
-static void fill_pattern(BYTE *buffer, DWORD size, DWORD seed)
-{
-    DWORD i, x = seed * 2654435761u + 12345;
-
-    for (i = 0; i < size; i++)
-    {
-        x = x * 1664525 + 1013904223;
-        buffer[i] = (BYTE)(x >> 24);
-    }
-}
-
-static DWORD count_mismatches(const BYTE *buffer, DWORD size, DWORD seed, DWORD *first_bad)
-{
-    DWORD i, bad = 0, x = seed * 2654435761u + 12345;
-
-    *first_bad = ~0u;
-    for (i = 0; i < size; i++)
-    {
-        x = x * 1664525 + 1013904223;
-        if (buffer[i] != (BYTE)(x >> 24))
-        {
-            if (!bad) *first_bad = i;
-            bad++;
-        }
-    }
-    return bad;
-}
-
 static HRESULT send_pattern(struct node *n, ULONGLONG id, const GUID *type, DWORD size, DWORD seed)
 {
     BYTE *buffer = malloc(size ? size : 1);
@@ -467,7 +395,7 @@ static unsigned int child_open(unsigned int count, USHORT port, const char *peer
     HRESULT hr;
 
     to_wide(peer, peer_w, ARRAYSIZE(peer_w));
-    loopback_address(&address, port);
+    loopback_address(&address, swap16(port));  /* port: network byte order */
     *note = 0;
     for (i = 0; i < count; i++)
     {
@@ -719,17 +647,16 @@ static void child_command(char *line)
 static void run_child(const char *pipe_name, const char *graph_id, int index)
 {
     WCHAR graph_id_w[128];
-    DWORD mode = PIPE_READMODE_MESSAGE, got;
     char line[LINE_SIZE], buffer[160];
     PEER_VERSION_DATA version;
     HRESULT hr;
+    DWORD got;
 
     p2ptest_name = "directconn child";
     run_deadline = GetTickCount() + RUN_MS;
-    child_pipe = CreateFileA(pipe_name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
-    ok(child_pipe != INVALID_HANDLE_VALUE, "child %d: cannot open %s: %lu\n", index, pipe_name, GetLastError());
+    snprintf(buffer, sizeof(buffer), "child %d", index);
+    child_pipe = open_parent_pipe(pipe_name, buffer);
     if (child_pipe == INVALID_HANDLE_VALUE) return;
-    SetNamedPipeHandleState(child_pipe, &mode, NULL, NULL);
 
     init_node(&child_node);
     snprintf(buffer, sizeof(buffer), "p2ptest-dc-child-%d", index);
@@ -777,9 +704,7 @@ static void run_child(const char *pipe_name, const char *graph_id, int index)
 struct child
 {
     int index;
-    HANDLE process;
-    HANDLE pipe;
-    HANDLE io_event;
+    struct child_process proc;
     char peer_id[64];
     WCHAR peer_id_w[64];
     WCHAR db_name[160];
@@ -789,36 +714,17 @@ struct child
 
 static struct node parent;
 
-static BOOL wait_io(struct child *c, OVERLAPPED *ov, DWORD *count, DWORD timeout)
-{
-    HANDLE handles[2] = {ov->hEvent, c->process};
-
-    if (WaitForMultipleObjects(2, handles, FALSE, bounded(timeout)) != WAIT_OBJECT_0)
-    {
-        CancelIo(c->pipe);
-        GetOverlappedResult(c->pipe, ov, count, TRUE);
-        return FALSE;
-    }
-    return GetOverlappedResult(c->pipe, ov, count, FALSE);
-}
-
 static BOOL child_write(struct child *c, const char *format, ...) P2PTEST_PRINTF(2, 3);
 static BOOL child_write(struct child *c, const char *format, ...)
 {
-    OVERLAPPED ov;
     char line[1024];
-    DWORD written = 0;
     va_list args;
     BOOL ret;
 
     va_start(args, format);
     vsnprintf(line, sizeof(line), format, args);
     va_end(args);
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = c->io_event;
-    ResetEvent(c->io_event);
-    ret = WriteFile(c->pipe, line, strlen(line), &written, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(c, &ov, &written, WAIT_MS);
+    ret = child_process_send(&c->proc, line, WAIT_MS);
     ok(ret, "child %d: cannot send \"%s\": %lu\n", c->index, line, GetLastError());
     return ret;
 }
@@ -827,17 +733,9 @@ static BOOL child_write(struct child *c, const char *format, ...)
 static const char *child_read(struct child *c, DWORD timeout)
 {
     static char line[LINE_SIZE];
-    DWORD got = 0;
-    OVERLAPPED ov;
     BOOL ret;
 
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = c->io_event;
-    ResetEvent(c->io_event);
-    ret = ReadFile(c->pipe, line, sizeof(line) - 1, &got, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(c, &ov, &got, timeout);
-    if (!ret) got = 0;
-    line[got] = 0;
+    ret = child_process_receive(&c->proc, line, sizeof(line), timeout);
     ok(ret, "child %d: no answer within %lu ms\n", c->index, timeout);
     return line;
 }
@@ -861,61 +759,32 @@ static HRESULT child_hr(struct child *c, const char *format, ...) P2PTEST_PRINTF
 static HRESULT child_hr(struct child *c, const char *format, ...)
 {
     char line[1024];
-    const char *answer;
     va_list args;
-    HRESULT hr;
 
     va_start(args, format);
     vsnprintf(line, sizeof(line), format, args);
     va_end(args);
-    answer = child_call(c, "%s", line);
-    if (sscanf(answer, "hr %lx", &hr) != 1) hr = 0xdeadbeef;
-    return hr;
+    return answer_hr(child_call(c, "%s", line));
 }
 
 static BOOL child_start(struct child *c, int index)
 {
-    char pipe_name[128], command[MAX_PATH + 400], db[160];
-    PROCESS_INFORMATION pi;
+    char pipe_name[128], db[160];
     const char *answer;
-    OVERLAPPED ov;
     HRESULT hr;
-    DWORD got;
-    BOOL ret;
 
     memset(c, 0, sizeof(*c));
     c->index = index;
+    snprintf(c->proc.name, sizeof(c->proc.name), "child %d", index);
     snprintf(c->peer_id, sizeof(c->peer_id), "p2ptest-dc-child-%d", index);
     to_wide(c->peer_id, c->peer_id_w, ARRAYSIZE(c->peer_id_w));
     snprintf(db, sizeof(db), "%s-child-%d.db", graph_id_a, index);
     to_wide(db, c->db_name, ARRAYSIZE(c->db_name));
 
     snprintf(pipe_name, sizeof(pipe_name), "\\\\.\\pipe\\p2ptest-directconn-%lu-%d", GetCurrentProcessId(), index);
-    c->pipe = CreateNamedPipeA(pipe_name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-                               PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT, 1, LINE_SIZE, LINE_SIZE, 0, NULL);
-    ok(c->pipe != INVALID_HANDLE_VALUE, "CreateNamedPipe failed: %lu\n", GetLastError());
-    if (c->pipe == INVALID_HANDLE_VALUE) return FALSE;
-    c->io_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-
-    ret = p2ptest_child_command(command, sizeof(command), "child %s %s %d", pipe_name, graph_id_a, index)
-          && p2ptest_create_process(command, &pi);
-    ok(ret, "CreateProcess failed: %lu\n", GetLastError());
-    if (!ret)
-    {
-        CloseHandle(c->pipe);
-        CloseHandle(c->io_event);
+    if (!child_process_start(&c->proc, pipe_name, LINE_SIZE, WAIT_MS, "child %s %s %d", pipe_name, graph_id_a,
+                             index))
         return FALSE;
-    }
-    CloseHandle(pi.hThread);
-    c->process = pi.hProcess;
-
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = c->io_event;
-    ret = ConnectNamedPipe(c->pipe, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(c, &ov, &got, WAIT_MS);
-    else if (!ret && GetLastError() == ERROR_PIPE_CONNECTED) ret = TRUE;
-    ok(ret, "child %d did not connect to its pipe: %lu\n", index, GetLastError());
-    if (!ret) return FALSE;
 
     answer = child_read(c, WAIT_MS);
     if (sscanf(answer, "ready %lx %hu %llx", &hr, &c->port, &c->node_id) != 3) hr = 0xdeadbeef;
@@ -928,19 +797,10 @@ static BOOL child_start(struct child *c, int index)
 /* Asks the child to finish and checks it did so without a failure. */
 static void child_finish(struct child *c)
 {
-    DWORD code = 0xdeadbeef;
-
-    if (!c->process) return;
+    if (!c->proc.process) return;
     if (child_write(c, "exit"))
         ok(!strcmp(child_read(c, WAIT_MS), "bye"), "child %d did not say goodbye\n", c->index);
-    ok(WaitForSingleObject(c->process, WAIT_MS) == WAIT_OBJECT_0, "child %d did not exit\n", c->index);
-    GetExitCodeProcess(c->process, &code);
-    ok(code == 0, "child %d exited with %lu (its failures are listed above)\n", c->index, code);
-    if (code == STILL_ACTIVE) TerminateProcess(c->process, 1);
-    CloseHandle(c->process);
-    CloseHandle(c->pipe);
-    CloseHandle(c->io_event);
-    c->process = NULL;
+    child_process_wait_exit(&c->proc, WAIT_MS);
 }
 
 /* Ends the child the hard way, then removes its graph's data for it. */
@@ -949,12 +809,7 @@ static void child_kill(struct child *c)
     WCHAR graph_id_w[128];
     HRESULT hr;
 
-    TerminateProcess(c->process, 255);
-    ok(WaitForSingleObject(c->process, WAIT_MS) == WAIT_OBJECT_0, "child %d did not die\n", c->index);
-    CloseHandle(c->process);
-    CloseHandle(c->pipe);
-    CloseHandle(c->io_event);
-    c->process = NULL;
+    child_process_kill(&c->proc, WAIT_MS);
     to_wide(graph_id_a, graph_id_w, ARRAYSIZE(graph_id_w));
     hr = PeerGraphDelete(graph_id_w, c->peer_id_w, c->db_name);
     ok(hr == S_OK, "PeerGraphDelete of the killed child's graph returned %#lx\n", hr);
@@ -1093,7 +948,7 @@ static struct conn_event *parent_connects(const WCHAR *peer, USHORT port, ULONGL
     PEER_ADDRESS address;
     HRESULT hr;
 
-    loopback_address(&address, port);
+    loopback_address(&address, swap16(port));  /* port: network byte order */
     *id = 0;
     hr = PeerGraphOpenDirectConnection(parent.graph, peer, &address, id);
     ok(hr == S_OK, "PeerGraphOpenDirectConnection returned %#lx\n", hr);
@@ -1649,9 +1504,9 @@ START_TEST(directconn)
         }
         child_finish(&c);
         if (child_start(&c, 2)) test_kill_sender(&c);
-        if (c.process) child_kill(&c);
+        if (c.proc.process) child_kill(&c);
         if (child_start(&c, 3)) test_kill_receiver(&c);
-        if (c.process) child_kill(&c);
+        if (c.proc.process) child_kill(&c);
         if (child_start(&c, 4)) test_parent_graph_close(&c);
         child_finish(&c);
     }

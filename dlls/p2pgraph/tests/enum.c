@@ -21,47 +21,14 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 static const GUID test_record_type =
     {0x2f0b1c6e, 0x5a43, 0x4c1d, {0x8e, 0x21, 0x6b, 0x3d, 0x90, 0xa7, 0x4e, 0x15}};
 
 static WCHAR peer_id[] = L"p2ptest-enum-peer";
-static WCHAR graph_id[128];
-static WCHAR db_name[128];
-
-static HRESULT create_graph(HGRAPH *graph)
-{
-    WCHAR friendly_name[] = L"p2ptest enum";
-    WCHAR comment[] = L"conformance test graph";
-    PEER_GRAPH_PROPERTIES properties;
-    char buffer[128];
-
-    snprintf(buffer, sizeof(buffer), "p2ptest-enum-%lu-%lu", GetCurrentProcessId(), GetTickCount());
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph_id, ARRAYSIZE(graph_id));
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, db_name, ARRAYSIZE(db_name));
-
-    memset(&properties, 0, sizeof(properties));
-    properties.dwSize = sizeof(properties);
-    properties.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
-    properties.pwzGraphId = graph_id;
-    properties.pwzCreatorId = peer_id;
-    properties.pwzFriendlyName = friendly_name;
-    properties.pwzComment = comment;
-    properties.ulPresenceLifetime = 300;
-    *graph = NULL;
-    return PeerGraphCreate(&properties, db_name, NULL, graph);
-}
-
-static void close_and_delete_graph(HGRAPH graph)
-{
-    HRESULT hr;
-
-    hr = PeerGraphClose(graph);
-    ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
-    hr = PeerGraphDelete(graph_id, peer_id, db_name);
-    ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
-}
+static WCHAR friendly_name[] = L"p2ptest enum";
+static struct test_graph enum_graph;
 
 static void test_not_initialized(void)
 {
@@ -87,20 +54,15 @@ static void test_not_initialized(void)
 /* Handles that were never returned by the library must be rejected, not dereferenced. */
 static void test_invalid_handles(void)
 {
-    ULONG_PTR local[16];
-    HPEERENUM handles[6];
+    ULONG_PTR local[BAD_HANDLE_LOCALS];
+    void *handles[BAD_HANDLE_COUNT + 1];
     PVOID *items;
     ULONG count;
     unsigned int i;
     HRESULT hr;
 
-    memset(local, 0, sizeof(local));
     handles[0] = NULL;
-    handles[1] = (HPEERENUM)0xdeadbeef;
-    handles[2] = (HPEERENUM)1;
-    handles[3] = (HPEERENUM)local;
-    handles[4] = (HPEERENUM)&local[8];
-    handles[5] = (HPEERENUM)~(ULONG_PTR)0;
+    make_bad_handles(handles + 1, local);
 
     for (i = 0; i < ARRAYSIZE(handles); i++)
     {
@@ -124,8 +86,7 @@ static void test_invalid_handles(void)
         ok(hr == E_INVALIDARG, "handle %p: PeerGraphEndEnumeration returned %#lx\n", handles[i], hr);
     }
 
-    for (i = 0; i < ARRAYSIZE(local); i++)
-        ok(local[i] == 0, "local[%u] was changed to %p\n", i, (void *)local[i]);
+    check_untouched(local);
 
     PeerGraphFreeData(NULL);
 }
@@ -281,7 +242,8 @@ static void test_shutdown_releases_enumeration(void)
 
     hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
     ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
-    hr = create_graph(&graph);
+    hr = create_default_graph(&enum_graph, "enum", peer_id, friendly_name);
+    graph = enum_graph.handle;
     ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
     if (hr != S_OK)
     {
@@ -307,7 +269,7 @@ static void test_shutdown_releases_enumeration(void)
         hr = PeerGraphEndEnumeration(peer_enum);
         ok(hr == E_INVALIDARG, "PeerGraphEndEnumeration on a released enumeration returned %#lx\n", hr);
     }
-    hr = PeerGraphDelete(graph_id, peer_id, db_name);
+    hr = PeerGraphDelete(enum_graph.id, peer_id, enum_graph.db);
     ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
     hr = PeerGraphShutdown();
     ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
@@ -328,7 +290,8 @@ START_TEST(enum)
 
     test_invalid_handles();
 
-    hr = create_graph(&graph);
+    hr = create_default_graph(&enum_graph, "enum", peer_id, friendly_name);
+    graph = enum_graph.handle;
     if (hr == E_NOTIMPL)
         skip("PeerGraphCreate not available\n");
     else if (ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr))
@@ -337,7 +300,7 @@ START_TEST(enum)
         test_record_enumeration(graph);
         test_connection_enumeration(graph);
         test_other_handle_types(graph);
-        close_and_delete_graph(graph);
+        delete_test_graph(&enum_graph);
     }
 
     hr = PeerGraphShutdown();

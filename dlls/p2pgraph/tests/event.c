@@ -27,6 +27,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define SECOND ((ULONGLONG)10000000)
 #define HOUR (3600 * SECOND)
@@ -42,72 +43,19 @@ static const GUID type_c = {0x9e1f4c22, 0x7d3b, 0x4a65, {0xb2, 0x48, 0x0c, 0x6d,
 
 static WCHAR peer_id[] = L"p2ptest-event-peer";
 
-static unsigned int name_counter;
-
-struct test_graph
-{
-    WCHAR id[128];
-    WCHAR db[128];
-    HGRAPH handle;
-};
-
 static HRESULT create_graph_flags(struct test_graph *graph, const char *tag, DWORD flags)
 {
     WCHAR friendly_name[] = L"p2ptest event";
     PEER_GRAPH_PROPERTIES props;
-    char buffer[128];
-    HRESULT hr;
 
-    snprintf(buffer, sizeof(buffer), "p2ptest-event-%s-%lu-%lu-%u", tag, GetCurrentProcessId(), GetTickCount(),
-             ++name_counter);
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->id, ARRAYSIZE(graph->id));
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->db, ARRAYSIZE(graph->db));
-
-    memset(&props, 0, sizeof(props));
-    props.dwSize = sizeof(props);
-    props.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
+    init_test_graph(graph, &props, "event", tag, peer_id, friendly_name);
     props.dwFlags = flags;
-    props.pwzGraphId = graph->id;
-    props.pwzCreatorId = peer_id;
-    props.pwzFriendlyName = friendly_name;
-    props.ulPresenceLifetime = 300;
-    props.cPresenceMax = (ULONG)-1;
-    graph->handle = NULL;
-    hr = PeerGraphCreate(&props, graph->db, NULL, &graph->handle);
-    if (hr != S_OK) graph->handle = NULL;
-    return hr;
+    return create_test_graph(graph, &props);
 }
 
 static HRESULT create_graph(struct test_graph *graph, const char *tag)
 {
     return create_graph_flags(graph, tag, 0);
-}
-
-static void destroy_graph(struct test_graph *graph)
-{
-    HRESULT hr;
-
-    if (graph->handle)
-    {
-        hr = PeerGraphClose(graph->handle);
-        ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
-        graph->handle = NULL;
-    }
-    hr = PeerGraphDelete(graph->id, peer_id, graph->db);
-    ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
-}
-
-static ULONGLONG peer_now(HGRAPH graph)
-{
-    FILETIME utc, peer;
-    HRESULT hr;
-
-    GetSystemTimeAsFileTime(&utc);
-    peer = utc;
-    hr = PeerGraphUniversalTimeToPeerTime(graph, &utc, &peer);
-    ok(hr == S_OK, "PeerGraphUniversalTimeToPeerTime returned %#lx\n", hr);
-    return ft_to_ull(&peer);
 }
 
 static HRESULT add_record(HGRAPH graph, const GUID *type, ULONGLONG expiration, GUID *id)
@@ -557,6 +505,21 @@ done:
 }
 
 /* Record expiry, started early and checked at the end: it takes a while. */
+/* The graph holds exactly one record. */
+static void check_one_record(HGRAPH graph)
+{
+    HPEERENUM peer_enum = NULL;
+    ULONG count = 0;
+    HRESULT hr;
+
+    hr = PeerGraphEnumRecords(graph, NULL, NULL, &peer_enum);
+    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    hr = PeerGraphGetItemCount(peer_enum, &count);
+    ok(hr == S_OK && count == 1, "PeerGraphGetItemCount returned %#lx, %lu records\n", hr, count);
+    PeerGraphEndEnumeration(peer_enum);
+}
+
 static struct test_graph expiry_graph;
 static struct registration expiry_events;
 static GUID expiry_id, long_lived_id;
@@ -584,9 +547,7 @@ static void start_deferred_expiry_test(void)
 /* called once the record of the other graph has expired */
 static void finish_deferred_expiry_test(BOOL other_expired)
 {
-    HPEERENUM peer_enum;
     PEER_RECORD *got;
-    ULONG count;
     HRESULT hr;
 
     if (!deferred_events.handle) goto done;
@@ -600,20 +561,11 @@ static void finish_deferred_expiry_test(BOOL other_expired)
     hr = PeerGraphGetRecord(deferred_graph.handle, &deferred_id, &got);
     ok(hr == S_OK, "PeerGraphGetRecord of a deferred record returned %#lx\n", hr);
     if (hr == S_OK) PeerGraphFreeData(got);
-    peer_enum = NULL;
-    hr = PeerGraphEnumRecords(deferred_graph.handle, NULL, NULL, &peer_enum);
-    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
-    if (hr == S_OK)
-    {
-        count = 0;
-        hr = PeerGraphGetItemCount(peer_enum, &count);
-        ok(hr == S_OK && count == 1, "PeerGraphGetItemCount returned %#lx, %lu records\n", hr, count);
-        PeerGraphEndEnumeration(peer_enum);
-    }
+    check_one_record(deferred_graph.handle);
 
 done:
     unregister_events(&deferred_events);
-    if (deferred_graph.handle) destroy_graph(&deferred_graph);
+    if (deferred_graph.handle) delete_test_graph(&deferred_graph);
 }
 
 static void start_expiry_test(void)
@@ -650,10 +602,8 @@ static void start_expiry_test(void)
 static void finish_expiry_test(void)
 {
     PEER_GRAPH_EVENT_DATA *data;
-    HPEERENUM peer_enum;
     PEER_RECORD *got;
     BOOL expired = FALSE;
-    ULONG count;
     DWORD elapsed;
     HRESULT hr;
 
@@ -705,21 +655,12 @@ static void finish_expiry_test(void)
     ok(hr == S_OK, "PeerGraphGetRecord of the other record returned %#lx\n", hr);
     if (hr == S_OK) PeerGraphFreeData(got);
 
-    peer_enum = NULL;
-    hr = PeerGraphEnumRecords(expiry_graph.handle, NULL, NULL, &peer_enum);
-    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
-    if (hr == S_OK)
-    {
-        count = 0;
-        hr = PeerGraphGetItemCount(peer_enum, &count);
-        ok(hr == S_OK && count == 1, "PeerGraphGetItemCount returned %#lx, %lu records\n", hr, count);
-        PeerGraphEndEnumeration(peer_enum);
-    }
+    check_one_record(expiry_graph.handle);
     expect_no_event(&expiry_events, 0, "expiry: drained", __LINE__);
 
 done:
     unregister_events(&expiry_events);
-    if (expiry_graph.handle) destroy_graph(&expiry_graph);
+    if (expiry_graph.handle) delete_test_graph(&expiry_graph);
 }
 
 START_TEST(event)
@@ -742,7 +683,7 @@ START_TEST(event)
         test_register_invalid(graph.handle);
         test_record_events(graph.handle);
         test_shared_event(graph.handle);
-        destroy_graph(&graph);
+        delete_test_graph(&graph);
         finish_expiry_test();
     }
 

@@ -27,6 +27,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define MAX_RECORD_SIZE_LIMIT (60 * 1024 * 1024)
 #define SECOND ((ULONGLONG)10000000)
@@ -38,20 +39,6 @@ static WCHAR peer_id[] = L"p2ptest-graph-peer";
 static WCHAR other_peer_id[] = L"p2ptest-graph-other-peer";
 static WCHAR friendly_name[] = L"p2ptest graph";
 static WCHAR comment[] = L"conformance test graph, created by graph.c";
-
-static unsigned int name_counter;
-
-/* A graph id and database name that no earlier run has used. */
-static void make_names(WCHAR *graph_id, WCHAR *db_name, const char *tag)
-{
-    char buffer[128];
-
-    snprintf(buffer, sizeof(buffer), "p2ptest-graph-%s-%lu-%lu-%u", tag, GetCurrentProcessId(),
-             GetTickCount(), ++name_counter);
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph_id, 128);
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, db_name, 128);
-}
 
 /* a string of exactly len characters (plus the terminator) that starts with prefix */
 static WCHAR *make_long_string(const WCHAR *prefix, unsigned int len)
@@ -67,17 +54,8 @@ static WCHAR *make_long_string(const WCHAR *prefix, unsigned int len)
 
 static void init_properties(PEER_GRAPH_PROPERTIES *props, WCHAR *graph_id)
 {
-    memset(props, 0, sizeof(*props));
-    props->dwSize = sizeof(*props);
-    props->dwFlags = 0;
-    props->dwScope = PEER_GRAPH_SCOPE_GLOBAL;
-    props->dwMaxRecordSize = 0;
-    props->pwzGraphId = graph_id;
-    props->pwzCreatorId = peer_id;
-    props->pwzFriendlyName = friendly_name;
+    init_graph_properties(props, graph_id, peer_id, friendly_name);
     props->pwzComment = comment;
-    props->ulPresenceLifetime = 300;
-    props->cPresenceMax = (ULONG)-1;
 }
 
 static BOOL str_equal(const WCHAR *a, const WCHAR *b)
@@ -178,7 +156,7 @@ static void check_not_a_graph(HGRAPH handle, const char *what)
            what, #call, hr); \
     } while (0)
 
-    make_names(graph_id, db_name, "bad-handle");
+    make_graph_names(graph_id, db_name, "graph", "bad-handle");
     init_properties(&props, graph_id);
     GetTempPathW(ARRAYSIZE(dir), dir);
     GetTempFileNameW(dir, L"p2p", 0, path);
@@ -229,18 +207,13 @@ static void check_not_a_graph(HGRAPH handle, const char *what)
 
 static void test_invalid_handles(void)
 {
-    ULONG_PTR local[16];
-    HGRAPH handles[5];
+    ULONG_PTR local[BAD_HANDLE_LOCALS];
+    void *handles[BAD_HANDLE_COUNT];
     unsigned int i;
 
     check_not_a_graph(NULL, "NULL handle");
 
-    memset(local, 0, sizeof(local));
-    handles[0] = (HGRAPH)0xdeadbeef;
-    handles[1] = (HGRAPH)1;
-    handles[2] = (HGRAPH)local;
-    handles[3] = (HGRAPH)&local[8];
-    handles[4] = (HGRAPH)~(ULONG_PTR)0;
+    make_bad_handles(handles, local);
     for (i = 0; i < ARRAYSIZE(handles); i++)
     {
         char what[64];
@@ -248,8 +221,7 @@ static void test_invalid_handles(void)
         snprintf(what, sizeof(what), "handle %p", handles[i]);
         check_not_a_graph(handles[i], what);
     }
-    for (i = 0; i < ARRAYSIZE(local); i++)
-        ok(local[i] == 0, "local[%u] was changed to %p\n", i, (void *)local[i]);
+    check_untouched(local);
 }
 
 /* Returns the HRESULT of PeerGraphCreate; closes and deletes a graph that was created. */
@@ -285,7 +257,7 @@ static void test_create_invalid(void)
     unsigned int i;
     HRESULT hr;
 
-    make_names(graph_id, db_name, "invalid");
+    make_graph_names(graph_id, db_name, "graph", "invalid");
     init_properties(&props, graph_id);
 
     graph = (HGRAPH)0xdeadbeef;
@@ -383,14 +355,14 @@ static void test_create_invalid(void)
     /* the documented limits themselves are valid */
     for (i = 0; i < ARRAYSIZE(good_max_record_sizes); i++)
     {
-        make_names(graph_id, db_name, "max-record-size");
+        make_graph_names(graph_id, db_name, "graph", "max-record-size");
         init_properties(&props, graph_id);
         props.dwMaxRecordSize = good_max_record_sizes[i];
         hr = try_create(&props, db_name);
         ok(hr == S_OK, "dwMaxRecordSize %lu: PeerGraphCreate returned %#lx\n", props.dwMaxRecordSize, hr);
     }
 
-    make_names(graph_id, db_name, "long-strings");
+    make_graph_names(graph_id, db_name, "graph", "long-strings");
     init_properties(&props, graph_id);
     props.pwzGraphId = make_long_string(graph_id, 255);
     props.pwzCreatorId = make_long_string(peer_id, 255);
@@ -404,7 +376,7 @@ static void test_create_invalid(void)
     free(props.pwzComment);
 
     /* the optional strings may be NULL */
-    make_names(graph_id, db_name, "no-names");
+    make_graph_names(graph_id, db_name, "graph", "no-names");
     init_properties(&props, graph_id);
     props.pwzFriendlyName = NULL;
     props.pwzComment = NULL;
@@ -412,14 +384,14 @@ static void test_create_invalid(void)
     ok(hr == S_OK, "no friendly name and comment: PeerGraphCreate returned %#lx\n", hr);
 
     /* the other scopes and the documented flag */
-    make_names(graph_id, db_name, "scope");
+    make_graph_names(graph_id, db_name, "graph", "scope");
     init_properties(&props, graph_id);
     props.dwScope = PEER_GRAPH_SCOPE_LINKLOCAL;
     props.dwFlags = PEER_GRAPH_PROPERTY_DEFER_EXPIRATION;
     props.cPresenceMax = 0;
     hr = try_create(&props, db_name);
     ok(hr == S_OK, "link-local scope: PeerGraphCreate returned %#lx\n", hr);
-    make_names(graph_id, db_name, "scope");
+    make_graph_names(graph_id, db_name, "graph", "scope");
     init_properties(&props, graph_id);
     props.dwScope = PEER_GRAPH_SCOPE_SITELOCAL;
     props.cPresenceMax = 12;
@@ -427,7 +399,7 @@ static void test_create_invalid(void)
     ok(hr == S_OK, "site-local scope: PeerGraphCreate returned %#lx\n", hr);
 
     /* defaults */
-    make_names(graph_id, db_name, "defaults");
+    make_graph_names(graph_id, db_name, "graph", "defaults");
     init_properties(&props, graph_id);
     props.ulPresenceLifetime = 0;
     props.dwMaxRecordSize = 0;
@@ -666,7 +638,7 @@ static void test_create_open_close(void)
     DWORD status;
     HRESULT hr;
 
-    make_names(graph_id, db_name, "main");
+    make_graph_names(graph_id, db_name, "graph", "main");
     init_properties(&props, graph_id);
     props.dwMaxRecordSize = 8192;
     props.ulPresenceLifetime = 600;
@@ -786,7 +758,7 @@ static void test_create_open_close(void)
     delete_graph(graph_id, db_name, __LINE__);
 
     /* a graph that never existed */
-    make_names(unknown_id, unknown_db, "unknown");
+    make_graph_names(unknown_id, unknown_db, "graph", "unknown");
     graph = NULL;
     hr = PeerGraphOpen(unknown_id, peer_id, unknown_db, NULL, 0, NULL, &graph);
     ok(hr == PEER_S_GRAPH_DATA_CREATED, "PeerGraphOpen of an unknown graph returned %#lx\n", hr);
@@ -855,7 +827,7 @@ static void test_other_handle_types(void)
     ULONG count;
     HRESULT hr;
 
-    make_names(graph_id, db_name, "handles");
+    make_graph_names(graph_id, db_name, "graph", "handles");
     init_properties(&props, graph_id);
     hr = PeerGraphCreate(&props, db_name, NULL, &graph);
     ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
@@ -906,8 +878,8 @@ static void test_two_graphs(void)
     HGRAPH graph1 = NULL, graph2 = NULL;
     HRESULT hr;
 
-    make_names(graph_id1, db_name1, "first");
-    make_names(graph_id2, db_name2, "second");
+    make_graph_names(graph_id1, db_name1, "graph", "first");
+    make_graph_names(graph_id2, db_name2, "graph", "second");
     init_properties(&props1, graph_id1);
     init_properties(&props2, graph_id2);
     props2.pwzFriendlyName = name2;
@@ -953,7 +925,7 @@ static void test_unicode(void)
     unsigned int i;
     HRESULT hr;
 
-    make_names(graph_id, db_name, "unicode");
+    make_graph_names(graph_id, db_name, "graph", "unicode");
     lstrcpyW(unicode_id, graph_id);
     lstrcatW(unicode_id, L"-\x00e4\x00f6\x00fc-\xd83d\xde00");
     init_properties(&props, unicode_id);
@@ -985,7 +957,7 @@ static void test_unicode(void)
         long_name[i + 1] = 0xde00;
     }
     long_name[256] = 0;
-    make_names(graph_id, db_name, "unicode-long");
+    make_graph_names(graph_id, db_name, "graph", "unicode-long");
     init_properties(&props, graph_id);
     props.pwzFriendlyName = long_name;
     hr = try_create(&props, db_name);
@@ -1013,7 +985,7 @@ static void test_shutdown_closes_graphs(void)
     hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
     ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
     if (hr != S_OK) return;
-    make_names(graph_id, db_name, "shutdown");
+    make_graph_names(graph_id, db_name, "graph", "shutdown");
     init_properties(&props, graph_id);
     props.ulPresenceLifetime = 777;
     hr = PeerGraphCreate(&props, db_name, NULL, &graph);
@@ -1076,7 +1048,7 @@ static BOOL graphs_implemented(void)
     HGRAPH graph = NULL;
     HRESULT hr;
 
-    make_names(graph_id, db_name, "probe");
+    make_graph_names(graph_id, db_name, "graph", "probe");
     init_properties(&props, graph_id);
     hr = PeerGraphCreate(&props, db_name, NULL, &graph);
     if (hr == E_NOTIMPL) return FALSE;

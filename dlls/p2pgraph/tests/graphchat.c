@@ -73,6 +73,7 @@
 #include <iphlpapi.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define WAIT_MS 5000        /* the longest one event may take */
 #define SETTLE_MS 500       /* how long a duplicate gets to show up */
@@ -115,7 +116,6 @@ struct board
 static struct board *board;
 static enum role me;
 static const char *who = "alice";
-static DWORD run_deadline;
 static LONG sync_count;
 static BOOL started;
 
@@ -176,13 +176,6 @@ static struct
  * Small helpers.
  */
 
-static DWORD bounded(DWORD ms)
-{
-    LONG left = (LONG)(run_deadline - GetTickCount());
-
-    return left <= 0 ? 0 : min(ms, (DWORD)left);
-}
-
 /* cond, evaluated under the lock every 20 ms until it holds or ms passed */
 #define WAIT_UNTIL(ms, cond) ({ \
     DWORD end_ = GetTickCount() + bounded(ms); \
@@ -196,19 +189,6 @@ static DWORD bounded(DWORD ms)
         Sleep(20); \
     } \
     met_; })
-
-static USHORT net_port(USHORT port)
-{
-    return (USHORT)((port << 8) | (port >> 8));
-}
-
-static void address_of(USHORT port, PEER_ADDRESS *address)
-{
-    memset(address, 0, sizeof(*address));
-    address->dwSize = sizeof(*address);
-    IN6ADDR_SETLOOPBACK(&address->sin6);
-    address->sin6.sin6_port = net_port(port);
-}
 
 static const char *narrow(const WCHAR *text)
 {
@@ -377,7 +357,7 @@ static HRESULT read_local_node(ULONGLONG *node, USHORT *port, BOOL *loopback)
 
     if (hr != S_OK) return hr;
     if (node) *node = info->ullNodeId;
-    if (port) *port = info->cAddresses && info->pAddresses ? net_port(info->pAddresses[0].sin6.sin6_port) : 0;
+    if (port) *port = info->cAddresses && info->pAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
     if (loopback)
     {
         *loopback = info->cAddresses && info->pAddresses;
@@ -564,7 +544,7 @@ static void on_connection_required(void)
 
     if (chat.rendezvous)
     {
-        address_of(chat.rendezvous, &address);
+        loopback_address(&address, chat.rendezvous);
         hr = PeerGraphConnect(chat.graph, NULL, &address, chat.vista ? &id : NULL);
     }
     EnterCriticalSection(&chat.cs);
@@ -764,7 +744,7 @@ static HRESULT connect_to_creator(ULONGLONG *id)
 {
     PEER_ADDRESS address;
 
-    address_of((USHORT)board->port[ALICE], &address);
+    loopback_address(&address, (USHORT)board->port[ALICE]);
     return PeerGraphConnect(chat.graph, NULL, &address, id);
 }
 
@@ -848,7 +828,7 @@ static BOOL find_node(const WCHAR *peer, PEER_ADDRESS *address, ULONGLONG *node)
         *node = nodes[0]->ullNodeId;
         *address = nodes[0]->pAddresses[0];
         ok(IN6ADDR_ISLOOPBACK(&address->sin6), "%s: %s's first address is not ::1\n", who, narrow(peer));
-        if (!IN6ADDR_ISLOOPBACK(&address->sin6)) address_of(net_port(address->sin6.sin6_port), address);
+        if (!IN6ADDR_ISLOOPBACK(&address->sin6)) loopback_address(address, swap16(address->sin6.sin6_port));
     }
     if (nodes) PeerGraphFreeData(nodes);
     return found;
@@ -1025,7 +1005,7 @@ static void whisper_to_self(void)
     {
         /* still try the own listening address */
         read_local_node(NULL, &port, NULL);
-        address_of(port, &address);
+        loopback_address(&address, port);
     }
     ok(node == chat.self_node, "%s: EnumNodes(own peer id) gave node %llx, the local node is %llx\n", who, node,
        chat.self_node);
@@ -1250,7 +1230,7 @@ static void vista_pattern(void)
     if (!sync_all("carol's direct connection")) return;
     if (me == CAROL)
     {
-        address_of((USHORT)board->port[ALICE], &address);
+        loopback_address(&address, (USHORT)board->port[ALICE]);
         hr = open_whisper(L"alice", &address, to_alice, &id);
         ok(hr == S_OK && id, "%s: PeerGraphOpenDirectConnection on a never synchronized graph returned %#lx\n", who,
            hr);

@@ -84,6 +84,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define WAIT_MS 10000            /* the longest any single event may take */
 #define RUN_MS 95000             /* the longest the whole run may take */
@@ -93,33 +94,6 @@
 static const GUID type_one = {0x5b0c3e61, 0x9d2a, 0x4f07, {0x8e, 0x44, 0x17, 0xa9, 0x3c, 0x60, 0xd2, 0x5f}};
 static const GUID type_two = {0xe8274a19, 0x6c35, 0x4b8d, {0xa1, 0x0f, 0x92, 0x5e, 0x7b, 0x03, 0xc4, 0x86}};
 static const GUID data_type = {0x2f6d91b4, 0x03e8, 0x47ac, {0xb5, 0x5a, 0x6e, 0x1c, 0xd8, 0x27, 0x90, 0x3b}};
-
-static DWORD run_deadline;
-
-/* timeout, cut to what is left of the run */
-static DWORD bounded(DWORD timeout)
-{
-    LONG left = (LONG)(run_deadline - GetTickCount());
-
-    if (left <= 0) return 0;
-    return min(timeout, (DWORD)left);
-}
-
-static USHORT swap16(USHORT v)
-{
-    return (USHORT)((v >> 8) | (v << 8));
-}
-
-static void to_wide(const char *in, WCHAR *out, int count)
-{
-    MultiByteToWideChar(CP_UTF8, 0, in, -1, out, count);
-}
-
-static void to_utf8(const WCHAR *in, char *out, int count)
-{
-    if (!in) { strcpy(out, "(null)"); return; }
-    WideCharToMultiByte(CP_UTF8, 0, in, -1, out, count, NULL, NULL);
-}
 
 static void guid_to_str(const GUID *g, char *out)
 {
@@ -151,30 +125,6 @@ static const char *guid_str(const GUID *g)
 
     guid_to_str(g, out);
     return out;
-}
-
-/* Pattern data: differs for every (seed, offset). */
-static void fill_pattern(BYTE *buffer, DWORD size, DWORD seed)
-{
-    DWORD i, x = seed * 2654435761u + 777;
-
-    for (i = 0; i < size; i++)
-    {
-        x = x * 1664525 + 1013904223;
-        buffer[i] = (BYTE)(x >> 24);
-    }
-}
-
-static DWORD count_mismatches(const BYTE *buffer, DWORD size, DWORD seed)
-{
-    DWORD i, bad = 0, x = seed * 2654435761u + 777;
-
-    for (i = 0; i < size; i++)
-    {
-        x = x * 1664525 + 1013904223;
-        if (buffer[i] != (BYTE)(x >> 24)) bad++;
-    }
-    return bad;
 }
 
 /* The attribute string of a record made from seed: valid attribute XML with an entity and
@@ -275,22 +225,6 @@ static void serialize_record(const PEER_RECORD *r, char *out, size_t size)
     else pos += snprintf(out + pos, size - pos, "|noattr");
     pos += snprintf(out + pos, size - pos, "|data%lu:", r->data.cbData);
     if (r->data.pbData) append_hex(out, pos, size, r->data.pbData, r->data.cbData);
-}
-
-static BOOL is_loopback(const SOCKADDR_IN6 *sin6)
-{
-    static const BYTE loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-
-    return sin6->sin6_family == AF_INET6 && !memcmp(&sin6->sin6_addr, loopback, 16);
-}
-
-static void loopback_address(PEER_ADDRESS *address, USHORT port)
-{
-    memset(address, 0, sizeof(*address));
-    address->dwSize = sizeof(*address);
-    address->sin6.sin6_family = AF_INET6;
-    address->sin6.sin6_port = swap16(port);
-    address->sin6.sin6_addr.s6_addr[15] = 1;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -699,7 +633,7 @@ static void command_get(struct node *n, const char *guid, DWORD seed, DWORD size
     {
         hr = PeerGraphGetRecord(n->graph, &id, &record);
         content_ok = hr == S_OK && record->data.cbData == size &&
-                     (!size || !count_mismatches(record->data.pbData, size, seed)) &&
+                     (!size || !count_mismatches(record->data.pbData, size, seed, NULL)) &&
                      record->pwzAttributes && !lstrcmpW(record->pwzAttributes, attributes) &&
                      record->pwzCreatorId && !lstrcmpW(record->pwzCreatorId, creator_w) &&
                      record->pwzModifiedById && !lstrcmpW(record->pwzModifiedById, modifier_w) &&
@@ -1047,7 +981,7 @@ static void node_command(struct node *n, const char *line, char *reply, size_t s
             DWORD got = in->data.cbData;
 
             snprintf(reply, size, "data %llu %d %lu %lu", in->ullConnectionId, IsEqualGUID(&in->type, &data_type),
-                     got, count_mismatches(in->data.pbData, min(got, u1), u2));
+                     got, count_mismatches(in->data.pbData, min(got, u1), u2, NULL));
             PeerGraphFreeData(e->data);
             e->data = NULL;
         }
@@ -1098,8 +1032,8 @@ static void node_command(struct node *n, const char *line, char *reply, size_t s
 static void run_child(const char *pipe_name, const char *graph_id, const char *peer_id, const char *db_name)
 {
     static char line[LINE_SIZE], reply[LINE_SIZE];
-    DWORD mode = PIPE_READMODE_MESSAGE, got, written;
     PEER_VERSION_DATA version;
+    DWORD got, written;
     struct node n;
     HANDLE pipe;
     HRESULT hr;
@@ -1107,10 +1041,8 @@ static void run_child(const char *pipe_name, const char *graph_id, const char *p
     p2ptest_name = "neighbor child";
     /* the parent's deadline rules; this one only stops a child left behind */
     run_deadline = GetTickCount() + RUN_MS + 2 * WAIT_MS;
-    pipe = CreateFileA(pipe_name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
-    ok(pipe != INVALID_HANDLE_VALUE, "%s: cannot open %s: %lu\n", peer_id, pipe_name, GetLastError());
+    pipe = open_parent_pipe(pipe_name, peer_id);
     if (pipe == INVALID_HANDLE_VALUE) return;
-    SetNamedPipeHandleState(pipe, &mode, NULL, NULL);
 
     init_node(&n, graph_id, peer_id, db_name);
     hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
@@ -1153,7 +1085,7 @@ struct peer
     char peer_id[32];
     char db_name[200];
     struct node *local;          /* A: the node in this process */
-    HANDLE process, pipe, io_event;
+    struct child_process proc;
     char *answer;
     USHORT port;                 /* host byte order, 0 = not listening */
     ULONGLONG node_id;
@@ -1164,39 +1096,10 @@ static char graph_id[128], quiet_graph_id[128];
 static struct node node_a, node_a0;
 static struct peer peer_a, peer_b, peer_c, peer_a0, peer_d;
 
-static BOOL wait_io(struct peer *p, OVERLAPPED *ov, DWORD *count, DWORD timeout)
-{
-    HANDLE handles[2] = {ov->hEvent, p->process};
-
-    if (WaitForMultipleObjects(2, handles, FALSE, bounded(timeout)) != WAIT_OBJECT_0)
-    {
-        /* A child that does not answer in time is broken: it is ended, so that nothing waits
-         * for it again and no late answer is taken for the answer to a later command.  Its
-         * end also completes the pending I/O. */
-        if (WaitForSingleObject(p->process, 0) != WAIT_OBJECT_0)
-        {
-            trace("%s does not answer in time: ending it\n", p->name);
-            TerminateProcess(p->process, 254);
-            WaitForSingleObject(p->process, WAIT_MS);
-        }
-        CancelIo(p->pipe);
-        GetOverlappedResult(p->pipe, ov, count, TRUE);
-        return FALSE;
-    }
-    return GetOverlappedResult(p->pipe, ov, count, FALSE);
-}
-
 static BOOL pipe_write(struct peer *p, const char *line)
 {
-    DWORD written = 0;
-    OVERLAPPED ov;
-    BOOL ret;
+    BOOL ret = child_process_send(&p->proc, line, WAIT_MS);
 
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = p->io_event;
-    ResetEvent(p->io_event);
-    ret = WriteFile(p->pipe, line, strlen(line), &written, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(p, &ov, &written, WAIT_MS);
     /* failures only: how many commands a polling check sends depends on timing */
     if (!ret) ok(0, "%s: cannot send \"%s\": %lu\n", p->name, line, GetLastError());
     return ret;
@@ -1204,18 +1107,8 @@ static BOOL pipe_write(struct peer *p, const char *line)
 
 static const char *pipe_read(struct peer *p, DWORD timeout)
 {
-    DWORD got = 0;
-    OVERLAPPED ov;
-    BOOL ret;
-
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = p->io_event;
-    ResetEvent(p->io_event);
-    ret = ReadFile(p->pipe, p->answer, LINE_SIZE - 1, &got, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(p, &ov, &got, timeout);
-    if (!ret) got = 0;
-    p->answer[got] = 0;
-    if (!ret) ok(0, "%s: no answer within %lu ms\n", p->name, timeout);
+    if (!child_process_receive(&p->proc, p->answer, LINE_SIZE, timeout))
+        ok(0, "%s: no answer within %lu ms\n", p->name, timeout);
     return p->answer;
 }
 
@@ -1235,7 +1128,7 @@ static const char *call(struct peer *p, const char *format, ...)
         node_command(p->local, line, p->answer, LINE_SIZE);
         return p->answer;
     }
-    if (!p->process || WaitForSingleObject(p->process, 0) == WAIT_OBJECT_0) return strcpy(p->answer, "");
+    if (!child_process_running(&p->proc)) return strcpy(p->answer, "");
     if (!pipe_write(p, line)) return strcpy(p->answer, "");
     /* the node's own waits are bounded by WAIT_MS; leave it time to answer */
     return pipe_read(p, WAIT_MS + 5000);
@@ -1245,7 +1138,7 @@ static const char *call(struct peer *p, const char *format, ...)
  * the answer. */
 static BOOL call_begin(struct peer *p, const char *line)
 {
-    return p->process && WaitForSingleObject(p->process, 0) != WAIT_OBJECT_0 && pipe_write(p, line);
+    return child_process_running(&p->proc) && pipe_write(p, line);
 }
 
 static const char *call_end(struct peer *p)
@@ -1258,19 +1151,18 @@ static HRESULT call_hr(struct peer *p, const char *format, ...)
 {
     char line[1024];
     va_list args;
-    HRESULT hr;
 
     va_start(args, format);
     vsnprintf(line, sizeof(line), format, args);
     va_end(args);
-    if (sscanf(call(p, "%s", line), "hr %lx", &hr) != 1) hr = 0xdeadbeef;
-    return hr;
+    return answer_hr(call(p, "%s", line));
 }
 
 static void init_peer(struct peer *p, const char *name, const char *peer_id, const char *graph)
 {
     memset(p, 0, sizeof(*p));
     p->name = name;
+    snprintf(p->proc.name, sizeof(p->proc.name), "%s", name);
     p->graph_id = graph;
     strcpy(p->peer_id, peer_id);
     snprintf(p->db_name, sizeof(p->db_name), "%s-%s.db", graph, peer_id);
@@ -1280,35 +1172,13 @@ static void init_peer(struct peer *p, const char *name, const char *peer_id, con
 
 static BOOL start_child(struct peer *p)
 {
-    char pipe_name[160], command[MAX_PATH + 800];
-    PROCESS_INFORMATION pi;
-    OVERLAPPED ov;
-    DWORD got;
+    char pipe_name[160];
     HRESULT hr;
-    BOOL ret;
 
     snprintf(pipe_name, sizeof(pipe_name), "\\\\.\\pipe\\p2ptest-neighbor-%lu-%s", GetCurrentProcessId(), p->name);
-    p->pipe = CreateNamedPipeA(pipe_name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-                               PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT, 1, LINE_SIZE, LINE_SIZE, 0, NULL);
-    ok(p->pipe != INVALID_HANDLE_VALUE, "CreateNamedPipe failed: %lu\n", GetLastError());
-    if (p->pipe == INVALID_HANDLE_VALUE) return FALSE;
-    p->io_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-
-    ret = p2ptest_child_command(command, sizeof(command), "nbchild %s %s %s %s", pipe_name, p->graph_id,
-                                p->peer_id, p->db_name)
-          && p2ptest_create_process(command, &pi);
-    ok(ret, "CreateProcess failed: %lu\n", GetLastError());
-    if (!ret) return FALSE;
-    CloseHandle(pi.hThread);
-    p->process = pi.hProcess;
-
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = p->io_event;
-    ret = ConnectNamedPipe(p->pipe, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = wait_io(p, &ov, &got, WAIT_MS);
-    else if (!ret && GetLastError() == ERROR_PIPE_CONNECTED) ret = TRUE;
-    ok(ret, "%s did not connect to its pipe: %lu\n", p->name, GetLastError());
-    if (!ret) return FALSE;
+    if (!child_process_start(&p->proc, pipe_name, LINE_SIZE, WAIT_MS, "nbchild %s %s %s %s", pipe_name, p->graph_id,
+                             p->peer_id, p->db_name))
+        return FALSE;
     if (sscanf(pipe_read(p, WAIT_MS), "hello %lx", &hr) != 1) hr = 0xdeadbeef;
     ok(hr == S_OK, "%s: not started: \"%s\"\n", p->name, p->answer);
     return hr == S_OK;
@@ -1327,44 +1197,23 @@ static void delete_child_graph(struct peer *p)
     ok(hr == S_OK, "PeerGraphDelete of %s's graph returned %#lx\n", p->name, hr);
 }
 
-static void release_child(struct peer *p)
-{
-    CloseHandle(p->process);
-    CloseHandle(p->pipe);
-    CloseHandle(p->io_event);
-    p->process = NULL;
-}
-
 /* Asks the child to finish (it closes and deletes its graph) and checks it had no failure. */
 static void finish_child(struct peer *p)
 {
-    DWORD code = 0xdeadbeef;
-
-    if (!p->process) return;
-    if (WaitForSingleObject(p->process, 0) != WAIT_OBJECT_0 && pipe_write(p, "exit"))
+    if (!p->proc.process) return;
+    if (child_process_running(&p->proc) && pipe_write(p, "exit"))
         ok(!strcmp(pipe_read(p, WAIT_MS), "bye"), "%s did not say goodbye: \"%s\"\n", p->name, p->answer);
-    ok(WaitForSingleObject(p->process, WAIT_MS) == WAIT_OBJECT_0, "%s did not exit\n", p->name);
-    GetExitCodeProcess(p->process, &code);
-    ok(code == 0, "%s exited with %lu (its failures are listed above)\n", p->name, code);
-    if (code == STILL_ACTIVE)
-    {
-        TerminateProcess(p->process, 1);
-        WaitForSingleObject(p->process, WAIT_MS);
-    }
-    if (code) delete_child_graph(p);
-    release_child(p);
+    if (child_process_wait_exit(&p->proc, WAIT_MS)) delete_child_graph(p);
 }
 
 /* Ends a child the hard way and removes its graph's data for it. */
 static void kill_child(struct peer *p)
 {
-    if (!p->process) return;
+    if (!p->proc.process) return;
     /* what failed in the child would go unnoticed with it */
     ok(!strcmp(call(p, "failures"), "failures 0"), "%s: checks failed before the kill: \"%s\"\n", p->name,
        p->answer);
-    TerminateProcess(p->process, 255);
-    ok(WaitForSingleObject(p->process, WAIT_MS) == WAIT_OBJECT_0, "%s did not die\n", p->name);
-    release_child(p);
+    child_process_kill(&p->proc, WAIT_MS);
     delete_child_graph(p);
 }
 
@@ -2337,7 +2186,7 @@ static void test_quiet_graph(void)
         hr = register_events(&node_a0);
         ok(hr == S_OK, "PeerGraphRegisterEvent returned %#lx\n", hr);
         if (hr == S_OK) test_quiet_graph_nodes();
-        if (peer_d.process) finish_child(&peer_d);
+        if (peer_d.proc.process) finish_child(&peer_d);
         unregister_events(&node_a0);
         hr = PeerGraphClose(node_a0.graph);
         ok(hr == S_OK, "PeerGraphClose(cPresenceMax 0) returned %#lx\n", hr);
@@ -2808,8 +2657,8 @@ START_TEST(neighbor)
         hr = register_events(&node_a);
         ok(hr == S_OK, "PeerGraphRegisterEvent returned %#lx\n", hr);
         if (hr == S_OK) test_neighbors();
-        if (peer_b.process) finish_child(&peer_b);
-        if (peer_c.process) finish_child(&peer_c);
+        if (peer_b.proc.process) finish_child(&peer_b);
+        if (peer_c.proc.process) finish_child(&peer_c);
         unregister_events(&node_a);
         hr = PeerGraphClose(node_a.graph);
         ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);

@@ -27,6 +27,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define SECOND ((ULONGLONG)10000000)
 #define HOUR (3600 * SECOND)
@@ -59,15 +60,6 @@ static const WCHAR valid_attributes[] =
     L"<attribute name=\"Priority\" type=\"int\">1</attribute>"
     L"</attributes>";
 
-static unsigned int name_counter;
-
-struct test_graph
-{
-    WCHAR id[128];
-    WCHAR db[128];
-    HGRAPH handle;
-};
-
 static BOOL guid_is_null(const GUID *guid)
 {
     static const GUID null_guid;
@@ -79,54 +71,10 @@ static HRESULT create_graph(struct test_graph *graph, const char *tag, DWORD max
 {
     WCHAR friendly_name[] = L"p2ptest record";
     PEER_GRAPH_PROPERTIES props;
-    char buffer[128];
-    HRESULT hr;
 
-    snprintf(buffer, sizeof(buffer), "p2ptest-record-%s-%lu-%lu-%u", tag, GetCurrentProcessId(), GetTickCount(),
-             ++name_counter);
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->id, ARRAYSIZE(graph->id));
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph->db, ARRAYSIZE(graph->db));
-
-    memset(&props, 0, sizeof(props));
-    props.dwSize = sizeof(props);
-    props.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
+    init_test_graph(graph, &props, "record", tag, peer_id, friendly_name);
     props.dwMaxRecordSize = max_record_size;
-    props.pwzGraphId = graph->id;
-    props.pwzCreatorId = peer_id;
-    props.pwzFriendlyName = friendly_name;
-    props.ulPresenceLifetime = 300;
-    props.cPresenceMax = (ULONG)-1;
-    graph->handle = NULL;
-    hr = PeerGraphCreate(&props, graph->db, NULL, &graph->handle);
-    if (hr != S_OK) graph->handle = NULL;
-    return hr;
-}
-
-static void destroy_graph(struct test_graph *graph)
-{
-    HRESULT hr;
-
-    if (graph->handle)
-    {
-        hr = PeerGraphClose(graph->handle);
-        ok(hr == S_OK, "PeerGraphClose returned %#lx\n", hr);
-        graph->handle = NULL;
-    }
-    hr = PeerGraphDelete(graph->id, peer_id, graph->db);
-    ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
-}
-
-static ULONGLONG peer_now(HGRAPH graph)
-{
-    FILETIME utc, peer;
-    HRESULT hr;
-
-    GetSystemTimeAsFileTime(&utc);
-    peer = utc;
-    hr = PeerGraphUniversalTimeToPeerTime(graph, &utc, &peer);
-    ok(hr == S_OK, "PeerGraphUniversalTimeToPeerTime returned %#lx\n", hr);
-    return ft_to_ull(&peer);
+    return create_test_graph(graph, &props);
 }
 
 /* What a record is expected to look like; the test's own bookkeeping. */
@@ -648,7 +596,7 @@ static void test_max_record_size(void)
     init_record(&record, &type_a, now + HOUR, NULL, 0, big_attributes);
     hr = PeerGraphAddRecord(graph.handle, &record, &id);
     ok(hr == S_OK, "attributes only: PeerGraphAddRecord returned %#lx\n", hr);
-    destroy_graph(&graph);
+    delete_test_graph(&graph);
 
     /* the default limit is 60 MB */
     hr = create_graph(&graph, "default-size", 0);
@@ -671,7 +619,7 @@ static void test_max_record_size(void)
                 PeerGraphFreeData(got);
             }
         }
-        destroy_graph(&graph);
+        delete_test_graph(&graph);
     }
     free(data);
 }
@@ -1039,7 +987,7 @@ static void test_enum_records(void)
     check_enum(graph.handle, &type_a, NULL, expect, 6, 0x0e, 3, __LINE__);
 
 done:
-    destroy_graph(&graph);
+    delete_test_graph(&graph);
 }
 
 /* ---- PeerGraphSearchRecords ---- */
@@ -1294,7 +1242,7 @@ static void test_search_records(void)
     ok(hr == E_INVALIDARG, "PeerGraphSearchRecords(NULL enumeration) returned %#lx\n", hr);
 
 done:
-    destroy_graph(&search_graph);
+    delete_test_graph(&search_graph);
 }
 
 /* The records are in the database: they survive closing and reopening the graph. */
@@ -1344,7 +1292,7 @@ static void test_reopen(void)
     check_enum(graph.handle, NULL, NULL, expect, 3, 0x6, 2, __LINE__);
 
 done:
-    destroy_graph(&graph);
+    delete_test_graph(&graph);
 }
 
 START_TEST(record)
@@ -1371,7 +1319,7 @@ START_TEST(record)
         test_delete_record(graph.handle);
         test_get_record(graph.handle);
         ok(count_records(graph.handle) == 0, "records left behind\n");
-        destroy_graph(&graph);
+        delete_test_graph(&graph);
 
         test_max_record_size();
         test_enum_records();

@@ -21,6 +21,7 @@
 #include <p2p.h>
 
 #include "p2ptest.h"
+#include "p2ptest_graph.h"
 
 #define THREAD_COUNT 8
 #define THREAD_ITERATIONS 200
@@ -431,23 +432,12 @@ static void test_restart(void)
     }
 }
 
-static void make_graph_names(WCHAR *graph_id, WCHAR *db_name, size_t size)
-{
-    char buffer[128];
-
-    snprintf(buffer, sizeof(buffer), "p2ptest-startup-%lu-%lu", GetCurrentProcessId(), GetTickCount());
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, graph_id, size);
-    strcat(buffer, ".db");
-    MultiByteToWideChar(CP_ACP, 0, buffer, -1, db_name, size);
-}
-
 /* The last PeerGraphShutdown releases open graphs, enumerations and event registrations. */
 static void test_shutdown_releases_handles(void)
 {
     PEER_GRAPH_EVENT_REGISTRATION registration = {PEER_GRAPH_EVENT_STATUS_CHANGED, NULL};
-    WCHAR graph_id[128], db_name[128], peer_id[] = L"p2ptest-startup-peer";
-    WCHAR friendly_name[] = L"p2ptest startup";
-    PEER_GRAPH_PROPERTIES properties;
+    WCHAR peer_id[] = L"p2ptest-startup-peer", friendly_name[] = L"p2ptest startup";
+    struct test_graph created;
     PEER_VERSION_DATA data;
     HPEEREVENT peer_event = NULL;
     HPEERENUM peer_enum = NULL;
@@ -460,15 +450,8 @@ static void test_shutdown_releases_handles(void)
     hr = PeerGraphStartup(PEER_GRAPH_VERSION, &data);
     ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
 
-    make_graph_names(graph_id, db_name, ARRAYSIZE(graph_id));
-    memset(&properties, 0, sizeof(properties));
-    properties.dwSize = sizeof(properties);
-    properties.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
-    properties.pwzGraphId = graph_id;
-    properties.pwzCreatorId = peer_id;
-    properties.pwzFriendlyName = friendly_name;
-    properties.ulPresenceLifetime = 300;
-    hr = PeerGraphCreate(&properties, db_name, NULL, &graph);
+    hr = create_default_graph(&created, "startup", peer_id, friendly_name);
+    graph = created.handle;
     if (hr == E_NOTIMPL)
     {
         skip("PeerGraphCreate not available\n");
@@ -516,7 +499,7 @@ static void test_shutdown_releases_handles(void)
     CloseHandle(event);
 
     /* the graph was closed by Shutdown, so its data can be deleted */
-    hr = PeerGraphDelete(graph_id, peer_id, db_name);
+    hr = PeerGraphDelete(created.id, peer_id, created.db);
     ok(hr == S_OK, "PeerGraphDelete returned %#lx\n", hr);
     hr = PeerGraphShutdown();
     ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);

@@ -254,10 +254,7 @@ void Graph::close()
     flood_.close_batch();
     if (env_.transport && listening()) env_.transport->stop_listening(this);
     listening_port_ = 0;
-    {
-        std::lock_guard<std::mutex> guard(data_links_lock_);
-        data_links_.clear();
-    }
+    data_links_.clear();
     /* MS-PPGRH 3.1.4.12: our Contact, Presence and Signature records are
      * deleted (the deletions are flooded ahead of the DISCONNECTs), then
      * DISCONNECT (LEAVING) on every connection. */
@@ -271,12 +268,7 @@ void Graph::close()
         if (entry.second->connected()) referrals[entry.first] = neighbor_referrals(&entry.second->link());
     for (auto &entry : std::exchange(neighbors_, {}))
         entry.second->link().close_with(wire::DisconnectReason::leaving, std::move(referrals[entry.first]));
-    for (auto &entry : std::exchange(direct_, {})) {
-        if (auto link = std::dynamic_pointer_cast<Link>(entry.second))
-            link->close_with(wire::DisconnectReason::leaving);
-        else
-            entry.second->close();
-    }
+    direct_.close_all();
     registrations_.clear();
     records_.stop();
     presence_.stop();
@@ -588,34 +580,12 @@ void Graph::raise_status()
 
 void Graph::add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection)
 {
-    direct_[id] = std::move(connection);
+    direct_.add(id, std::move(connection));
 }
 
 bool Graph::close_direct_connection(std::uint64_t id)
 {
-    /* Any other id (a neighbor connection's above all) is not ours to
-     * touch: nothing changes. */
-    auto it = direct_.find(id);
-    if (it == direct_.end()) return false;
-    forget_data_link(id);
-    std::shared_ptr<DirectConnection> connection = std::move(it->second);
-    direct_.erase(it);
-    bool was_connected = connection->connected();
-    std::shared_ptr<Link> link = std::dynamic_pointer_cast<Link>(connection);
-    connection->close();
-    /* PEER_GRAPH_EVENT_DIRECT_CONNECTION is documented as "a peer's direct
-     * connection has changed", whoever changed it: the side that closes
-     * hears of the end too, so that every id OpenDirectConnection gave out
-     * ends in exactly one PEER_DISCONNECTED or PEER_CONNECTION_FAILED (the
-     * SDK's GraphChat sample updates its status bar on it).  An inbound
-     * attempt not connected yet was never announced: nothing to say. */
-    if (was_connected && link)
-        raise_connection_event(EventType::direct_connection, *link, ConnectionStatus::disconnected,
-                               ConnectionFailure::none);
-    else if (link && link->initiator())
-        raise_connection_event(EventType::direct_connection, *link, ConnectionStatus::failed,
-                               ConnectionFailure::failed);
-    return true;
+    return direct_.close(id);
 }
 
 GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data)
@@ -623,9 +593,7 @@ GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::
     if (!store_) return GraphError::shutting_down;
     auto neighbor = neighbors_.find(connection_id);
     if (neighbor != neighbors_.end()) return neighbor->second->link().send(type, std::move(data));
-    auto it = direct_.find(connection_id);
-    if (it == direct_.end()) return GraphError::connection_not_found;
-    return it->second->send(type, std::move(data));
+    return direct_.send(connection_id, type, std::move(data));
 }
 
 std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
@@ -634,9 +602,7 @@ std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
     if (flags & kConnectionNeighbor)
         for (const auto &entry : neighbors_)
             if (entry.second->connected()) out.push_back(entry.second->link().info());
-    if (flags & kConnectionDirect)
-        for (const auto &entry : direct_)
-            if (entry.second->connected()) out.push_back(entry.second->info());
+    if (flags & kConnectionDirect) direct_.append_info(&out);
     return out;
 }
 
@@ -692,22 +658,7 @@ GraphError Graph::listen(std::uint32_t scope, std::uint32_t scope_id, std::uint1
 
 GraphError Graph::open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
 {
-    /* Its page lists no PEER_E_GRAPH_NOT_READY: a direct connection needs
-     * no synchronized database, only the graph id (known since Open). */
-    if (!store_) return GraphError::shutting_down;
-    if (!env_.transport || !env_.loop) return GraphError::io_error;
-    /* Ourselves at one of our own addresses: refused at once, as
-     * PeerGraphConnect does (GraphChat's "Cannot Whisper to Self").  Another
-     * identity of this process may share our port: only our own peer id is
-     * "self". */
-    if (peer_id == peer_id_)
-        for (const sockaddr_in6 &own : listening_addresses_)
-            if (same_endpoint(own, address)) return GraphError::connect_self;
-    std::uint64_t new_id = env_.transport->new_connection_id();
-    direct_[new_id] =
-        Link::connect(*env_.loop, new_id, this, address, introduction(wire::ConnectionType::direct, peer_id));
-    *id = new_id;
-    return GraphError::ok;
+    return direct_.open(peer_id, address, id);
 }
 
 bool Graph::accepts_link(const wire::AuthInfo &auth) const
@@ -723,61 +674,38 @@ void Graph::adopt_link(std::shared_ptr<Link> link)
     if (link->type() == wire::ConnectionType::neighbor)
         neighbors_[id] = std::make_shared<Neighbor>(std::move(link));
     else
-        direct_[id] = std::move(link);
+        direct_.adopt(std::move(link));
 }
 
 bool Graph::accepts_direct_connections() const
 {
-    for (const auto &registration : registrations_)
-        if (registration->wants_type(EventType::direct_connection)) return true;
-    return false;
+    return direct_.accepting();
 }
 
 std::shared_ptr<Link> Graph::data_link(std::uint64_t id) const
 {
-    std::lock_guard<std::mutex> guard(data_links_lock_);
-    auto it = data_links_.find(id);
-    return it == data_links_.end() ? nullptr : it->second.lock();
+    return data_links_.find(id);
 }
 
-void Graph::forget_data_link(std::uint64_t id)
-{
-    std::lock_guard<std::mutex> guard(data_links_lock_);
-    data_links_.erase(id);
-}
 
 std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
 {
-    auto it = direct_.find(id);
-    return it == direct_.end() ? nullptr : std::dynamic_pointer_cast<Link>(it->second);
+    return direct_.link(id);
 }
 
 bool Graph::on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse)
 {
     if (link.type() == wire::ConnectionType::neighbor) return neighbor_connect(link, connect, welcome, refuse);
-    if (!accepts_direct_connections()) {
-        /* MS-PPGRH 3.1.5.2.1: REFUSE with DIRECT_CONNECTION_DISALLOWED. */
-        refuse->code = wire::RefuseCode::direct_connection_disallowed;
-        direct_.erase(link.id());
-        return false;
-    }
-    welcome->node_id = node_id_;
-    welcome->peer_time = peer_time();
-    welcome->peer_id = peer_id_;
-    return true;
+    return direct_.on_connect(link, welcome, refuse);
 }
 
 void Graph::on_connected(Link &link)
 {
-    {
-        std::lock_guard<std::mutex> guard(data_links_lock_);
-        data_links_[link.id()] = link.shared_from_this();
-    }
-    if (link.type() == wire::ConnectionType::neighbor) {
+    data_links_.add(link);
+    if (link.type() == wire::ConnectionType::neighbor)
         neighbor_connected(link);
-        return;
-    }
-    raise_connection_event(EventType::direct_connection, link, ConnectionStatus::connected, ConnectionFailure::none);
+    else
+        direct_.on_connected(link);
 }
 
 void Graph::raise_connection_event(EventType type, Link &link, ConnectionStatus status, ConnectionFailure failure)
@@ -793,19 +721,11 @@ void Graph::raise_connection_event(EventType type, Link &link, ConnectionStatus 
 
 void Graph::on_closed(Link &link, LinkEnd end)
 {
-    forget_data_link(link.id());
-    if (link.type() == wire::ConnectionType::neighbor) {
+    data_links_.remove(link.id());
+    if (link.type() == wire::ConnectionType::neighbor)
         neighbor_closed(link, end);
-        return;
-    }
-    auto it = direct_.find(link.id());
-    if (it != direct_.end() && it->second.get() == &link) direct_.erase(it);
-    if (link.was_connected())
-        raise_connection_event(EventType::direct_connection, link, ConnectionStatus::disconnected,
-                               ConnectionFailure::none);
-    else if (link.initiator()) /* an inbound attempt that never connected is nobody's business */
-        raise_connection_event(EventType::direct_connection, link, ConnectionStatus::failed,
-                               end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed);
+    else
+        direct_.on_closed(link, end);
 }
 
 void Graph::on_message(Link &link, wire::Message &&message)
@@ -844,8 +764,7 @@ void Graph::resume_reading()
 {
     for (const auto &registration : registrations_)
         if (!registration->drained()) return;
-    for (auto &entry : direct_)
-        if (auto link = std::dynamic_pointer_cast<Link>(entry.second)) link->resume_reading();
+    direct_.resume_reading();
     for (auto &entry : neighbors_) entry.second->link().resume_reading();
 }
 

@@ -34,6 +34,7 @@
 
 #include "clock.h"
 #include "connection.h"
+#include "direct.h"
 #include "events.h"
 #include "flood.h"
 #include "graph_info.h"
@@ -210,7 +211,7 @@ public:
     /* Closes the direct connection with that id.  Returns false when this
      * graph has no open direct connection with that id. */
     bool close_direct_connection(std::uint64_t id);
-    std::size_t direct_connection_count() const { return direct_.size(); }
+    std::size_t direct_connection_count() const { return direct_.count(); }
     /* PeerGraphSendData: record_not_found names an unknown connection. */
     GraphError send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data);
     /* PeerGraphEnumConnections: the open connections of the kinds in flags. */
@@ -274,11 +275,7 @@ private:
     bool network_started_ = false; /* Listen or Connect was called (ImportDatabase may not follow) */
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
-    std::map<std::uint64_t, std::shared_ptr<DirectConnection>> direct_;
-    /* The connected links, readable from any thread. */
-    mutable std::mutex data_links_lock_;
-    std::map<std::uint64_t, std::weak_ptr<Link>> data_links_;
-    void forget_data_link(std::uint64_t id);
+    DataLinks data_links_;
     std::uint64_t node_id_ = 0;
     std::string graph_id_; /* known before the Graph Info record is */
     FileTime left_peer_time_ = 0; /* when this node last left the graph (time-based sync) */
@@ -296,11 +293,13 @@ private:
     friend class Presence;
     friend class Maintenance;
     friend class RecordBook;
+    friend class DirectConnections;
     Sync sync_{*this};
     Flood flood_{*this};
     RecordBook records_{*this};
     Presence presence_{*this};
     Maintenance maintenance_{*this};
+    DirectConnections direct_{*this};
 };
 
 } // namespace p2pg

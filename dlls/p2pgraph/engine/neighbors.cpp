@@ -189,7 +189,7 @@ void Graph::neighbor_connected(Link &link)
         std::uint64_t other_starter = other.initiator() ? node_id_ : other.remote_node_id();
         std::shared_ptr<Neighbor> loser = link_starter < other_starter ? entry.second : neighbor;
         neighbors_.erase(loser->id());
-        forget_data_link(loser->id());
+        data_links_.remove(loser->id());
         loser->link().close_with(wire::DisconnectReason::least_useful);
         if (loser == neighbor) return;
         break;
@@ -354,7 +354,7 @@ void Graph::drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectRe
     Link &link = neighbor->link();
     std::vector<wire::In6Address> referrals = neighbor_referrals(&link);
     neighbors_.erase(neighbor->id());
-    forget_data_link(neighbor->id());
+    data_links_.remove(neighbor->id());
     link.close_with(reason, std::move(referrals));
     raise_connection_event(EventType::neighbor_connection, link, ConnectionStatus::disconnected,
                            ConnectionFailure::none);

@@ -21,8 +21,6 @@
 
 #include "engine/graph.h"
 #include "engine/enumeration.h"
-#include "engine/link.h"
-#include "engine/wire.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -79,39 +77,25 @@ HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULON
 {
     bool args_ok = type && (!size || data) && size <= kMaxSendData && !IsEqualGUID(*type, ping_type);
     for (;;) {
-        std::shared_ptr<p2pg::Link> full;
-        HRESULT hr;
+        std::shared_ptr<p2pg::Graph> graph;
         {
             ApiCall call;
-            std::shared_ptr<p2pg::Graph> graph;
-            if (FAILED(hr = graph_from_handle(call, handle, &graph))) return hr;
+            HRESULT hr = graph_from_handle(call, handle, &graph);
+            if (FAILED(hr)) return hr;
             if (!args_ok) return E_INVALIDARG;
-            std::shared_ptr<p2pg::Link> link = graph->data_link(connection_id);
-            if (!link || !link->accepting_data()) return PEER_E_CONNECTION_NOT_FOUND;
-            if (link->backlog() >= p2pg::Link::kSendHighWater) {
-                link->wait_for_space();
-                full = link;
-            } else {
-                /* Framed here, written by the loop: the caller does not wait
-                 * for the loop thread (messages of one thread stay in order). */
-                return guarded([&] {
-                    std::vector<std::uint8_t> frames;
-                    p2pg::wire::append_pt2pt_frames(guid_from_win32(*type), static_cast<const std::uint8_t *>(data),
-                                                    size, p2pg::wire::kDefaultFrameSize, &frames);
-                    std::size_t bytes = frames.size();
-                    link->add_posted(bytes);
-                    bool queued = call.loop().post([link, frames = std::move(frames)]() mutable {
-                        link->write_posted_frames(std::move(frames));
-                    });
-                    if (queued) return S_OK;
-                    link->remove_posted(bytes);
-                    return PEER_E_CONNECTION_NOT_FOUND;
-                });
-            }
+            p2pg::GraphError err = p2pg::GraphError::ok;
+            hr = guarded([&] {
+                err = graph->send_data(connection_id, guid_from_win32(*type), static_cast<const std::uint8_t *>(data),
+                                       size);
+                return S_OK;
+            });
+            if (FAILED(hr)) return hr;
+            if (err == p2pg::GraphError::connection_not_found) return PEER_E_CONNECTION_NOT_FOUND;
+            if (err != p2pg::GraphError::would_block) return hresult_from_graph_error(err);
         }
         /* Back-pressure: the receiver is slower than we send.  Wait for the
          * connection's send buffer to drain, outside the library lock. */
-        full->wait_writable(kSendWaitSliceMs);
+        graph->wait_writable(connection_id, kSendWaitSliceMs);
     }
 }
 

@@ -77,8 +77,6 @@ public:
     virtual ~DirectConnection() = default;
     /* Sends DISCONNECT (APP_DISCONNECT) and closes the socket. */
     virtual void close() = 0;
-    /* Queues one PT2PT message (MS-PPGRH 2.2.2.13). */
-    virtual GraphError send(const Guid &type, std::vector<std::uint8_t> data) = 0;
     /* What PeerGraphEnumConnections reports of it. */
     virtual ConnectionInfo info() const = 0;
     /* Usable (PeerGraphEnumConnections lists only these). */

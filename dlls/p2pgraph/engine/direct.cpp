@@ -22,6 +22,8 @@
 
 #include "direct.h"
 #include "graph.h"
+#include "loop.h"
+#include "wire.h"
 
 namespace p2pg {
 
@@ -48,6 +50,30 @@ std::shared_ptr<Link> DataLinks::find(std::uint64_t id) const
     std::lock_guard<std::mutex> guard(lock_);
     auto it = links_.find(id);
     return it == links_.end() ? nullptr : it->second.lock();
+}
+
+GraphError DataLinks::send(Loop &loop, std::uint64_t id, const Guid &type, const std::uint8_t *data,
+                           std::size_t size) const
+{
+    std::shared_ptr<Link> link = find(id);
+    if (!link || !link->accepting_data()) return GraphError::connection_not_found;
+    if (link->backlog() >= Link::kSendHighWater) {
+        link->wait_for_space();
+        return GraphError::would_block;
+    }
+    std::vector<std::uint8_t> frames;
+    wire::append_pt2pt_frames(type, data, size, wire::kDefaultFrameSize, &frames);
+    std::size_t bytes = frames.size();
+    link->add_posted(bytes);
+    if (loop.post([link, frames = std::move(frames)]() mutable { link->write_posted_frames(std::move(frames)); }))
+        return GraphError::ok;
+    link->remove_posted(bytes);
+    return GraphError::connection_not_found;
+}
+
+void DataLinks::wait_writable(std::uint64_t id, int timeout_ms) const
+{
+    if (std::shared_ptr<Link> link = find(id)) link->wait_writable(timeout_ms);
 }
 
 GraphError DirectConnections::open(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id)
@@ -123,13 +149,6 @@ std::shared_ptr<Link> DirectConnections::link(std::uint64_t id) const
 {
     auto it = connections_.find(id);
     return it == connections_.end() ? nullptr : std::dynamic_pointer_cast<Link>(it->second);
-}
-
-GraphError DirectConnections::send(std::uint64_t id, const Guid &type, std::vector<std::uint8_t> data)
-{
-    auto it = connections_.find(id);
-    if (it == connections_.end()) return GraphError::connection_not_found;
-    return it->second->send(type, std::move(data));
 }
 
 void DirectConnections::resume_reading()

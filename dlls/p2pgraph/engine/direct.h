@@ -37,6 +37,7 @@
 namespace p2pg {
 
 class Graph;
+class Loop;
 
 /* The connected links of a graph (neighbor and direct) by connection id,
  * readable from any thread: what PeerGraphSendData looks up without a
@@ -49,6 +50,17 @@ public:
     void clear();
     /* Any thread: the link, or null when there is none (any more). */
     std::shared_ptr<Link> find(std::uint64_t id) const;
+    /* PeerGraphSendData, from any thread: the message is framed here and
+     * written by the loop, so the caller never waits for the loop thread
+     * (the messages of one thread stay in order).  would_block when the
+     * connection's send buffer is above its high-water mark (then
+     * wait_writable and try again); connection_not_found when no connected
+     * link has that id. */
+    GraphError send(Loop &loop, std::uint64_t id, const Guid &type, const std::uint8_t *data,
+                    std::size_t size) const;
+    /* Any thread: until that link can take data again, goes, or timeout_ms
+     * passes. */
+    void wait_writable(std::uint64_t id, int timeout_ms) const;
 
 private:
     mutable std::mutex lock_;
@@ -81,9 +93,6 @@ public:
     void append_info(std::vector<ConnectionInfo> *out) const;
     /* The link a direct connection id names (connected or not). */
     std::shared_ptr<Link> link(std::uint64_t id) const;
-    /* PeerGraphSendData on the loop thread (tests; the API writes through
-     * DataLinks). */
-    GraphError send(std::uint64_t id, const Guid &type, std::vector<std::uint8_t> data);
     void resume_reading();
     /* PeerGraphClose: DISCONNECT (LEAVING) on every one. */
     void close_all();

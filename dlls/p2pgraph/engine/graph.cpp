@@ -588,12 +588,16 @@ bool Graph::close_direct_connection(std::uint64_t id)
     return direct_.close(id);
 }
 
-GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data)
+GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, const std::uint8_t *data,
+                             std::size_t size) const
 {
-    if (!store_) return GraphError::shutting_down;
-    auto neighbor = neighbors_.find(connection_id);
-    if (neighbor != neighbors_.end()) return neighbor->second->link().send(type, std::move(data));
-    return direct_.send(connection_id, type, std::move(data));
+    if (!env_.loop) return GraphError::connection_not_found;
+    return data_links_.send(*env_.loop, connection_id, type, data, size);
+}
+
+void Graph::wait_writable(std::uint64_t connection_id, int timeout_ms) const
+{
+    data_links_.wait_writable(connection_id, timeout_ms);
 }
 
 std::vector<ConnectionInfo> Graph::connections(std::uint32_t flags) const
@@ -682,16 +686,6 @@ bool Graph::accepts_direct_connections() const
     return direct_.accepting();
 }
 
-std::shared_ptr<Link> Graph::data_link(std::uint64_t id) const
-{
-    return data_links_.find(id);
-}
-
-
-std::shared_ptr<Link> Graph::direct_link(std::uint64_t id) const
-{
-    return direct_.link(id);
-}
 
 bool Graph::on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse)
 {

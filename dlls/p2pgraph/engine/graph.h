@@ -190,11 +190,6 @@ public:
      * holds too much undrained application data; the face calls this when
      * the application drained enough. */
     void resume_reading();
-    /* The link a direct connection id names (connected or not). */
-    std::shared_ptr<Link> direct_link(std::uint64_t id) const;
-    /* Any thread: the connected link a connection id names, for
-     * PeerGraphSendData without a round trip to the loop. */
-    std::shared_ptr<Link> data_link(std::uint64_t id) const;
 
     /* LinkHandler */
     bool on_connect(Link &link, const wire::Connect &connect, wire::Welcome *welcome, wire::Refuse *refuse) override;
@@ -212,8 +207,13 @@ public:
      * graph has no open direct connection with that id. */
     bool close_direct_connection(std::uint64_t id);
     std::size_t direct_connection_count() const { return direct_.count(); }
-    /* PeerGraphSendData: record_not_found names an unknown connection. */
-    GraphError send_data(std::uint64_t connection_id, const Guid &type, std::vector<std::uint8_t> data);
+    /* PeerGraphSendData, from any thread (DataLinks::send): ok, would_block
+     * (wait_writable, then again) or connection_not_found. */
+    GraphError send_data(std::uint64_t connection_id, const Guid &type, const std::uint8_t *data,
+                         std::size_t size) const;
+    /* Any thread: until the connection can take data again, goes, or
+     * timeout_ms passes. */
+    void wait_writable(std::uint64_t connection_id, int timeout_ms) const;
     /* PeerGraphEnumConnections: the open connections of the kinds in flags. */
     std::vector<ConnectionInfo> connections(std::uint32_t flags) const;
 

@@ -283,16 +283,6 @@ void Link::notify_writers()
     space_cv_.notify_all();
 }
 
-GraphError Link::send(const Guid &type, std::vector<std::uint8_t> data)
-{
-    if (state_ != State::connected) return GraphError::connection_not_found;
-    if (!writable()) return GraphError::would_block;
-    wire::Pt2Pt message;
-    message.data_type = type;
-    message.payload = std::move(data);
-    return send(message) ? GraphError::ok : GraphError::connection_not_found;
-}
-
 ConnectionInfo Link::info() const
 {
     ConnectionInfo info;

@@ -190,7 +190,6 @@ public:
 
     /* DirectConnection */
     void close() override { close_with(wire::DisconnectReason::app_disconnect); }
-    GraphError send(const Guid &type, std::vector<std::uint8_t> data) override;
     ConnectionInfo info() const override;
     bool connected() const override { return state_ == State::connected; }
     /* Reached CONNECTED at some point (decides between FAILED and

@@ -506,11 +506,6 @@ std::uint64_t Graph::signature() const
     return maintenance_.signature();
 }
 
-void Graph::presence_maintenance()
-{
-    presence_.maintenance();
-}
-
 GraphError Graph::add_record(const Record &in, Guid *id)
 {
     return records_.add(in, id);
@@ -679,11 +674,6 @@ void Graph::adopt_link(std::shared_ptr<Link> link)
         neighbors_[id] = std::make_shared<Neighbor>(std::move(link));
     else
         direct_.adopt(std::move(link));
-}
-
-bool Graph::accepts_direct_connections() const
-{
-    return direct_.accepting();
 }
 
 

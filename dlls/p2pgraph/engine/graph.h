@@ -130,8 +130,6 @@ public:
     /* MS-PPGRH 3.1.6.7 and 3.1.7.22; the timers call these, tests too. */
     void process_expirations();
     void process_autorefresh();
-    /* When the timers will fire next (0 = not armed), as peer time. */
-    FileTime next_expiration_check() const { return records_.next_expiration_check(); }
 
     /* This node's random id (MS-PPGRH 3.1.4.1-2), new at every Create/Open. */
     std::uint64_t node_id() const { return node_id_; }
@@ -167,8 +165,6 @@ public:
     GraphError set_presence(bool present);
     /* PeerGraphSetNodeAttributes: empty clears. */
     GraphError set_node_attributes(const std::string &attributes);
-    /* MS-PPGRH 3.1.7.17 (the timers call it; tests too). */
-    void presence_maintenance();
     /* MS-PPGRH 3.1.7.16 (maintenance.cpp); timer_triggered is what the
      * Graph Maintenance Timer passes. */
     void graph_maintenance(bool timer_triggered);
@@ -183,9 +179,6 @@ public:
      * when AUTH_INFO arrives), and taking such a link over. */
     bool accepts_link(const wire::AuthInfo &auth) const;
     void adopt_link(std::shared_ptr<Link> link);
-    /* Whether any registration asks for DIRECT_CONNECTION events, which is
-     * what makes a node accept direct connections (MS-PPGRH 3.1.4.7). */
-    bool accepts_direct_connections() const;
     /* Receive-side back-pressure: links stop reading while a registration
      * holds too much undrained application data; the face calls this when
      * the application drained enough. */

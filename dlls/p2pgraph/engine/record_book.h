@@ -69,8 +69,6 @@ public:
     /* A record was stored: the expiration timer comes forward if it
      * expires sooner (3.1.7.3). */
     void stored(const Record &record);
-    /* When the expiration timer fires next (0 = not armed), as peer time. */
-    FileTime next_expiration_check() const { return next_expiration_check_; }
     void stop();
 
     /* Records as the application may see them: no internal types, no
@@ -99,7 +97,7 @@ private:
     Graph &graph_;
     Timer expiration_timer_;
     Timer autorefresh_timer_;
-    FileTime next_expiration_check_ = 0;
+    FileTime next_expiration_check_ = 0; /* when the expiration timer fires (0: not armed), peer time */
 };
 
 } // namespace p2pg

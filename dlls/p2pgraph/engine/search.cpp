@@ -26,6 +26,7 @@
 #include <libxml/tree.h>
 
 #include "attributes.h"
+#include "xml.h"
 
 namespace p2pg {
 
@@ -236,19 +237,6 @@ bool compile_string_value(const std::string &value, Node *clause)
     return true;
 }
 
-bool is_element(xmlNodePtr node, const char *name)
-{
-    return !std::strcmp(reinterpret_cast<const char *>(node->name), name);
-}
-
-std::string property_value(xmlAttrPtr attr)
-{
-    std::string value;
-    for (xmlNodePtr child = attr->children; child; child = child->next)
-        if (child->content) value.append(reinterpret_cast<const char *>(child->content));
-    return value;
-}
-
 class QueryReader {
 public:
     /* Each returns false on a schema violation, with why_ set. */
@@ -273,29 +261,17 @@ private:
 
 bool QueryReader::element_children(xmlNodePtr parent, std::vector<xmlNodePtr> *elements)
 {
-    for (xmlNodePtr child = parent->children; child; child = child->next) {
-        switch (child->type) {
-        case XML_ELEMENT_NODE:
-            elements->push_back(child);
-            break;
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            if (!xml_is_whitespace(reinterpret_cast<const char *>(child->content)))
-                return fail("text outside a clause");
-            break;
-        case XML_COMMENT_NODE:
-        case XML_PI_NODE:
-            break;
-        default:
-            return fail("unexpected XML node");
-        }
+    switch (xml_element_children(parent, elements)) {
+    case XmlChildren::ok: return true;
+    case XmlChildren::text: return fail("text outside a clause");
+    case XmlChildren::other_node: return fail("unexpected XML node");
     }
-    return true;
+    return false;
 }
 
 bool QueryReader::read_root(xmlNodePtr root, Node *out)
 {
-    if (!root || !is_element(root, "peersearch")) return fail("root element is not peersearch");
+    if (!root || !xml_is_named(root, "peersearch")) return fail("root element is not peersearch");
     if (root->properties) return fail("XML attribute on peersearch");
     std::vector<xmlNodePtr> elements;
     if (!element_children(root, &elements)) return false;
@@ -306,10 +282,10 @@ bool QueryReader::read_root(xmlNodePtr root, Node *out)
 bool QueryReader::read_operand(xmlNodePtr element, int depth, Node *out)
 {
     if (depth > SearchQuery::kMaxQueryDepth) return fail("query nested too deeply");
-    if (is_element(element, "clause")) return read_clause(element, out);
-    if (is_element(element, "and"))
+    if (xml_is_named(element, "clause")) return read_clause(element, out);
+    if (xml_is_named(element, "and"))
         out->kind = Node::Kind::all_of;
-    else if (is_element(element, "or"))
+    else if (xml_is_named(element, "or"))
         out->kind = Node::Kind::any_of;
     else
         return fail("element other than clause, and, or");
@@ -333,13 +309,13 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
         const char *name = reinterpret_cast<const char *>(attr->name);
         if (attr->ns) return fail("unknown XML attribute on clause");
         if (!std::strcmp(name, "attrib")) {
-            out->attrib = property_value(attr);
+            out->attrib = xml_attribute_value(attr);
             have_attrib = true;
         } else if (!std::strcmp(name, "type")) {
-            type = property_value(attr);
+            type = xml_attribute_value(attr);
             have_type = true;
         } else if (!std::strcmp(name, "compare")) {
-            compare = property_value(attr);
+            compare = xml_attribute_value(attr);
         } else {
             return fail("unknown XML attribute on clause");
         }

@@ -67,7 +67,7 @@ struct GraphEnvironment {
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
  * thread (or, in unit tests, on the one thread that uses the graph). */
-class Graph : public Object, public LinkHandler {
+class Graph : public Object, public LinkHandler, public LinkAcceptor {
 public:
     ~Graph() override;
     ObjectKind kind() const override { return ObjectKind::graph; }
@@ -183,8 +183,8 @@ public:
     GraphError open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
     /* Whether this graph answers connections announced by auth (Transport,
      * when AUTH_INFO arrives), and taking such a link over. */
-    bool accepts_link(const wire::AuthInfo &auth) const;
-    void adopt_link(std::shared_ptr<Link> link);
+    bool accepts_link(const wire::AuthInfo &auth) const override;
+    void adopt_link(std::shared_ptr<Link> link) override;
     /* Whether any registration asks for DIRECT_CONNECTION events, which is
      * what makes a node accept direct connections (MS-PPGRH 3.1.4.7). */
     bool accepts_direct_connections() const;

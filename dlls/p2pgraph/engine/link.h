@@ -160,6 +160,7 @@ public:
     FileTime welcome_peer_time() const { return welcome_peer_time_; }
     FileTime handshake_round_trip() const;
     void set_handler(LinkHandler *handler) { handler_ = handler; }
+    LinkHandler *handler() const { return handler_; }
 
     /* Frames and queues a message.  False when the link cannot take it
      * (not connected, or above the high-water mark and !force). */

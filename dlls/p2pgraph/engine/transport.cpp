@@ -40,7 +40,6 @@
 #include <malloc.h>
 #endif
 
-#include "graph.h"
 #include "log.h"
 #include "loop.h"
 
@@ -210,7 +209,7 @@ void Transport::free_listener(Listener &listener)
     listener.sockets.clear();
 }
 
-GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
+GraphError Transport::listen(LinkAcceptor *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
                              std::uint16_t *bound)
 {
     if (port) {
@@ -256,7 +255,7 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
     return GraphError::ok;
 }
 
-void Transport::stop_listening(Graph *graph)
+void Transport::stop_listening(LinkAcceptor *graph)
 {
     for (auto it = listeners_.begin(); it != listeners_.end();) {
         auto &graphs = (*it)->graphs;
@@ -431,12 +430,12 @@ LinkHandler *Transport::dispatch(Listener &listener, Link &link, const wire::Aut
     auto it = handshakes_.begin();
     while (it != handshakes_.end() && it->pending.get() != &link) ++it;
     if (it == handshakes_.end()) return nullptr;
-    for (Graph *graph : listener.graphs) {
+    for (LinkAcceptor *graph : listener.graphs) {
         if (!graph->accepts_link(auth)) continue;
-        /* The graph owns it now; it still counts as a handshake here until
-         * CONNECTED. */
+        /* The graph owns it now and chose its handler; it still counts as a
+         * handshake here until CONNECTED. */
         graph->adopt_link(std::move(it->pending));
-        return graph;
+        return link.handler();
     }
     return nullptr;
 }

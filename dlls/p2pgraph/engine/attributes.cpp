@@ -21,6 +21,7 @@
 #include "attributes.h"
 
 #include <cstring>
+#include <optional>
 
 #include <libxml/tree.h>
 
@@ -89,29 +90,16 @@ bool read_char(const std::string &text, std::size_t *pos, char c)
 
 bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *why)
 {
-    bool have_name = false, have_type = false;
-    std::string type;
-    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
-        const char *name = reinterpret_cast<const char *>(attr->name);
-        if (attr->ns) {
-            set_why(why, "unknown XML attribute on attribute");
-            return false;
-        }
-        if (!std::strcmp(name, "name")) {
-            out->name = xml_attribute_value(attr);
-            have_name = true;
-        } else if (!std::strcmp(name, "type")) {
-            type = xml_attribute_value(attr);
-            have_type = true;
-        } else {
-            set_why(why, "unknown XML attribute on attribute");
-            return false;
-        }
+    std::optional<std::string> name, type;
+    if (!xml_properties(element, {{"name", &name}, {"type", &type}})) {
+        set_why(why, "unknown XML attribute on attribute");
+        return false;
     }
-    if (!have_name || !have_type) {
+    if (!name || !type) {
         set_why(why, "attribute without name or type");
         return false;
     }
+    out->name = std::move(*name);
     if (out->name.empty() || out->name.size() > kMaxAttributeNameLength) {
         set_why(why, "attribute name length not 1..40");
         return false;
@@ -130,15 +118,15 @@ bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *wh
         set_why(why, "attribute with element content");
         return false;
     }
-    if (type == "string") {
+    if (*type == "string") {
         out->type = AttributeType::string;
-    } else if (type == "int") {
+    } else if (*type == "int") {
         out->type = AttributeType::integer;
         if (!is_int_value(out->value)) {
             set_why(why, "int attribute not all digits");
             return false;
         }
-    } else if (type == "date") {
+    } else if (*type == "date") {
         out->type = AttributeType::date;
         FileTime ignored;
         if (!parse_w3c_date(out->value, &ignored)) {

@@ -20,7 +20,7 @@
 
 #include "search.h"
 
-#include <cstring>
+#include <optional>
 #include <vector>
 
 #include <libxml/tree.h>
@@ -303,24 +303,11 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
 {
     if (++clauses_ > SearchQuery::kMaxQueryClauses) return fail("too many clauses");
     out->kind = Node::Kind::clause;
-    bool have_attrib = false, have_type = false;
-    std::string type, compare = "equal";
-    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
-        const char *name = reinterpret_cast<const char *>(attr->name);
-        if (attr->ns) return fail("unknown XML attribute on clause");
-        if (!std::strcmp(name, "attrib")) {
-            out->attrib = xml_attribute_value(attr);
-            have_attrib = true;
-        } else if (!std::strcmp(name, "type")) {
-            type = xml_attribute_value(attr);
-            have_type = true;
-        } else if (!std::strcmp(name, "compare")) {
-            compare = xml_attribute_value(attr);
-        } else {
-            return fail("unknown XML attribute on clause");
-        }
-    }
-    if (!have_attrib || !have_type) return fail("clause without attrib or type");
+    std::optional<std::string> attrib, type, compare;
+    if (!xml_properties(element, {{"attrib", &attrib}, {"type", &type}, {"compare", &compare}}))
+        return fail("unknown XML attribute on clause");
+    if (!attrib || !type) return fail("clause without attrib or type");
+    out->attrib = std::move(*attrib);
     /* The schema's alphanumType is the pattern \c+: an XML NMTOKEN. */
     if (out->attrib.empty() ||
         xmlValidateNMToken(reinterpret_cast<const xmlChar *>(out->attrib.c_str()), 0) != 0)
@@ -336,7 +323,7 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
     };
     bool known_compare = false;
     for (const auto &c : compares) {
-        if (compare == c.name) {
+        if (compare.value_or("equal") == c.name) {
             out->compare = c.compare;
             known_compare = true;
         }
@@ -348,14 +335,14 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
 
     std::string value;
     if (!xml_simple_content(element, &value)) return fail("clause with element content");
-    if (type == "string") {
+    if (*type == "string") {
         out->type = AttributeType::string;
         if (!compile_string_value(value, out)) bad_escape_ = true;
-    } else if (type == "int") {
+    } else if (*type == "int") {
         out->type = AttributeType::integer;
         if (!is_int_value(value)) return fail("int clause value not all digits");
         out->digits = value;
-    } else if (type == "date") {
+    } else if (*type == "date") {
         out->type = AttributeType::date;
         if (!parse_w3c_date(value, &out->date)) return fail("date clause value not a W3C date");
     } else {

@@ -115,12 +115,21 @@ bool xml_is_named(const _xmlNode *node, const char *name)
     return !std::strcmp(reinterpret_cast<const char *>(node->name), name);
 }
 
-std::string xml_attribute_value(const _xmlAttr *attr)
+bool xml_properties(_xmlNode *element, std::initializer_list<XmlProperty> wanted)
 {
-    std::string value;
-    for (xmlNodePtr child = attr->children; child; child = child->next)
-        if (child->content) value.append(reinterpret_cast<const char *>(child->content));
-    return value;
+    for (const XmlProperty &property : wanted) property.second->reset();
+    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
+        if (attr->ns) return false;
+        const XmlProperty *match = nullptr;
+        for (const XmlProperty &property : wanted)
+            if (!std::strcmp(reinterpret_cast<const char *>(attr->name), property.first)) match = &property;
+        if (!match) return false;
+        std::string value;
+        for (xmlNodePtr child = attr->children; child; child = child->next)
+            if (child->content) value.append(reinterpret_cast<const char *>(child->content));
+        *match->second = std::move(value);
+    }
+    return true;
 }
 
 XmlChildren xml_element_children(_xmlNode *parent, std::vector<_xmlNode *> *elements)

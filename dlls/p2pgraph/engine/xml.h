@@ -21,14 +21,16 @@
 #ifndef P2PG_ENGINE_XML_H
 #define P2PG_ENGINE_XML_H
 
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-/* libxml2's document, node and attribute; only the engine's .cpp files include libxml2. */
+/* libxml2's document and node; only the engine's .cpp files include libxml2. */
 struct _xmlDoc;
 struct _xmlNode;
-struct _xmlAttr;
 
 namespace p2pg {
 
@@ -49,8 +51,12 @@ XmlDocument read_untrusted_xml(const std::string &text, std::string *why);
  * part of a libxml2 node name, so declarations never change a match. */
 bool xml_is_named(const _xmlNode *node, const char *name);
 
-/* The text of an XML attribute (an element's property). */
-std::string xml_attribute_value(const _xmlAttr *attr);
+/* The XML attributes (properties) of an element where a format allows a
+ * fixed set: each wanted name's value goes to its optional, left empty when
+ * the element does not have it.  False when the element has an XML
+ * attribute not wanted or one in a namespace. */
+using XmlProperty = std::pair<const char *, std::optional<std::string> *>;
+bool xml_properties(_xmlNode *element, std::initializer_list<XmlProperty> wanted);
 
 /* The element children of parent, in order, where a format allows only
  * elements between them: white-space text, comments and PIs are skipped;

@@ -38,7 +38,8 @@
  *                     makes)
  *   same              every node shows identical records (ids, versions, data)
  *
- * Exit code 0 when every run converged within the timeout.
+ * Exit code 0 when every run converged within the timeout.  P2PGRAPH_LOG
+ * (README, Diagnostics) shows the engine's diagnostics on stderr.
  */
 
 #include <algorithm>
@@ -57,6 +58,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "engine/log.h"
 #include "engine/wire.h"
 
 /* The fixture's checks throw: a run ends with the failed check as its error. */
@@ -384,6 +386,7 @@ void usage()
 
 int main(int argc, char **argv)
 {
+    p2pg::log_from_environment();
     Options options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];

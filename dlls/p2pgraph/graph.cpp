@@ -21,7 +21,6 @@
 #include <cstddef>
 
 #include "engine/graph.h"
-#include "engine/log.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -48,20 +47,8 @@ HRESULT check_security_interface(const PEER_SECURITY_INTERFACE *security)
     return S_OK;
 }
 
-/* What the engine decides on its own shows with WINEDEBUG=+p2pgraph
- * (warnings and errors by default). */
-void engine_log(p2pg::LogLevel level, const char *message)
-{
-    switch (level) {
-    case p2pg::LogLevel::trace: WINE_TRACE("%s\n", message); break;
-    case p2pg::LogLevel::warn: WINE_WARN("%s\n", message); break;
-    case p2pg::LogLevel::error: WINE_ERR("%s\n", message); break;
-    }
-}
-
 HRESULT environment(const ApiCall &call, p2pg::GraphEnvironment *env)
 {
-    p2pg::set_log_sink(engine_log);
     env->loop = &call.loop();
     env->transport = &call.transport();
     env->addresses = configured_addresses();

@@ -23,10 +23,16 @@
 #include <string>
 
 #include "engine/graph.h"
+#include "engine/log.h"
 #include "engine/transport.h"
 #include "convert.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
+WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_link);
+WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_sync);
+WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_flood);
+WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_maint);
+WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_store);
 
 namespace {
 
@@ -52,6 +58,43 @@ Library &library()
     return *instance;
 }
 
+/* The channel of each engine component, in LogComponent order: p2pgraph
+ * (the API calls) also shows the graph as a whole, the others one concern
+ * each, so WINEDEBUG=+p2pgraph_link shows connections and nothing else.
+ * The sink is handed a component at run time, hence the channel objects
+ * themselves rather than the WINE_TRACE_(ch) macros. */
+struct __wine_debug_channel *const kEngineChannels[p2pg::kLogComponents] = {
+    &__wine_dbch_p2pgraph,       &__wine_dbch_p2pgraph_link,  &__wine_dbch_p2pgraph_sync,
+    &__wine_dbch_p2pgraph_flood, &__wine_dbch_p2pgraph_maint, &__wine_dbch_p2pgraph_store,
+};
+
+void engine_log(p2pg::LogComponent component, p2pg::LogLevel level, const char *function, const char *message)
+{
+    static const enum __wine_debug_class classes[] = {__WINE_DBCL_TRACE, __WINE_DBCL_WARN, __WINE_DBCL_ERR};
+    /* Wine leaves out the class:channel prefix without a function name. */
+    wine_dbg_log(classes[static_cast<int>(level)], kEngineChannels[static_cast<int>(component)],
+                 function ? function : "engine", "%s\n", message);
+}
+
+/* What WINEDEBUG enables, read when the library starts (Wine sets the
+ * channels' flags at process start). */
+p2pg::LogMask engine_log_mask()
+{
+    const bool on[p2pg::kLogComponents][p2pg::kLogLevels] = {
+        {WINE_TRACE_ON(p2pgraph), WINE_WARN_ON(p2pgraph), WINE_ERR_ON(p2pgraph)},
+        {WINE_TRACE_ON(p2pgraph_link), WINE_WARN_ON(p2pgraph_link), WINE_ERR_ON(p2pgraph_link)},
+        {WINE_TRACE_ON(p2pgraph_sync), WINE_WARN_ON(p2pgraph_sync), WINE_ERR_ON(p2pgraph_sync)},
+        {WINE_TRACE_ON(p2pgraph_flood), WINE_WARN_ON(p2pgraph_flood), WINE_ERR_ON(p2pgraph_flood)},
+        {WINE_TRACE_ON(p2pgraph_maint), WINE_WARN_ON(p2pgraph_maint), WINE_ERR_ON(p2pgraph_maint)},
+        {WINE_TRACE_ON(p2pgraph_store), WINE_WARN_ON(p2pgraph_store), WINE_ERR_ON(p2pgraph_store)},
+    };
+    p2pg::LogMask mask = 0;
+    for (int c = 0; c < p2pg::kLogComponents; ++c)
+        for (int l = 0; l < p2pg::kLogLevels; ++l)
+            if (on[c][l]) mask |= p2pg::log_bit(static_cast<p2pg::LogComponent>(c), static_cast<p2pg::LogLevel>(l));
+    return mask;
+}
+
 DWORD WINAPI loop_thread_proc(void *arg)
 {
     static_cast<p2pg::Loop *>(arg)->run();
@@ -60,6 +103,7 @@ DWORD WINAPI loop_thread_proc(void *arg)
 
 HRESULT start_library(Library &lib)
 {
+    p2pg::set_log_sink(engine_log, engine_log_mask());
     std::string error;
     std::unique_ptr<p2pg::Loop> loop = p2pg::Loop::create(&error);
     if (!loop) {

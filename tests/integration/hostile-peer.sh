@@ -54,8 +54,9 @@ trap cleanup EXIT
 
 # Wine takes Z:/... as the Unix path; the victim gives up by itself after 200 s.
 # Bounded: 30 s to start, 130 s of attacks, 10 s to stop.  Its output is
-# the p2pgraph warnings and nothing else of Wine's: the client counts its lines.
-WINEDEBUG=-all,warn+p2pgraph "$srcdir/tools/winerun" "$builddir/tests/integration/victim.exe" "$graph" "$peer" \
+# the p2pgraph warnings (API and connections) and nothing else of Wine's: the client
+# counts its lines.
+WINEDEBUG=-all,warn+p2pgraph,warn+p2pgraph_link "$srcdir/tools/winerun" "$builddir/tests/integration/victim.exe" "$graph" "$peer" \
     "Z:$work/port" "Z:$work/stop" 200 "Z:$work/shutdown" >"$work/victim.log" 2>&1 &
 victim=$!
 

@@ -60,4 +60,10 @@ inline p2pg::Guid guid(const char *text)
     return g;
 }
 
+#include "engine/log.h"
+
+/* Every unit test program shows the engine's diagnostics on stderr when
+ * P2PGRAPH_LOG asks for them (README, Diagnostics). */
+[[maybe_unused]] static const bool p2pg_log_from_environment = (p2pg::log_from_environment(), true);
+
 #endif

@@ -609,7 +609,7 @@ void test_import_validates_and_merges(void **)
 
 /* What the engine logged, for the checks below. */
 std::vector<std::string> logged;
-void catch_log(LogLevel level, const char *message)
+void catch_log(LogComponent, LogLevel level, const char *, const char *message)
 {
     if (level == LogLevel::warn) logged.push_back(message);
 }
@@ -637,11 +637,13 @@ void test_open_drops_invalid_rows(void **)
     };
     assert_true(run_sql(path, ("UPDATE records SET attributes = '<broken' WHERE id = x'" + hex(bad) + "'").c_str()));
 
-    set_log_sink(catch_log);
+    const LogSink saved_sink = log_sink();
+    const LogMask saved_mask = log_mask();
+    set_log_sink(catch_log, kLogAll);
     logged.clear();
     bool created = true;
     assert_int_equal(Graph::open(f.env, "graph-1", "alice", "db", {}, &f.graph, &created), GraphError::ok);
-    set_log_sink(nullptr);
+    set_log_sink(saved_sink, saved_mask);
     assert_false(created);
     Record r;
     assert_int_equal(f.graph->get_record(good, &r), GraphError::ok);

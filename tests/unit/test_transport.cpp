@@ -54,7 +54,7 @@ namespace {
 std::mutex log_lock;
 std::vector<std::string> warnings;
 
-void capture_log(LogLevel level, const char *message)
+void capture_log(LogComponent, LogLevel level, const char *, const char *message)
 {
     if (level != LogLevel::warn) return;
     std::lock_guard<std::mutex> guard(log_lock);
@@ -331,7 +331,9 @@ void test_handshake_deadline(void **)
  * connections are taken once descriptors are free again. */
 void test_accept_backoff(void **)
 {
-    set_log_sink(capture_log);
+    const LogSink saved_sink = log_sink();
+    const LogMask saved_mask = log_mask();
+    set_log_sink(capture_log, kLogAll);
     Node node(limits(512, 128, milliseconds(30000)));
     std::size_t warned = warnings_containing("cannot accept");
     const int clients = 8;
@@ -382,7 +384,7 @@ void test_accept_backoff(void **)
     for (int fd : fds) assert_true(still_open(fd));
     for (int fd : fds) ::close(fd);
     for (int fd : fillers) ::close(fd);
-    set_log_sink(nullptr);
+    set_log_sink(saved_sink, saved_mask);
 }
 
 /* A peer that announces a message larger than any handshake message is

@@ -21,14 +21,12 @@
 #include "attributes.h"
 
 #include <cstring>
-#include <limits>
-#include <mutex>
+#include <optional>
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 
 #include "utf.h"
+#include "xml.h"
 
 namespace p2pg {
 
@@ -48,29 +46,6 @@ void set_why(std::string *why, const char *text)
 bool is_ascii_alnum(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_xml_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* libxml2 calls this instead of printing; the last error stays in the context. */
-#if LIBXML_VERSION >= 21200
-void ignore_xml_error(void *, const xmlError *)
-#else
-void ignore_xml_error(void *, xmlError *)
-#endif
-{
-}
-
-/* SAX internalSubset: called as soon as "<!DOCTYPE name ..." is read, before
- * the internal subset's declarations, so no entity is ever defined. */
-void refuse_doctype(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *)
-{
-    auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
-    *static_cast<bool *>(ctxt->_private) = true;
-    xmlStopParser(ctxt);
 }
 
 bool is_leap_year(int year)
@@ -113,44 +88,18 @@ bool read_char(const std::string &text, std::size_t *pos, char c)
     return true;
 }
 
-std::string attribute_value(xmlAttrPtr attr)
-{
-    std::string value;
-    for (xmlNodePtr child = attr->children; child; child = child->next)
-        if (child->content) value.append(reinterpret_cast<const char *>(child->content));
-    return value;
-}
-
-bool is_named(xmlNodePtr node, const char *name)
-{
-    return !std::strcmp(reinterpret_cast<const char *>(node->name), name);
-}
-
 bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *why)
 {
-    bool have_name = false, have_type = false;
-    std::string type;
-    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
-        const char *name = reinterpret_cast<const char *>(attr->name);
-        if (attr->ns) {
-            set_why(why, "unknown XML attribute on attribute");
-            return false;
-        }
-        if (!std::strcmp(name, "name")) {
-            out->name = attribute_value(attr);
-            have_name = true;
-        } else if (!std::strcmp(name, "type")) {
-            type = attribute_value(attr);
-            have_type = true;
-        } else {
-            set_why(why, "unknown XML attribute on attribute");
-            return false;
-        }
+    std::optional<std::string> name, type;
+    if (!xml_properties(element, {{"name", &name}, {"type", &type}})) {
+        set_why(why, "unknown XML attribute on attribute");
+        return false;
     }
-    if (!have_name || !have_type) {
+    if (!name || !type) {
         set_why(why, "attribute without name or type");
         return false;
     }
+    out->name = std::move(*name);
     if (out->name.empty() || out->name.size() > kMaxAttributeNameLength) {
         set_why(why, "attribute name length not 1..40");
         return false;
@@ -169,15 +118,15 @@ bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *wh
         set_why(why, "attribute with element content");
         return false;
     }
-    if (type == "string") {
+    if (*type == "string") {
         out->type = AttributeType::string;
-    } else if (type == "int") {
+    } else if (*type == "int") {
         out->type = AttributeType::integer;
         if (!is_int_value(out->value)) {
             set_why(why, "int attribute not all digits");
             return false;
         }
-    } else if (type == "date") {
+    } else if (*type == "date") {
         out->type = AttributeType::date;
         FileTime ignored;
         if (!parse_w3c_date(out->value, &ignored)) {
@@ -192,72 +141,6 @@ bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *wh
 }
 
 } // namespace
-
-void XmlDocumentDeleter::operator()(_xmlDoc *doc) const
-{
-    xmlFreeDoc(doc);
-}
-
-XmlDocument read_untrusted_xml(const std::string &text, std::string *why)
-{
-    static std::once_flag initialised;
-    std::call_once(initialised, xmlInitParser);
-
-    if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-        set_why(why, "XML too large");
-        return nullptr;
-    }
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        set_why(why, "out of memory");
-        return nullptr;
-    }
-    bool saw_doctype = false;
-    ctxt->_private = &saw_doctype;
-    ctxt->sax->serror = ignore_xml_error;
-    ctxt->sax->internalSubset = refuse_doctype;
-    const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC;
-    XmlDocument doc(xmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, "UTF-8", options));
-    const bool well_formed = ctxt->wellFormed && doc;
-    if (saw_doctype) {
-        set_why(why, "DOCTYPE refused");
-    } else if (!well_formed && why) {
-        *why = "malformed XML";
-        if (const char *message = ctxt->lastError.message) {
-            why->append(": ").append(message);
-            while (why->back() == '\n') why->pop_back();
-        }
-    }
-    xmlFreeParserCtxt(ctxt);
-    if (!well_formed || saw_doctype) return nullptr;
-    return doc;
-}
-
-bool xml_simple_content(_xmlNode *element, std::string *text)
-{
-    text->clear();
-    for (xmlNodePtr child = element->children; child; child = child->next) {
-        switch (child->type) {
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            if (child->content) text->append(reinterpret_cast<const char *>(child->content));
-            break;
-        case XML_COMMENT_NODE:
-        case XML_PI_NODE:
-            break;
-        default:
-            return false;
-        }
-    }
-    return true;
-}
-
-bool xml_is_whitespace(const char *text)
-{
-    for (; text && *text; ++text)
-        if (!is_xml_space(*text)) return false;
-    return true;
-}
 
 bool is_int_value(const std::string &text)
 {
@@ -367,7 +250,7 @@ bool parse_attributes(const std::string &xml_utf8, std::vector<Attribute> *out, 
     if (!doc) return false;
 
     xmlNodePtr root = xmlDocGetRootElement(doc.get());
-    if (!root || !is_named(root, "attributes")) {
+    if (!root || !xml_is_named(root, "attributes")) {
         set_why(why, "root element is not attributes");
         return false;
     }
@@ -375,33 +258,26 @@ bool parse_attributes(const std::string &xml_utf8, std::vector<Attribute> *out, 
         set_why(why, "XML attribute on attributes");
         return false;
     }
+    std::vector<xmlNodePtr> elements;
+    switch (xml_element_children(root, &elements)) {
+    case XmlChildren::ok:
+        break;
+    case XmlChildren::text:
+        set_why(why, "text under attributes");
+        return false;
+    case XmlChildren::other_node:
+        set_why(why, "unexpected node under attributes");
+        return false;
+    }
     std::vector<Attribute> attributes;
-    for (xmlNodePtr child = root->children; child; child = child->next) {
-        switch (child->type) {
-        case XML_ELEMENT_NODE: {
-            if (!is_named(child, "attribute")) {
-                set_why(why, "element other than attribute under attributes");
-                return false;
-            }
-            Attribute attribute;
-            if (!parse_attribute_element(child, &attribute, why)) return false;
-            attributes.push_back(std::move(attribute));
-            break;
-        }
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            if (!xml_is_whitespace(reinterpret_cast<const char *>(child->content))) {
-                set_why(why, "text under attributes");
-                return false;
-            }
-            break;
-        case XML_COMMENT_NODE:
-        case XML_PI_NODE:
-            break;
-        default:
-            set_why(why, "unexpected node under attributes");
+    for (xmlNodePtr element : elements) {
+        if (!xml_is_named(element, "attribute")) {
+            set_why(why, "element other than attribute under attributes");
             return false;
         }
+        Attribute attribute;
+        if (!parse_attribute_element(element, &attribute, why)) return false;
+        attributes.push_back(std::move(attribute));
     }
     if (out) *out = std::move(attributes);
     return true;

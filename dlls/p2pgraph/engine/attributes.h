@@ -22,15 +22,10 @@
 #define P2PG_ENGINE_ATTRIBUTES_H
 
 #include <cstddef>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "record.h"
-
-/* libxml2's document and node; only the engine's .cpp files include libxml2. */
-struct _xmlDoc;
-struct _xmlNode;
 
 namespace p2pg {
 
@@ -82,25 +77,6 @@ int compare_int_values(const std::string &a, const std::string &b);
 
 /* The attribute names the Peer Infrastructure reserves, in any case. */
 bool is_reserved_attribute_name(const std::string &name);
-
-/* Reading XML that an application or a peer wrote, shared by the engine's
- * two XML formats (attributes, search queries): libxml2 initialised once,
- * no output on stderr, no network, no DTD (a DOCTYPE stops the parse before
- * any declaration in it is read), no entity substitution beyond the five
- * predefined ones, the text taken as UTF-8 whatever its declaration says.
- * Returns null with *why set when the text is not a well-formed document. */
-struct XmlDocumentDeleter {
-    void operator()(_xmlDoc *doc) const;
-};
-using XmlDocument = std::unique_ptr<_xmlDoc, XmlDocumentDeleter>;
-XmlDocument read_untrusted_xml(const std::string &text, std::string *why);
-
-/* The simple content of an element (its text and CDATA, comments and PIs
- * skipped); false when it has child elements or anything else. */
-bool xml_simple_content(_xmlNode *element, std::string *text);
-
-/* True when text (UTF-8, may be null) is only XML white space. */
-bool xml_is_whitespace(const char *text);
 
 } // namespace p2pg
 

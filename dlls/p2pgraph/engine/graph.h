@@ -72,7 +72,7 @@ struct GraphEnvironment {
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
  * thread (or, in unit tests, on the one thread that uses the graph). */
-class Graph : public Object, public LinkHandler {
+class Graph : public Object, public LinkHandler, public LinkAcceptor {
 public:
     ~Graph() override;
     ObjectKind kind() const override { return ObjectKind::graph; }
@@ -177,8 +177,8 @@ public:
     GraphError open_direct_connection(const std::string &peer_id, const sockaddr_in6 &address, std::uint64_t *id);
     /* Whether this graph answers connections announced by auth (Transport,
      * when AUTH_INFO arrives), and taking such a link over. */
-    bool accepts_link(const wire::AuthInfo &auth) const;
-    void adopt_link(std::shared_ptr<Link> link);
+    bool accepts_link(const wire::AuthInfo &auth) const override;
+    void adopt_link(std::shared_ptr<Link> link) override;
     /* Receive-side back-pressure: links stop reading while a registration
      * holds too much undrained application data; the face calls this when
      * the application drained enough. */

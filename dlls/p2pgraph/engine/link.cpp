@@ -25,16 +25,20 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
 #include <utility>
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/util.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 namespace p2pg {
 
@@ -57,6 +61,41 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
+
+using ull = unsigned long long;
+
+const char *state_name(Link::State state)
+{
+    switch (state) {
+    case Link::State::connecting: return "connecting";
+    case Link::State::accepted: return "accepted";
+    case Link::State::authenticated: return "authenticated";
+    case Link::State::connect_wait: return "connect_wait";
+    case Link::State::connected: return "connected";
+    case Link::State::closing: return "closing";
+    case Link::State::closed: return "closed";
+    }
+    return "?";
+}
+
+const char *end_name(LinkEnd end)
+{
+    switch (end) {
+    case LinkEnd::unreachable: return "unreachable";
+    case LinkEnd::refused: return "refused";
+    case LinkEnd::timeout: return "timeout";
+    case LinkEnd::protocol_error: return "protocol error";
+    case LinkEnd::disconnected: return "DISCONNECT received";
+    case LinkEnd::dropped: return "dropped by the peer";
+    case LinkEnd::closed_locally: return "closed here";
+    }
+    return "?";
+}
+
+const char *type_name(wire::ConnectionType type)
+{
+    return type == wire::ConnectionType::direct ? "direct" : "neighbor";
+}
 
 } // namespace
 
@@ -137,6 +176,8 @@ std::shared_ptr<Link> Link::connect(Loop &loop, std::uint64_t id, LinkHandler *h
     } else {
         link->arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
     }
+    P2PG_TRACE(link, "connection %llu: %s connection to %s for graph %s", (ull)id, type_name(link->type_),
+               endpoint_text(address).c_str(), link->graph_id_.c_str());
     return link;
 }
 
@@ -156,6 +197,7 @@ std::shared_ptr<Link> Link::accept(Loop &loop, std::uint64_t id, int fd, const s
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (!link->start_reading()) throw std::bad_alloc();
     link->arm_timer(handshake_timeout);
+    P2PG_TRACE(link, "connection %llu: accepted from %s", (ull)id, endpoint_text(peer).c_str());
     return link;
 }
 
@@ -178,6 +220,13 @@ sockaddr_in6 to_sockaddr(const wire::In6Address &address)
     out.sin6_port = htons(address.port);
     std::memcpy(&out.sin6_addr, address.address.data(), 16);
     return out;
+}
+
+std::string endpoint_text(const sockaddr_in6 &address)
+{
+    char text[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET6, &address.sin6_addr, text, sizeof(text));
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(address.sin6_port));
 }
 
 wire::In6Address to_wire_address(const sockaddr_in6 &address)
@@ -352,6 +401,7 @@ void Link::close_now()
 void Link::finish(LinkEnd end, bool notify)
 {
     if (state_ == State::closed) return;
+    P2PG_TRACE(link, "connection %llu: closed in state %s: %s", (ull)id_, state_name(state_), end_name(end));
     std::shared_ptr<Link> keep = std::move(self_);
     state_ = State::closed;
     accepting_data_ = false;
@@ -381,6 +431,7 @@ void Link::send_introduction()
     connect.node_id = intro_.local_node_id;
     connect.addresses = intro_.listening_addresses;
     send(connect, true);
+    P2PG_TRACE(link, "connection %llu: TCP connected, AUTH_INFO and CONNECT sent", (ull)id_);
     connect_sent_ = std::chrono::steady_clock::now();
     state_ = State::connect_wait;
     arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
@@ -396,9 +447,13 @@ void Link::handle_auth_info(const wire::AuthInfo &auth)
     dispatcher_ = nullptr;
     if (!handler) {
         /* No such graph or peer here: the accepting side hears of it. */
+        P2PG_WARN(link, "connection %llu: AUTH_INFO (%s) for graph %s from peer %s: no such graph or peer here",
+                  (ull)id_, type_name(type_), graph_id_.c_str(), remote_peer_id_.c_str());
         abort(LinkEnd::protocol_error);
         return;
     }
+    P2PG_TRACE(link, "connection %llu: AUTH_INFO (%s) for graph %s from peer %s", (ull)id_, type_name(type_),
+               graph_id_.c_str(), remote_peer_id_.c_str());
     handler_ = handler;
     /* The handshake deadline set at accept() still runs: it covers CONNECT. */
     state_ = State::authenticated;
@@ -408,6 +463,8 @@ void Link::handle_connect(const wire::Connect &connect)
 {
     /* The D bit must say what AUTH_INFO said. */
     if (connect.direct != (type_ == wire::ConnectionType::direct) || connect.update) {
+        P2PG_WARN(link, "connection %llu: CONNECT says %s%s after a %s AUTH_INFO", (ull)id_,
+                  connect.direct ? "direct" : "neighbor", connect.update ? " with U set" : "", type_name(type_));
         abort(LinkEnd::protocol_error);
         return;
     }
@@ -416,6 +473,8 @@ void Link::handle_connect(const wire::Connect &connect)
     wire::Welcome welcome;
     wire::Refuse refuse;
     if (!handler_ || !handler_->on_connect(*this, connect, &welcome, &refuse)) {
+        P2PG_TRACE(link, "connection %llu: CONNECT from node %016llx refused (code %d)", (ull)id_,
+                   (ull)connect.node_id, static_cast<int>(refuse.code));
         send(refuse, true);
         /* Refused links close quietly: the graph never counted them. */
         handler_ = nullptr;
@@ -424,6 +483,8 @@ void Link::handle_connect(const wire::Connect &connect)
         return;
     }
     send(welcome, true);
+    P2PG_TRACE(link, "connection %llu: CONNECT from node %016llx, WELCOME sent: connected", (ull)id_,
+               (ull)connect.node_id);
     event_del(timer_);
     state_ = State::connected;
     accepting_data_ = true;
@@ -451,6 +512,7 @@ void Link::handle(wire::Message &&message)
             welcome_peer_time_ = welcome.peer_time;
             referrals_ = welcome.addresses;
             welcome_received_ = std::chrono::steady_clock::now();
+            P2PG_TRACE(link, "connection %llu: WELCOME from node %016llx: connected", (ull)id_, (ull)remote_node_id_);
             event_del(timer_);
             state_ = State::connected;
             accepting_data_ = true;
@@ -461,6 +523,8 @@ void Link::handle(wire::Message &&message)
         if (type == wire::MessageType::refuse) {
             refuse_code_ = std::get<wire::Refuse>(message).code;
             referrals_ = std::get<wire::Refuse>(message).addresses;
+            P2PG_TRACE(link, "connection %llu: REFUSE (code %d) with %zu referrals", (ull)id_,
+                       static_cast<int>(refuse_code_), referrals_.size());
             abort(LinkEnd::refused);
             return;
         }
@@ -472,6 +536,8 @@ void Link::handle(wire::Message &&message)
     case State::connected:
         if (type == wire::MessageType::disconnect) {
             referrals_ = std::get<wire::Disconnect>(message).addresses;
+            P2PG_TRACE(link, "connection %llu: DISCONNECT (reason %d) with %zu referrals", (ull)id_,
+                       static_cast<int>(std::get<wire::Disconnect>(message).reason), referrals_.size());
             abort(LinkEnd::disconnected);
             return;
         }
@@ -483,6 +549,8 @@ void Link::handle(wire::Message &&message)
         return;
     }
     /* A message the state does not allow (MS-PPGRH 3.1.5). */
+    P2PG_WARN(link, "connection %llu: %s not allowed in state %s", (ull)id_, wire::message_name(type),
+              state_name(state_));
     abort(LinkEnd::protocol_error);
 }
 
@@ -518,6 +586,7 @@ void Link::on_read()
         }
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+            P2PG_TRACE(link, "connection %llu: read failed: %s", (ull)id_, std::strerror(errno));
             abort(LinkEnd::dropped);
             return;
         }
@@ -529,7 +598,10 @@ void Link::on_read()
                 /* Application data: the payload stays where it is. */
                 Guid type;
                 std::size_t offset = 0;
-                if (wire::decode_pt2pt_in_place(bytes.data(), bytes.size(), &type, &offset) != wire::DecodeError::none) {
+                const wire::DecodeError error = wire::decode_pt2pt_in_place(bytes.data(), bytes.size(), &type, &offset);
+                if (error != wire::DecodeError::none) {
+                    P2PG_WARN(link, "connection %llu: PT2PT of %zu bytes undecodable (%s)", (ull)id_, bytes.size(),
+                              wire::decode_error_name(error));
                     abort(LinkEnd::protocol_error);
                     return;
                 }
@@ -542,14 +614,20 @@ void Link::on_read()
             wire::Message message;
             wire::DecodeError error = wire::decode(bytes.data(), bytes.size(), &message);
             /* MS-PPGRH 3.1.7.27: an invalid record is discarded, the link stays. */
-            if (error == wire::DecodeError::bad_record && state_ == State::connected) continue;
+            if (error == wire::DecodeError::bad_record && state_ == State::connected) {
+                P2PG_WARN(flood, "connection %llu: FLOOD with an invalid record discarded", (ull)id_);
+                continue;
+            }
             if (error != wire::DecodeError::none) {
+                P2PG_WARN(link, "connection %llu: message of %zu bytes undecodable (%s)", (ull)id_, bytes.size(),
+                          wire::decode_error_name(error));
                 abort(LinkEnd::protocol_error);
                 return;
             }
             handle(std::move(message));
         }
         if (decoder_.error() != wire::DecodeError::none) {
+            P2PG_WARN(link, "connection %llu: bad framing (%s)", (ull)id_, wire::decode_error_name(decoder_.error()));
             abort(LinkEnd::protocol_error);
             return;
         }
@@ -566,6 +644,8 @@ void Link::on_read()
          * make us hold it. */
         if ((state_ == State::accepted || state_ == State::authenticated || state_ == State::connect_wait) &&
             decoder_.buffered() > kHandshakeBufferLimit) {
+            P2PG_WARN(link, "connection %llu: over %zu bytes of handshake in state %s", (ull)id_,
+                      kHandshakeBufferLimit, state_name(state_));
             abort(LinkEnd::protocol_error);
             return;
         }
@@ -586,6 +666,9 @@ void Link::on_event(short what)
         return;
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        if (what & BEV_EVENT_ERROR)
+            P2PG_TRACE(link, "connection %llu: socket error: %s", (ull)id_,
+                       evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         if (state_ == State::closing) finish(LinkEnd::closed_locally, false);
         else if (state_ == State::connecting) abort(LinkEnd::unreachable);
         else abort(LinkEnd::dropped);

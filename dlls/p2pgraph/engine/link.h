@@ -57,6 +57,8 @@ enum class LinkEnd {
 
 /* Same port and address (flow info and scope id aside). */
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b);
+/* "[address]:port", for diagnostics. */
+std::string endpoint_text(const sockaddr_in6 &address);
 /* A PEER_IN6_ADDRESS of the wire as a socket address, and back. */
 sockaddr_in6 to_sockaddr(const wire::In6Address &address);
 wire::In6Address to_wire_address(const sockaddr_in6 &address);
@@ -160,6 +162,7 @@ public:
     FileTime welcome_peer_time() const { return welcome_peer_time_; }
     FileTime handshake_round_trip() const;
     void set_handler(LinkHandler *handler) { handler_ = handler; }
+    LinkHandler *handler() const { return handler_; }
 
     /* Frames and queues a message.  False when the link cannot take it
      * (not connected, or above the high-water mark and !force). */

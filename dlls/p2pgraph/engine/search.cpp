@@ -20,12 +20,13 @@
 
 #include "search.h"
 
-#include <cstring>
+#include <optional>
 #include <vector>
 
 #include <libxml/tree.h>
 
 #include "attributes.h"
+#include "xml.h"
 
 namespace p2pg {
 
@@ -236,19 +237,6 @@ bool compile_string_value(const std::string &value, Node *clause)
     return true;
 }
 
-bool is_element(xmlNodePtr node, const char *name)
-{
-    return !std::strcmp(reinterpret_cast<const char *>(node->name), name);
-}
-
-std::string property_value(xmlAttrPtr attr)
-{
-    std::string value;
-    for (xmlNodePtr child = attr->children; child; child = child->next)
-        if (child->content) value.append(reinterpret_cast<const char *>(child->content));
-    return value;
-}
-
 class QueryReader {
 public:
     /* Each returns false on a schema violation, with why_ set. */
@@ -273,29 +261,17 @@ private:
 
 bool QueryReader::element_children(xmlNodePtr parent, std::vector<xmlNodePtr> *elements)
 {
-    for (xmlNodePtr child = parent->children; child; child = child->next) {
-        switch (child->type) {
-        case XML_ELEMENT_NODE:
-            elements->push_back(child);
-            break;
-        case XML_TEXT_NODE:
-        case XML_CDATA_SECTION_NODE:
-            if (!xml_is_whitespace(reinterpret_cast<const char *>(child->content)))
-                return fail("text outside a clause");
-            break;
-        case XML_COMMENT_NODE:
-        case XML_PI_NODE:
-            break;
-        default:
-            return fail("unexpected XML node");
-        }
+    switch (xml_element_children(parent, elements)) {
+    case XmlChildren::ok: return true;
+    case XmlChildren::text: return fail("text outside a clause");
+    case XmlChildren::other_node: return fail("unexpected XML node");
     }
-    return true;
+    return false;
 }
 
 bool QueryReader::read_root(xmlNodePtr root, Node *out)
 {
-    if (!root || !is_element(root, "peersearch")) return fail("root element is not peersearch");
+    if (!root || !xml_is_named(root, "peersearch")) return fail("root element is not peersearch");
     if (root->properties) return fail("XML attribute on peersearch");
     std::vector<xmlNodePtr> elements;
     if (!element_children(root, &elements)) return false;
@@ -306,10 +282,10 @@ bool QueryReader::read_root(xmlNodePtr root, Node *out)
 bool QueryReader::read_operand(xmlNodePtr element, int depth, Node *out)
 {
     if (depth > SearchQuery::kMaxQueryDepth) return fail("query nested too deeply");
-    if (is_element(element, "clause")) return read_clause(element, out);
-    if (is_element(element, "and"))
+    if (xml_is_named(element, "clause")) return read_clause(element, out);
+    if (xml_is_named(element, "and"))
         out->kind = Node::Kind::all_of;
-    else if (is_element(element, "or"))
+    else if (xml_is_named(element, "or"))
         out->kind = Node::Kind::any_of;
     else
         return fail("element other than clause, and, or");
@@ -327,24 +303,11 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
 {
     if (++clauses_ > SearchQuery::kMaxQueryClauses) return fail("too many clauses");
     out->kind = Node::Kind::clause;
-    bool have_attrib = false, have_type = false;
-    std::string type, compare = "equal";
-    for (xmlAttrPtr attr = element->properties; attr; attr = attr->next) {
-        const char *name = reinterpret_cast<const char *>(attr->name);
-        if (attr->ns) return fail("unknown XML attribute on clause");
-        if (!std::strcmp(name, "attrib")) {
-            out->attrib = property_value(attr);
-            have_attrib = true;
-        } else if (!std::strcmp(name, "type")) {
-            type = property_value(attr);
-            have_type = true;
-        } else if (!std::strcmp(name, "compare")) {
-            compare = property_value(attr);
-        } else {
-            return fail("unknown XML attribute on clause");
-        }
-    }
-    if (!have_attrib || !have_type) return fail("clause without attrib or type");
+    std::optional<std::string> attrib, type, compare;
+    if (!xml_properties(element, {{"attrib", &attrib}, {"type", &type}, {"compare", &compare}}))
+        return fail("unknown XML attribute on clause");
+    if (!attrib || !type) return fail("clause without attrib or type");
+    out->attrib = std::move(*attrib);
     /* The schema's alphanumType is the pattern \c+: an XML NMTOKEN. */
     if (out->attrib.empty() ||
         xmlValidateNMToken(reinterpret_cast<const xmlChar *>(out->attrib.c_str()), 0) != 0)
@@ -360,7 +323,7 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
     };
     bool known_compare = false;
     for (const auto &c : compares) {
-        if (compare == c.name) {
+        if (compare.value_or("equal") == c.name) {
             out->compare = c.compare;
             known_compare = true;
         }
@@ -372,14 +335,14 @@ bool QueryReader::read_clause(xmlNodePtr element, Node *out)
 
     std::string value;
     if (!xml_simple_content(element, &value)) return fail("clause with element content");
-    if (type == "string") {
+    if (*type == "string") {
         out->type = AttributeType::string;
         if (!compile_string_value(value, out)) bad_escape_ = true;
-    } else if (type == "int") {
+    } else if (*type == "int") {
         out->type = AttributeType::integer;
         if (!is_int_value(value)) return fail("int clause value not all digits");
         out->digits = value;
-    } else if (type == "date") {
+    } else if (*type == "date") {
         out->type = AttributeType::date;
         if (!parse_w3c_date(value, &out->date)) return fail("date clause value not a W3C date");
     } else {

@@ -31,6 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+
 namespace p2pg {
 
 const char kMetaGraphId[] = "graph_id";
@@ -83,9 +85,23 @@ StoreStatus status_from_errno(int e)
     }
 }
 
-StoreStatus status_of(sqlite3 *db, int rc)
+/* Every SQLite failure is turned into a status here, so it is reported
+ * here too: in SQLite's words, under the name of the function that met it
+ * (caller defaults to that function).  What the application can run into
+ * (a missing or foreign file, no permission) is a warning, what loses data
+ * (I/O, full disk) an error. */
+StoreStatus status_of(sqlite3 *db, int rc, const char *caller = __builtin_FUNCTION())
 {
-    return store_status_from_sqlite(db ? sqlite3_extended_errcode(db) : rc, db ? sqlite3_system_errno(db) : 0);
+    const int code = db ? sqlite3_extended_errcode(db) : rc;
+    const StoreStatus status = store_status_from_sqlite(code, db ? sqlite3_system_errno(db) : 0);
+    const LogLevel level =
+        status == StoreStatus::io_error || status == StoreStatus::disk_full ? LogLevel::error : LogLevel::warn;
+    if (status != StoreStatus::ok && log_on(LogComponent::store, level)) {
+        const char *file = db ? sqlite3_db_filename(db, "main") : nullptr;
+        log_write(LogComponent::store, level, caller, "%s: %s (SQLite %d, %s)", file && *file ? file : "database",
+                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), code, store_status_name(status));
+    }
+    return status;
 }
 
 /* With SQLite built with SQLITE_USE_URI (Debian's is), a name starting

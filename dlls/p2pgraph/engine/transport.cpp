@@ -40,7 +40,6 @@
 #include <malloc.h>
 #endif
 
-#include "graph.h"
 #include "log.h"
 #include "loop.h"
 
@@ -168,8 +167,8 @@ void raise_descriptor_limit()
         rlim_t was = limit.rlim_cur;
         limit.rlim_cur = limit.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
-            log_message(LogLevel::trace, "descriptor limit raised from %llu to %llu", (unsigned long long)was,
-                        (unsigned long long)limit.rlim_max);
+            P2PG_TRACE(link, "descriptor limit raised from %llu to %llu", (unsigned long long)was,
+                       (unsigned long long)limit.rlim_max);
     });
 }
 
@@ -210,7 +209,7 @@ void Transport::free_listener(Listener &listener)
     listener.sockets.clear();
 }
 
-GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
+GraphError Transport::listen(LinkAcceptor *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
                              std::uint16_t *bound)
 {
     if (port) {
@@ -229,6 +228,7 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
         int fd = listening_socket(address);
         if (fd < 0) {
             int err = errno;
+            P2PG_WARN(link, "cannot listen on %s: %s", endpoint_text(address).c_str(), std::strerror(err));
             free_listener(*listener);
             return err == EADDRINUSE || err == EACCES ? GraphError::access_denied : GraphError::io_error;
         }
@@ -241,6 +241,7 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
         struct evconnlistener *socket =
             evconnlistener_new(loop_.base(), accept_cb, listener.get(), LEV_OPT_CLOSE_ON_FREE, -1, fd);
         if (!socket) {
+            P2PG_ERR(link, "cannot listen on %s: no listener (out of memory?)", endpoint_text(address).c_str());
             ::close(fd);
             free_listener(*listener);
             return GraphError::io_error;
@@ -249,6 +250,7 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
         if (accept_paused_) evconnlistener_disable(socket);
         listener->sockets.push_back(socket);
     }
+    P2PG_TRACE(link, "listening on port %u at %zu addresses", chosen, addresses.size());
     listener->port = chosen;
     listener->graphs.push_back(graph);
     *bound = chosen;
@@ -256,7 +258,7 @@ GraphError Transport::listen(Graph *graph, const std::vector<sockaddr_in6> &addr
     return GraphError::ok;
 }
 
-void Transport::stop_listening(Graph *graph)
+void Transport::stop_listening(LinkAcceptor *graph)
 {
     for (auto it = listeners_.begin(); it != listeners_.end();) {
         auto &graphs = (*it)->graphs;
@@ -290,8 +292,8 @@ void Transport::on_accept_error(int error)
 {
     if (!accept_failing_) {
         accept_failing_ = true;
-        log_message(LogLevel::warn, "cannot accept connections (%s): listening pauses, retrying every %lld ms",
-                    std::strerror(error), static_cast<long long>(limits_.accept_backoff.count()));
+        P2PG_WARN(link, "cannot accept connections (%s): listening pauses, retrying every %lld ms",
+                  std::strerror(error), static_cast<long long>(limits_.accept_backoff.count()));
     }
     if (accept_paused_) return;
     accept_paused_ = true;
@@ -313,7 +315,7 @@ void Transport::on_accept(Listener &listener, int fd, const sockaddr_in6 &peer)
 {
     if (accept_failing_) {
         accept_failing_ = false;
-        log_message(LogLevel::trace, "accepting connections again");
+        P2PG_TRACE(link, "accepting connections again");
     }
     make_room(peer.sin6_addr);
     /* The listener may go away before AUTH_INFO arrives: find it again then
@@ -335,6 +337,7 @@ void Transport::on_accept(Listener &listener, int fd, const sockaddr_in6 &peer)
         link->read_available();
     } catch (const std::exception &) {
         /* Out of memory: the connection is dropped (Link::accept closed it). */
+        P2PG_ERR(link, "connection from %s dropped: out of memory", endpoint_text(peer).c_str());
     }
 }
 
@@ -392,14 +395,16 @@ void Transport::drop_oldest(const in6_addr *address)
     }
     if (victim == handshakes_.end()) return;
     std::shared_ptr<Link> link = victim->link.lock();
+    const bool said_graph = !victim->pending;
     handshakes_.erase(victim);
     if (!link) return;
+    P2PG_TRACE(link, "connection %llu: handshake dropped for a newer one (%s)", (unsigned long long)link->id(),
+               said_graph ? "after AUTH_INFO" : "no AUTH_INFO yet");
     ++dropped_;
     if (!flooded_) {
         flooded_ = true;
-        log_message(LogLevel::warn,
-                    "too many connections without a handshake (at most %zu, %zu per address): dropping the oldest",
-                    limits_.max_handshakes, limits_.max_handshakes_per_address);
+        P2PG_WARN(link, "too many connections without a handshake (at most %zu, %zu per address): dropping the oldest",
+                  limits_.max_handshakes, limits_.max_handshakes_per_address);
         struct timeval tv = to_timeval(kFloodCheck);
         event_add(flood_timer_, &tv);
     }
@@ -412,7 +417,7 @@ void Transport::flood_check_cb(int, short, void *arg)
     Transport *transport = static_cast<Transport *>(arg);
     if (transport->dropped_) {
         /* Still flooded: look again later. */
-        log_message(LogLevel::trace, "%zu connections without a handshake dropped", transport->dropped_);
+        P2PG_TRACE(link, "%zu connections without a handshake dropped", transport->dropped_);
         transport->dropped_ = 0;
         struct timeval tv = to_timeval(kFloodCheck);
         event_add(transport->flood_timer_, &tv);
@@ -431,12 +436,12 @@ LinkHandler *Transport::dispatch(Listener &listener, Link &link, const wire::Aut
     auto it = handshakes_.begin();
     while (it != handshakes_.end() && it->pending.get() != &link) ++it;
     if (it == handshakes_.end()) return nullptr;
-    for (Graph *graph : listener.graphs) {
+    for (LinkAcceptor *graph : listener.graphs) {
         if (!graph->accepts_link(auth)) continue;
-        /* The graph owns it now; it still counts as a handshake here until
-         * CONNECTED. */
+        /* The graph owns it now and chose its handler; it still counts as a
+         * handshake here until CONNECTED. */
         graph->adopt_link(std::move(it->pending));
-        return graph;
+        return link.handler();
     }
     return nullptr;
 }

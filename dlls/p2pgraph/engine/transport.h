@@ -39,8 +39,20 @@ struct evconnlistener;
 
 namespace p2pg {
 
-class Graph;
 class Loop;
+
+/* What a listener hands an inbound connection to once its AUTH_INFO says
+ * which graph it is for (a Graph): the transport knows nothing else of it. */
+class LinkAcceptor {
+public:
+    /* Whether this acceptor answers connections announced by auth. */
+    virtual bool accepts_link(const wire::AuthInfo &auth) const = 0;
+    /* Takes the link over and makes itself (or what it chooses) the link's handler. */
+    virtual void adopt_link(std::shared_ptr<Link> link) = 0;
+
+protected:
+    ~LinkAcceptor() = default;
+};
 
 /* Which local addresses a node binds and advertises (PeerGraphListen's
  * scope and scope id, narrowed by the user's setting). */
@@ -108,9 +120,9 @@ public:
     /* Starts accepting connections for graph at addresses (port 0: a port
      * of the system's choosing; a port another graph of this process
      * already listens on is shared).  *bound gets the port. */
-    GraphError listen(Graph *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
+    GraphError listen(LinkAcceptor *graph, const std::vector<sockaddr_in6> &addresses, std::uint16_t port,
                       std::uint16_t *bound);
-    void stop_listening(Graph *graph);
+    void stop_listening(LinkAcceptor *graph);
 
     /* Closes every listener and pending connection (library shutdown). */
     void close_all();
@@ -129,7 +141,7 @@ private:
         Transport *transport = nullptr;
         std::uint16_t port = 0;
         std::vector<struct evconnlistener *> sockets;
-        std::vector<Graph *> graphs;
+        std::vector<LinkAcceptor *> graphs;
     };
 
     /* An inbound connection until it is CONNECTED. */

@@ -41,6 +41,7 @@ constexpr double kInvalidRecordBudget = 256;
 void Flood::send(const Record &record, const Neighbor *except)
 {
     Link::Frames frames;
+    std::size_t sent = 0;
     for (auto &entry : graph_.neighbors_) {
         Neighbor &neighbor = *entry.second;
         if (&neighbor == except || !neighbor.connected()) continue;
@@ -51,7 +52,11 @@ void Flood::send(const Record &record, const Neighbor *except)
             frames = Link::frame(message);
         }
         neighbor.link().send_frames(frames, true);
+        ++sent;
     }
+    if (sent)
+        P2PG_TRACE(flood, "record %s v%u (%s%s) to %zu neighbors", record.id.to_string().c_str(), record.version,
+                   record_type_name(record.type).c_str(), record.deleted() ? ", deleted" : "", sent);
 }
 
 void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
@@ -61,6 +66,8 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
     /* MS-PPGRH 3.1.7.27: what fails validation is dropped without a word
      * (but a neighbor that keeps sending such records loses the link). */
     if (message.graph_id != graph_.graph_id_ || !record_acceptable(record, graph_.graph_id_, graph_.max_record_size())) {
+        P2PG_WARN(flood, "connection %llu: record %s v%u fails validation; dropped", (unsigned long long)neighbor.id(),
+                  record.id.to_string().c_str(), record.version);
         graph_.spend_budget(neighbor, Neighbor::Budget::invalid_records, kInvalidRecordBudget);
         return;
     }
@@ -69,9 +76,9 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
     std::optional<Record> local = store.get(record.id);
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;
     if (winner == ConflictWinner::received && !within_quota(record_size(record))) {
-        log_message(LogLevel::warn, "graph %s: the database passed its storage quota of %llu bytes; dropping %s",
-                    graph_.graph_id_.c_str(), static_cast<unsigned long long>(graph_.env_.storage_quota),
-                    link.remote_peer_id().c_str());
+        P2PG_WARN(flood, "graph %s: the database passed its storage quota of %llu bytes; dropping %s",
+                  graph_.graph_id_.c_str(), static_cast<unsigned long long>(graph_.env_.storage_quota),
+                  link.remote_peer_id().c_str());
         link.abort(LinkEnd::protocol_error);
         return;
     }
@@ -79,6 +86,11 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
     if (!neighbor.pending_ack) neighbor.pending_ack.emplace();
     neighbor.pending_ack->entries.push_back({record.id, winner == ConflictWinner::received});
     neighbor.count_flood(winner == ConflictWinner::received);
+    P2PG_TRACE(flood, "connection %llu: record %s v%u (%s): %s", (unsigned long long)neighbor.id(),
+               record.id.to_string().c_str(), record.version, record_type_name(record.type).c_str(),
+               winner == ConflictWinner::received ? "new here"
+               : winner == ConflictWinner::local  ? "ours is newer, sent back"
+                                                  : "already here");
     if (winner == ConflictWinner::local) {
         /* We hold a newer version: the sender gets it back (3.1.5.2.10). */
         wire::Flood newer;

@@ -212,13 +212,12 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     status = graph->store_->drop_invalid(
         [&](const Record &r) { return record_acceptable(r, graph_id, kMaxRecordSizeLimit); }, &dropped);
     if (status != StoreStatus::ok) return graph_error(status);
-    if (dropped) log_message(LogLevel::warn, "graph %s: dropped %zu invalid records from the database",
-                             graph_id.c_str(), dropped);
+    if (dropped) P2PG_WARN(store, "graph %s: dropped %zu invalid records from the database", graph_id.c_str(), dropped);
     graph->flood_.recount_storage();
     if (graph->ready_ && graph->load_properties() != GraphError::ok) {
         /* No usable Graph Info left: the graph takes it from its neighbors
          * again, as a node that never synchronized does. */
-        log_message(LogLevel::warn, "graph %s: no valid Graph Info record; synchronizing anew", graph_id.c_str());
+        P2PG_WARN(graph, "graph %s: no valid Graph Info record; synchronizing anew", graph_id.c_str());
         if ((err = graph->write_meta(kMetaSynchronized, "0")) != GraphError::ok) return err;
         graph->ready_ = false;
     }

@@ -46,6 +46,7 @@
 #include "graph.h"
 #include "maintenance.h"
 #include "internal_records.h"
+#include "log.h"
 #include "record_rules.h"
 #include "store.h"
 
@@ -142,6 +143,7 @@ void Maintenance::on_signature_timer()
     record.expiration_time = record.modification_time + kSignatureLifetime;
     record.data = encode_signature(graph_.node_id_);
     if (graph_.publish(record, RecordChange::updated, false) != GraphError::ok) return;
+    P2PG_TRACE(maint, "graph signature is now our node id %llx", (unsigned long long)graph_.node_id_);
     signature_changed();
     graph_.records_.schedule_timers();
 }
@@ -208,6 +210,7 @@ void Maintenance::on_contact_timer()
     bool change = false;
     bool have = contact_wanted(&change);
     if (!change) return;
+    P2PG_TRACE(maint, "%s our Contact record", have ? "deleting" : "publishing");
     if (have) {
         if (std::optional<Record> own = graph_.records_.own_internal(kRecordTypeContact)) graph_.records_.delete_own(*own);
     } else {
@@ -249,7 +252,9 @@ std::vector<ContactInfo> Maintenance::foreign_contacts() const
 void Maintenance::partition_detection()
 {
     /* MS-PPGRH 3.1.7.13. */
-    if (!foreign_contacts().empty())
+    std::vector<ContactInfo> foreign = foreign_contacts();
+    if (!foreign.empty()) P2PG_TRACE(maint, "%zu contacts of another partition", foreign.size());
+    if (!foreign.empty())
         partition_timer_.arm_unless_pending(random_ticks(5 * kSecond, 30 * kSecond));
 }
 
@@ -294,6 +299,7 @@ bool Maintenance::connect(const sockaddr_in6 &address)
     tried_.push_back(address);
     std::uint64_t id = 0;
     if (graph_.connect("", address, &id) != GraphError::ok) return false;
+    P2PG_TRACE(maint, "connection %llu: trying a candidate neighbor", (unsigned long long)id);
     graph_.neighbors_[id]->set_by_maintenance();
     return true;
 }
@@ -304,8 +310,11 @@ void Maintenance::connection_maintenance(bool timer_triggered)
     if (!graph_.env_.transport || !graph_.env_.loop) return;
     std::size_t count = graph_.neighbor_count();
     if (timer_triggered && count > kIdealNeighbors) {
-        if (std::shared_ptr<Neighbor> least = graph_.least_useful_neighbor(nullptr))
+        if (std::shared_ptr<Neighbor> least = graph_.least_useful_neighbor(nullptr)) {
+            P2PG_TRACE(maint, "connection %llu: %zu neighbors, dropping the least useful (utility %.1f)",
+                       (unsigned long long)least->id(), count, least->utility());
             graph_.drop_neighbor(least, wire::DisconnectReason::least_useful);
+        }
         return;
     }
     bool want = count == 0 || (count < kMinimumNeighbors && graph_.ready_) || (timer_triggered && count < kIdealNeighbors);

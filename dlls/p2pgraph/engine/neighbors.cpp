@@ -113,6 +113,8 @@ bool Graph::neighbor_connect(Link &link, const wire::Connect &connect, wire::Wel
     /* Our own attempts still under way count: they may all succeed. */
     if (duplicate || neighbor_count() + pending_neighbor_count() >= kMaximumNeighbors) {
         refuse->code = duplicate ? wire::RefuseCode::duplicate_connection : wire::RefuseCode::busy;
+        P2PG_TRACE(link, "connection %llu: refused (%s)", (unsigned long long)link.id(),
+                   duplicate ? "duplicate connection" : "busy");
         /* A busy node points the way to its neighbors (3.1.5.2.1). */
         if (!duplicate) refuse->addresses = neighbor_referrals(&link);
         neighbors_.erase(link.id());
@@ -188,6 +190,8 @@ void Graph::neighbor_connected(Link &link)
         std::uint64_t link_starter = link.initiator() ? node_id_ : link.remote_node_id();
         std::uint64_t other_starter = other.initiator() ? node_id_ : other.remote_node_id();
         std::shared_ptr<Neighbor> loser = link_starter < other_starter ? entry.second : neighbor;
+        P2PG_TRACE(link, "connection %llu: a second link to node %llx; keeping %llu", (unsigned long long)link.id(),
+                   (unsigned long long)link.remote_node_id(), (unsigned long long)(loser == neighbor ? other.id() : link.id()));
         neighbors_.erase(loser->id());
         data_links_.remove(loser->id());
         loser->link().close_with(wire::DisconnectReason::least_useful);
@@ -235,9 +239,9 @@ void Graph::adjust_peer_time(const Link &link)
 bool Graph::spend_budget(Neighbor &neighbor, Neighbor::Budget which, double budget)
 {
     if (neighbor.spend(which, budget, env_.clock->now_utc())) return true;
-    log_message(LogLevel::warn, "graph %s: neighbor %s spent its budget of %s; dropping the link", graph_id_.c_str(),
-                neighbor.link().remote_peer_id().c_str(),
-                which == Neighbor::Budget::invalid_records ? "invalid records" : "synchronization requests");
+    P2PG_WARN(link, "connection %llu: neighbor %s spent its budget of %s; dropping the link",
+              (unsigned long long)neighbor.id(), neighbor.link().remote_peer_id().c_str(),
+              which == Neighbor::Budget::invalid_records ? "invalid records" : "synchronization requests");
     neighbor.link().abort(LinkEnd::protocol_error);
     return false;
 }

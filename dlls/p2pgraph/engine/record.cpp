@@ -104,4 +104,13 @@ bool Guid::parse(const std::string &text, Guid *out)
     return true;
 }
 
+std::string record_type_name(const Guid &type)
+{
+    if (type == kRecordTypeGraphInfo) return "Graph Info";
+    if (type == kRecordTypeSignature) return "Signature";
+    if (type == kRecordTypeContact) return "Contact";
+    if (type == kRecordTypePresence) return "Presence";
+    return type.to_string();
+}
+
 } // namespace p2pg

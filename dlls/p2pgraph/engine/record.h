@@ -62,6 +62,9 @@ extern const Guid kRecordTypeGraphInfo;
 extern const Guid kRecordTypeSignature;
 extern const Guid kRecordTypeContact;
 extern const Guid kRecordTypePresence;
+/* For diagnostics: "Graph Info", "Signature", "Contact", "Presence", or the
+ * GUID. */
+std::string record_type_name(const Guid &type);
 extern const Guid kRecordIdGraphInfo;
 extern const Guid kRecordIdSignature;
 /* MS-PPGRH 2.2.4.1: the PT2PT Data Type of the protocol's Ping. */

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "graph.h"
+#include "log.h"
 #include "neighbor.h"
 #include "store.h"
 
@@ -68,9 +69,14 @@ void Sync::start(Neighbor &neighbor)
     sync.hash_after = graph_.ready_;
     neighbor.sync.initiator = std::move(sync);
     if (graph_.ready_ && graph_.synchronized_once_) {
+        P2PG_TRACE(sync, "connection %llu: synchronizing with %s, hash-based", (unsigned long long)neighbor.id(),
+                   neighbor.link().remote_peer_id().c_str());
         start_hash(neighbor);
         return;
     }
+    P2PG_TRACE(sync, "connection %llu: synchronizing with %s, %s", (unsigned long long)neighbor.id(),
+               neighbor.link().remote_peer_id().c_str(),
+               graph_.ready_ ? "time-based then hash-based" : "everything (Sync All)");
     send_next_solicit(neighbor);
 }
 
@@ -83,7 +89,10 @@ bool Sync::handle(Neighbor &neighbor, const wire::Message &message)
     } else if (auto *solicit_hash = std::get_if<wire::SolicitHash>(&message)) {
         /* MS-PPGRH 3.1.5.2.7: the ranges where we differ, with our records
          * in them. */
-        neighbor.link().send(hash_sync::advertise(solicit_hash->entries, hash_entries()), true);
+        wire::Advertise advertise = hash_sync::advertise(solicit_hash->entries, hash_entries());
+        P2PG_TRACE(sync, "connection %llu: SOLICIT_HASH of %zu ranges, ADVERTISE of %zu records", (unsigned long long)neighbor.id(),
+                   solicit_hash->entries.size(), advertise.abstracts.size());
+        neighbor.link().send(advertise, true);
     } else if (auto *advertise = std::get_if<wire::Advertise>(&message)) {
         handle_advertise(neighbor, *advertise);
     } else if (auto *request = std::get_if<wire::Request>(&message)) {
@@ -107,6 +116,9 @@ void Sync::send_next_solicit(Neighbor &neighbor)
         selection.types = sync.types;
         sync.everything_else_sent = true;
     }
+    P2PG_TRACE(sync, "connection %llu: %s for %s", (unsigned long long)neighbor.id(),
+               sync.since ? "SOLICIT_TIME" : "SOLICIT_NEW",
+               selection.exclusion ? "every other type" : record_type_name(selection.types[0]).c_str());
     if (sync.since) {
         wire::SolicitTime solicit;
         solicit.types = std::move(selection);
@@ -138,6 +150,7 @@ void Sync::answer_solicit(Neighbor &neighbor, const wire::TypeSelection &types, 
         items.push_back({SyncSession::OutItem::Kind::record, stamps[i].id});
     }
     items.push_back({SyncSession::OutItem::Kind::final_sync_end, Guid()});
+    P2PG_TRACE(sync, "connection %llu: answering with %zu records", (unsigned long long)neighbor.id(), stamps.size());
     queue_out(neighbor, std::move(items));
 }
 
@@ -147,6 +160,8 @@ void Sync::queue_out(Neighbor &neighbor, std::vector<SyncSession::OutItem> items
     /* A peer that asks again and again without reading the answers would
      * make the queue grow without bound: it loses the link. */
     if (box.size() + items.size() > kMaxOutbox) {
+        P2PG_WARN(sync, "connection %llu: asks for more than %zu answers unread; dropping the link",
+                  (unsigned long long)neighbor.id(), kMaxOutbox);
         box.clear();
         neighbor.link().abort(LinkEnd::protocol_error);
         return;
@@ -200,6 +215,8 @@ void Sync::start_hash(Neighbor &neighbor)
     neighbor.sync.initiator->phase = SyncSession::Initiator::Phase::advertise;
     wire::SolicitHash solicit;
     solicit.entries = hash_sync::solicit_entries(hash_entries());
+    P2PG_TRACE(sync, "connection %llu: SOLICIT_HASH of %zu ranges", (unsigned long long)neighbor.id(),
+               solicit.entries.size());
     neighbor.link().send(solicit, true);
 }
 
@@ -212,6 +229,8 @@ void Sync::handle_advertise(Neighbor &neighbor, const wire::Advertise &advertise
     if (!neighbor.link().initiator() || !sync || sync->phase != SyncSession::Initiator::Phase::advertise) return;
     wire::Request request;
     hash_sync::compare(advertise, hash_entries(), &request.abstracts, &sync->to_send);
+    P2PG_TRACE(sync, "connection %llu: ADVERTISE: REQUEST for %zu records, %zu of ours to send after",
+               (unsigned long long)neighbor.id(), request.abstracts.size(), sync->to_send.size());
     sync->phase = SyncSession::Initiator::Phase::records;
     neighbor.link().send(request, true);
 }
@@ -225,6 +244,8 @@ void Sync::answer_request(Neighbor &neighbor, const wire::Request &request)
     for (const wire::RecordAbstract &abstract : request.abstracts)
         items.push_back({SyncSession::OutItem::Kind::record, abstract.id});
     items.push_back({SyncSession::OutItem::Kind::final_sync_end, Guid()});
+    P2PG_TRACE(sync, "connection %llu: REQUEST for %zu records", (unsigned long long)neighbor.id(),
+               request.abstracts.size());
     queue_out(neighbor, std::move(items));
 }
 
@@ -240,6 +261,8 @@ void Sync::handle_sync_end(Neighbor &neighbor, const wire::SyncEnd &end)
         std::vector<SyncSession::OutItem> items;
         items.reserve(sync.to_send.size());
         for (const Guid &id : sync.to_send) items.push_back({SyncSession::OutItem::Kind::record, id});
+        P2PG_TRACE(sync, "connection %llu: hash-based sync done, sending %zu newer records of ours",
+                   (unsigned long long)neighbor.id(), items.size());
         session.reset();
         queue_out(neighbor, std::move(items));
         return;
@@ -250,6 +273,8 @@ void Sync::handle_sync_end(Neighbor &neighbor, const wire::SyncEnd &end)
         event.type = EventType::synchronized;
         event.record_type = sync.types[sync.next];
         ++sync.next;
+        P2PG_TRACE(sync, "connection %llu: %s records complete", (unsigned long long)neighbor.id(),
+                   record_type_name(event.record_type).c_str());
         if (event.record_type == kRecordTypeGraphInfo && !graph_.ready_) {
             /* The first synchronization brought the Graph Info record: the
              * graph is usable from now on. */
@@ -259,6 +284,8 @@ void Sync::handle_sync_end(Neighbor &neighbor, const wire::SyncEnd &end)
         send_next_solicit(neighbor);
         return;
     }
+    P2PG_TRACE(sync, "connection %llu: every type complete%s", (unsigned long long)neighbor.id(),
+               sync.hash_after ? "; hash-based sync follows" : "; synchronized");
     if (sync.hash_after)
         start_hash(neighbor);
     else

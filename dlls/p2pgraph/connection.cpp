@@ -19,8 +19,6 @@
  */
 
 
-#include "engine/graph.h"
-#include "engine/enumeration.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -30,17 +28,13 @@ namespace {
 
 HRESULT close_direct_connection(HGRAPH handle, ULONGLONG connection_id)
 {
-    ApiCall call;
-    std::shared_ptr<p2pg::Graph> graph;
-    HRESULT hr = graph_from_handle(call, handle, &graph);
-    if (FAILED(hr)) return hr;
     /* 0 is never a connection id (it means "none" in
      * PEER_EVENT_CONNECTION_CHANGE_DATA.ullNextConnectionId). */
-    if (!connection_id) return E_INVALIDARG;
-    return guarded([&] {
-        bool closed = false;
-        call.loop().call([&] { closed = graph->close_direct_connection(connection_id); });
-        return closed ? S_OK : PEER_E_CONNECTION_NOT_FOUND;
+    return with_graph(handle, connection_id != 0, [&](p2pg::api::Handle graph) {
+        p2pg::GraphError err = p2pg::api::direct_close(graph, connection_id);
+        /* A graph closed meanwhile has no connection left to close. */
+        if (err == p2pg::GraphError::shutting_down) return PEER_E_CONNECTION_NOT_FOUND;
+        return hresult_from_graph_error(err);
     });
 }
 
@@ -60,8 +54,8 @@ HRESULT open_direct_connection(HGRAPH handle, const WCHAR *peer_id, const PEER_A
     bool args_ok = peer_id && address && utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty() &&
                    sockaddr_from_peer_address(address, &target);
     std::uint64_t new_id = 0;
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.open_direct_connection(peer, target, &new_id));
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::direct_open(graph, peer, target, &new_id));
     });
     if (SUCCEEDED(hr) && id) *id = new_id;
     return hr;
@@ -77,39 +71,30 @@ HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULON
 {
     bool args_ok = type && (!size || data) && size <= kMaxSendData && !IsEqualGUID(*type, ping_type);
     for (;;) {
-        std::shared_ptr<p2pg::Graph> graph;
         {
             ApiCall call;
-            HRESULT hr = graph_from_handle(call, handle, &graph);
+            HRESULT hr = check_graph(call, handle);
             if (FAILED(hr)) return hr;
             if (!args_ok) return E_INVALIDARG;
-            p2pg::GraphError err = p2pg::GraphError::ok;
-            hr = guarded([&] {
-                err = graph->send_data(connection_id, guid_from_win32(*type), static_cast<const std::uint8_t *>(data),
-                                       size);
-                return S_OK;
-            });
-            if (FAILED(hr)) return hr;
-            if (err == p2pg::GraphError::connection_not_found) return PEER_E_CONNECTION_NOT_FOUND;
+            p2pg::GraphError err = p2pg::api::send_data(handle_value(handle), connection_id, guid_from_win32(*type),
+                                                        static_cast<const std::uint8_t *>(data), size);
             if (err != p2pg::GraphError::would_block) return hresult_from_graph_error(err);
         }
         /* Back-pressure: the receiver is slower than we send.  Wait for the
          * connection's send buffer to drain, outside the library lock. */
-        graph->wait_writable(connection_id, kSendWaitSliceMs);
+        p2pg::api::wait_writable(handle_value(handle), connection_id, kSendWaitSliceMs);
     }
 }
 
 HRESULT enum_connections(HGRAPH handle, DWORD flags, HPEERENUM *out)
 {
     const DWORD known = PEER_CONNECTION_NEIGHBOR | PEER_CONNECTION_DIRECT;
-    std::vector<p2pg::ConnectionInfo> connections;
-    HRESULT hr = with_graph(handle, out && flags && !(flags & ~known), [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_INVALID_GRAPH;
-        connections = graph.connections(flags);
-        return S_OK;
+    p2pg::api::Handle enumeration = 0;
+    HRESULT hr = with_graph(handle, out && flags && !(flags & ~known), [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::connections_enum(graph, flags, &enumeration));
     });
-    if (FAILED(hr)) return hr;
-    return new_enumeration<ConnectionItem>(connections, out);
+    if (SUCCEEDED(hr)) *out = reinterpret_cast<HPEERENUM>(enumeration);
+    return hr;
 }
 
 } // namespace

@@ -20,7 +20,6 @@
 
 #include <cstring>
 
-#include "engine/utf.h"
 #include "convert.h"
 
 #include <shlobj.h>
@@ -53,6 +52,9 @@ HRESULT hresult_from_graph_error(p2pg::GraphError error)
     case GraphError::would_block: return HRESULT_FROM_WIN32(WSAEWOULDBLOCK);
     case GraphError::no_such_file: return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     case GraphError::disk_full: return HRESULT_FROM_WIN32(ERROR_DISK_FULL);
+    case GraphError::invalid_handle: return PEER_E_INVALID_GRAPH;
+    case GraphError::invalid_search: return PEER_E_INVALID_SEARCH;
+    case GraphError::out_of_memory: return E_OUTOFMEMORY;
     case GraphError::io_error: break;
     }
     return E_FAIL;
@@ -120,17 +122,11 @@ bool graph_data_directory(std::string *out)
     return true;
 }
 
-std::shared_ptr<p2pg::Graph> lookup_graph(const ApiCall &call, HGRAPH handle)
-{
-    return call.handles().lookup_as<p2pg::Graph>(handle_value(handle), p2pg::ObjectKind::graph);
-}
-
-HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2pg::Graph> *graph)
+HRESULT check_graph(const ApiCall &call, HGRAPH handle)
 {
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle) return E_INVALIDARG;
-    *graph = lookup_graph(call, handle);
-    return *graph ? S_OK : PEER_E_INVALID_GRAPH;
+    return p2pg::api::graph_valid(handle_value(handle)) ? S_OK : PEER_E_INVALID_GRAPH;
 }
 
 namespace {
@@ -161,11 +157,11 @@ std::uint64_t configured_storage_quota()
     std::string text = setting("P2PGRAPH_STORAGE_QUOTA", value);
     char *end = nullptr;
     unsigned long long n = text.empty() ? 0 : strtoull(text.c_str(), &end, 10);
-    if (!n || !end) return p2pg::GraphEnvironment::kDefaultStorageQuota;
+    if (!n || !end) return p2pg::kDefaultStorageQuota;
     int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
     if ((shift && end[1]) || (!shift && *end) || n > (~0ull >> shift)) {
         WINE_WARN("ignoring storage quota %s\n", text.c_str());
-        return p2pg::GraphEnvironment::kDefaultStorageQuota;
+        return p2pg::kDefaultStorageQuota;
     }
     return n << shift;
 }
@@ -201,4 +197,13 @@ void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out)
     out->dwSize = sizeof(*out);
     memcpy(&out->sin6, &in, sizeof(out->sin6));
     out->sin6.sin6_family = WS_AF_INET6;
+}
+
+bool engine_settings(p2pg::api::Settings *out)
+{
+    out->addresses = configured_addresses();
+    out->storage_quota = configured_storage_quota();
+    if (!graph_data_directory(&out->data_directory)) return false;
+    WINE_TRACE("databases in %s\n", out->data_directory.c_str());
+    return true;
 }

@@ -23,9 +23,6 @@
 
 #include <string>
 
-#include "engine/graph.h"
-#include "engine/transport.h"
-#include "engine/record.h"
 #include "p2pgraph_private.h"
 
 /* The one table from engine outcomes to HRESULTs. */
@@ -85,6 +82,10 @@ bool graph_data_directory(std::string *out);
  * scope. */
 p2pg::AddressPolicy configured_addresses();
 
+/* Where this user's graphs live and what they may take: the engine's
+ * settings for graph_create, graph_open and graph_delete. */
+bool engine_settings(p2pg::api::Settings *out);
+
 /* The storage quota of a graph's database for what neighbors send: the
  * P2PGRAPH_STORAGE_QUOTA environment variable, else the registry value
  * HKCU\Software\Wine\P2PGraph\StorageQuota (REG_SZ); bytes, or with a K, M
@@ -95,31 +96,23 @@ std::uint64_t configured_storage_quota();
 bool sockaddr_from_peer_address(const PEER_ADDRESS *in, sockaddr_in6 *out);
 void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out);
 
-/* Looks up a graph handle. */
-std::shared_ptr<p2pg::Graph> lookup_graph(const ApiCall &call, HGRAPH handle);
-
 /* Common prologue of the HGRAPH functions: PEER_E_NOT_INITIALIZED,
  * E_INVALIDARG for NULL, PEER_E_INVALID_GRAPH for anything that is not an
  * open graph handle. */
-HRESULT graph_from_handle(const ApiCall &call, HGRAPH handle, std::shared_ptr<p2pg::Graph> *graph);
+HRESULT check_graph(const ApiCall &call, HGRAPH handle);
 
-/* Runs op(graph) on the loop for a valid graph handle; args_ok false gives
- * E_INVALIDARG once the handle passed.  op must not touch the caller's
- * memory (a bad pointer would fault on the loop thread): callers copy in
- * before and write out after. */
+/* Runs op(engine handle) for a valid graph handle inside the library's
+ * call state; args_ok false gives E_INVALIDARG once the handle passed.
+ * The engine calls op makes copy what they are given: the caller's memory
+ * is read and written on the caller's thread only. */
 template <class Op>
 HRESULT with_graph(HGRAPH handle, bool args_ok, Op op)
 {
     ApiCall call;
-    std::shared_ptr<p2pg::Graph> graph;
-    HRESULT hr = graph_from_handle(call, handle, &graph);
+    HRESULT hr = check_graph(call, handle);
     if (FAILED(hr)) return hr;
     if (!args_ok) return E_INVALIDARG;
-    return guarded([&] {
-        HRESULT result = E_FAIL;
-        call.loop().call([&] { result = op(*graph); });
-        return result;
-    });
+    return guarded([&] { return op(handle_value(handle)); });
 }
 
 #endif

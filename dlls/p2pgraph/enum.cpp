@@ -18,26 +18,21 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "engine/enumeration.h"
-#include "p2pgraph_private.h"
+#include "convert.h"
+#include "pack.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
 namespace {
-
-std::shared_ptr<p2pg::Enumeration> lookup_enumeration(const ApiCall &call, HPEERENUM handle)
-{
-    return call.handles().lookup_as<p2pg::Enumeration>(handle_value(handle), p2pg::ObjectKind::enumeration);
-}
 
 HRESULT get_item_count(HPEERENUM handle, ULONG *count)
 {
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle || !count) return E_INVALIDARG;
-    auto enumeration = lookup_enumeration(call, handle);
-    if (!enumeration) return E_INVALIDARG;
-    *count = static_cast<ULONG>(enumeration->item_count());
+    std::size_t n = 0;
+    if (p2pg::api::enum_count(handle_value(handle), &n) != p2pg::GraphError::ok) return E_INVALIDARG;
+    *count = static_cast<ULONG>(n);
     return S_OK;
 }
 
@@ -46,30 +41,31 @@ HRESULT get_next_item(HPEERENUM handle, ULONG *count, PVOID **items)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle || !count || !items) return E_INVALIDARG;
-    auto enumeration = lookup_enumeration(call, handle);
-    if (!enumeration) return E_INVALIDARG;
     return guarded([&] {
-        HRESULT hr = S_OK;
-        ULONG wanted = *count;
         /* The cursor moves only once the copy for the application exists:
-         * on E_OUTOFMEMORY the same items come with the next call. */
-        enumeration->next(wanted, [&](const std::vector<std::shared_ptr<const p2pg::EnumItem>> &taken) {
+         * on E_OUTOFMEMORY the same items come with the next call.  Another
+         * thread taking items in between makes us take the next ones. */
+        for (;;) {
+            std::vector<std::shared_ptr<const p2pg::EnumItem>> taken;
+            std::size_t cursor = 0;
+            p2pg::GraphError err = p2pg::api::enum_peek(handle_value(handle), *count, &taken, &cursor);
+            if (err == p2pg::GraphError::invalid_handle) return E_INVALIDARG;
+            if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
             if (taken.empty()) {
                 *count = 0;
                 *items = nullptr;
-                return true;
+                return S_OK;
             }
-            std::size_t size = p2pg::packed_array_size(taken);
-            void *block = size ? result_blocks().allocate(size) : nullptr;
-            if (!block) {
-                hr = E_OUTOFMEMORY;
-                return false;
+            void **block = pack_items(taken);
+            if (!block) return E_OUTOFMEMORY;
+            if (!p2pg::api::enum_advance(handle_value(handle), cursor, taken.size())) {
+                p2pg::api::result_free(block);
+                continue;
             }
-            *items = p2pg::pack_array(taken, static_cast<unsigned char *>(block));
+            *items = block;
             *count = static_cast<ULONG>(taken.size());
-            return true;
-        });
-        return hr;
+            return S_OK;
+        }
     });
 }
 
@@ -78,12 +74,9 @@ HRESULT end_enumeration(HPEERENUM handle)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle) return E_INVALIDARG;
-    auto enumeration = call.handles().remove(handle_value(handle), p2pg::ObjectKind::enumeration);
-    if (!enumeration) return E_INVALIDARG;
-    return guarded([&] {
-        call.loop().call([&] { enumeration->close(); });
-        return S_OK;
-    });
+    p2pg::GraphError err = p2pg::api::enum_end(handle_value(handle));
+    if (err == p2pg::GraphError::invalid_handle) return E_INVALIDARG;
+    return hresult_from_graph_error(err);
 }
 
 } // namespace

@@ -18,8 +18,6 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "engine/events.h"
-#include "engine/graph.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -27,26 +25,12 @@ WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
 namespace {
 
-/* A registration remembers its graph so that unregistering (or the
- * library shutting down) takes it off the graph's list. */
-class Registration : public p2pg::EventRegistration {
-public:
-    Registration(std::vector<p2pg::EventFilter> filters, HANDLE event, std::weak_ptr<p2pg::Graph> graph)
-        : EventRegistration(std::move(filters), [event] { SetEvent(event); }), graph_(std::move(graph))
-    {
-    }
-
-    /* On the loop thread. */
-    void close() override
-    {
-        if (auto graph = graph_.lock()) graph->remove_registration(this);
-    }
-
-    std::shared_ptr<p2pg::Graph> graph() const { return graph_.lock(); }
-
-private:
-    std::weak_ptr<p2pg::Graph> graph_;
-};
+/* The engine signals a registration's queue here (on its loop thread): the
+ * application's event is set. */
+void signal_event(void *event)
+{
+    SetEvent(static_cast<HANDLE>(event));
+}
 
 HRESULT register_event(HGRAPH handle, HANDLE event, ULONG count, const PEER_GRAPH_EVENT_REGISTRATION *registrations,
                        HPEEREVENT *out)
@@ -63,24 +47,12 @@ HRESULT register_event(HGRAPH handle, HANDLE event, ULONG count, const PEER_GRAP
         if (registrations[i].pType) filter.record_type = guid_from_win32(*registrations[i].pType);
         filters.push_back(filter);
     }
-
-    ApiCall call;
-    std::shared_ptr<p2pg::Graph> graph;
-    HRESULT hr = graph_from_handle(call, handle, &graph);
-    if (FAILED(hr)) return hr;
-    if (!args_ok) return E_INVALIDARG;
-    return guarded([&] {
-        auto registration = std::make_shared<Registration>(std::move(filters), event, graph);
-        bool added = false;
-        call.loop().call([&] {
-            if (graph->closed()) return;
-            graph->add_registration(registration);
-            added = true;
-        });
-        if (!added) return PEER_E_INVALID_GRAPH;
-        *out = reinterpret_cast<HPEEREVENT>(call.handles().insert(registration));
-        return S_OK;
+    p2pg::api::Handle registration = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::events_register(graph, filters, signal_event, event, &registration));
     });
+    if (SUCCEEDED(hr)) *out = reinterpret_cast<HPEEREVENT>(registration);
+    return hr;
 }
 
 HRESULT unregister_event(HPEEREVENT handle)
@@ -88,12 +60,9 @@ HRESULT unregister_event(HPEEREVENT handle)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle) return E_INVALIDARG;
-    auto registration = call.handles().remove(handle_value(handle), p2pg::ObjectKind::event_registration);
-    if (!registration) return E_INVALIDARG;
-    return guarded([&] {
-        call.loop().call([&] { registration->close(); });
-        return S_OK;
-    });
+    p2pg::GraphError err = p2pg::api::events_unregister(handle_value(handle));
+    if (err == p2pg::GraphError::invalid_handle) return E_INVALIDARG;
+    return hresult_from_graph_error(err);
 }
 
 HRESULT get_event_data(HPEEREVENT handle, PEER_GRAPH_EVENT_DATA **out)
@@ -101,21 +70,15 @@ HRESULT get_event_data(HPEEREVENT handle, PEER_GRAPH_EVENT_DATA **out)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle || !out) return E_INVALIDARG;
-    auto registration = call.handles().lookup_as<Registration>(handle_value(handle),
-                                                                p2pg::ObjectKind::event_registration);
-    if (!registration) return E_INVALIDARG;
+    std::optional<p2pg::GraphEvent> event;
+    p2pg::GraphError err = p2pg::api::events_next(handle_value(handle), &event);
+    if (err == p2pg::GraphError::invalid_handle) return E_INVALIDARG;
+    if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
+    if (!event) {
+        *out = nullptr;
+        return PEER_S_NO_EVENT_DATA;
+    }
     return guarded([&] {
-        std::optional<p2pg::GraphEvent> event = registration->pop();
-        /* The graph stopped reading while we were behind: let it go on. */
-        if (registration->throttled() && registration->drained()) {
-            registration->set_throttled(false);
-            if (auto graph = registration->graph())
-                call.loop().post([graph] { graph->resume_reading(); });
-        }
-        if (!event) {
-            *out = nullptr;
-            return PEER_S_NO_EVENT_DATA;
-        }
         void *block = pack_result([&](Packer &p) { pack_event(p, *event); });
         if (!block) return E_OUTOFMEMORY;
         *out = static_cast<PEER_GRAPH_EVENT_DATA *>(block);

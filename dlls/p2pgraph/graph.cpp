@@ -20,7 +20,6 @@
 
 #include <cstddef>
 
-#include "engine/graph.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -44,17 +43,6 @@ HRESULT check_security_interface(const PEER_SECURITY_INTERFACE *security)
         WINE_FIXME("security providers are not supported yet\n");
         return E_NOTIMPL;
     }
-    return S_OK;
-}
-
-HRESULT environment(const ApiCall &call, p2pg::GraphEnvironment *env)
-{
-    env->loop = &call.loop();
-    env->transport = &call.transport();
-    env->addresses = configured_addresses();
-    env->storage_quota = configured_storage_quota();
-    if (!graph_data_directory(&env->data_directory)) return E_FAIL;
-    WINE_TRACE("databases in %s\n", env->data_directory.c_str());
     return S_OK;
 }
 
@@ -88,18 +76,17 @@ HRESULT create_graph(PEER_GRAPH_PROPERTIES *properties, const WCHAR *database_na
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
     if (FAILED(hr = check_security_interface(security))) return hr;
-    p2pg::GraphEnvironment env;
-    if (FAILED(hr = environment(call, &env))) return hr;
+    p2pg::api::Settings settings;
+    if (FAILED(hr = guarded([&] { return engine_settings(&settings) ? S_OK : E_FAIL; }))) return hr;
 
-    return guarded([&] {
-        std::shared_ptr<p2pg::Graph> graph;
-        p2pg::GraphError err = p2pg::GraphError::io_error;
-        call.loop().call([&] { err = p2pg::Graph::create(env, props, name, &graph); });
-        if (err != p2pg::GraphError::ok) WINE_TRACE("engine error %d\n", static_cast<int>(err));
-        if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
-        *graph_handle = reinterpret_cast<HGRAPH>(call.handles().insert(graph));
-        return S_OK;
-    });
+    p2pg::api::Handle graph = 0;
+    p2pg::GraphError err = p2pg::api::graph_create(settings, props, name, &graph);
+    if (err != p2pg::GraphError::ok) {
+        WINE_TRACE("engine error %d\n", static_cast<int>(err));
+        return hresult_from_graph_error(err);
+    }
+    *graph_handle = reinterpret_cast<HGRAPH>(graph);
+    return S_OK;
 }
 
 HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name,
@@ -118,24 +105,24 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
         return E_INVALIDARG;
     HRESULT hr = check_security_interface(security);
     if (FAILED(hr)) return hr;
-    p2pg::GraphEnvironment env;
-    if (FAILED(hr = environment(call, &env))) return hr;
-
-    return guarded([&] {
-        std::vector<p2pg::Guid> order;
+    p2pg::api::Settings settings;
+    std::vector<p2pg::Guid> order;
+    hr = guarded([&] {
         for (ULONG i = 0; i < precedence_count; ++i) order.push_back(guid_from_win32(precedence[i]));
-        std::shared_ptr<p2pg::Graph> graph;
-        bool data_created = false;
-        p2pg::GraphError err = p2pg::GraphError::io_error;
-        call.loop().call([&] { err = p2pg::Graph::open(env, gid, pid, name, order, &graph, &data_created); });
-        /* The same graph, peer and database open already in this process:
-         * PeerGraphOpen's page has no PEER_E_DUPLICATE_GRAPH (Create's has),
-         * so the arguments are what is wrong. */
-        if (err == p2pg::GraphError::duplicate_graph) return E_INVALIDARG;
-        if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
-        *graph_handle = reinterpret_cast<HGRAPH>(call.handles().insert(graph));
-        return data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK;
+        return engine_settings(&settings) ? S_OK : E_FAIL;
     });
+    if (FAILED(hr)) return hr;
+
+    p2pg::api::Handle graph = 0;
+    bool data_created = false;
+    p2pg::GraphError err = p2pg::api::graph_open(settings, gid, pid, name, order, &graph, &data_created);
+    /* The same graph, peer and database open already in this process:
+     * PeerGraphOpen's page has no PEER_E_DUPLICATE_GRAPH (Create's has), so
+     * the arguments are what is wrong. */
+    if (err == p2pg::GraphError::duplicate_graph) return E_INVALIDARG;
+    if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
+    *graph_handle = reinterpret_cast<HGRAPH>(graph);
+    return data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK;
 }
 
 HRESULT close_graph(HGRAPH handle)
@@ -143,12 +130,7 @@ HRESULT close_graph(HGRAPH handle)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle) return E_INVALIDARG;
-    auto object = call.handles().remove(handle_value(handle), p2pg::ObjectKind::graph);
-    if (!object) return PEER_E_INVALID_GRAPH;
-    return guarded([&] {
-        call.loop().call([&] { object->close(); });
-        return S_OK;
-    });
+    return hresult_from_graph_error(p2pg::api::graph_close(handle_value(handle)));
 }
 
 HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name)
@@ -161,23 +143,17 @@ HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *d
         !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
-    p2pg::GraphEnvironment env;
-    HRESULT hr = environment(call, &env);
+    p2pg::api::Settings settings;
+    HRESULT hr = guarded([&] { return engine_settings(&settings) ? S_OK : E_FAIL; });
     if (FAILED(hr)) return hr;
-    return guarded([&] {
-        p2pg::GraphError err = p2pg::GraphError::io_error;
-        call.loop().call([&] { err = p2pg::Graph::remove(env, gid, pid, name); });
-        return hresult_from_graph_error(err);
-    });
+    return hresult_from_graph_error(p2pg::api::graph_delete(settings, gid, pid, name));
 }
 
 HRESULT get_status(HGRAPH handle, DWORD *status)
 {
-    DWORD value = 0;
-    HRESULT hr = with_graph(handle, status != nullptr, [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_INVALID_GRAPH;
-        value = graph.status();
-        return S_OK;
+    std::uint32_t value = 0;
+    HRESULT hr = with_graph(handle, status != nullptr, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_status(graph, &value));
     });
     if (SUCCEEDED(hr)) *status = value;
     return hr;
@@ -186,8 +162,8 @@ HRESULT get_status(HGRAPH handle, DWORD *status)
 HRESULT get_properties(HGRAPH handle, PEER_GRAPH_PROPERTIES **out)
 {
     p2pg::GraphProperties props;
-    HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.properties(&props));
+    HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_properties(graph, &props));
     });
     if (FAILED(hr)) return hr;
     void *block = pack_result([&](Packer &p) { pack_properties(p, props); });
@@ -200,8 +176,8 @@ HRESULT set_properties(HGRAPH handle, const PEER_GRAPH_PROPERTIES *in)
 {
     p2pg::GraphProperties changes;
     bool args_ok = in && SUCCEEDED(properties_from_win32(in, &changes));
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.set_properties(changes));
+    return with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_set_properties(graph, changes));
     });
 }
 
@@ -210,10 +186,8 @@ HRESULT convert_time(HGRAPH handle, const FILETIME *in, FILETIME *out, bool to_p
     /* The caller's memory is read and written on the caller's thread only:
      * a bad pointer faults there, not in the loop thread. */
     p2pg::FileTime t = in ? filetime_from_win32(*in) : 0;
-    HRESULT hr = with_graph(handle, in && out, [&](p2pg::Graph &graph) {
-        if (graph.closed()) return PEER_E_INVALID_GRAPH;
-        t = to_peer ? graph.to_peer_time(t) : graph.to_utc(t);
-        return S_OK;
+    HRESULT hr = with_graph(handle, in && out, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_convert_time(graph, t, to_peer, &t));
     });
     if (SUCCEEDED(hr)) *out = filetime_to_win32(t);
     return hr;
@@ -225,9 +199,9 @@ HRESULT database_file(HGRAPH handle, const WCHAR *path, bool import)
     bool path_ok = path && path[0];
     /* Wine cannot map a path whose folder does not exist. */
     bool mapped = path_ok && unix_path_from_wide(path, &unix_path);
-    return with_graph(handle, path_ok, [&](p2pg::Graph &graph) {
+    return with_graph(handle, path_ok, [&](p2pg::api::Handle graph) {
         if (!mapped) return missing_file_hresult(path);
-        p2pg::GraphError err = import ? graph.import_database(unix_path) : graph.export_database(unix_path);
+        p2pg::GraphError err = import ? p2pg::api::graph_import(graph, unix_path) : p2pg::api::graph_export(graph, unix_path);
         if (err == p2pg::GraphError::no_such_file) return missing_file_hresult(path);
         return hresult_from_graph_error(err);
     });
@@ -239,8 +213,8 @@ HRESULT listen_graph(HGRAPH handle, DWORD scope, DWORD scope_id, WORD port)
 {
     bool args_ok = scope <= PEER_GRAPH_SCOPE_LINKLOCAL &&
                    (scope_id || (scope != PEER_GRAPH_SCOPE_SITELOCAL && scope != PEER_GRAPH_SCOPE_LINKLOCAL));
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.listen(scope, scope_id, port));
+    return with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_listen(graph, scope, scope_id, port));
     });
 }
 
@@ -256,8 +230,8 @@ HRESULT connect_graph(HGRAPH handle, const WCHAR *peer_id, const PEER_ADDRESS *a
     bool args_ok = address && (!peer_id || (utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer) && !peer.empty())) &&
                    sockaddr_from_peer_address(address, &target);
     std::uint64_t new_id = 0;
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.connect(peer, target, &new_id));
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::graph_connect(graph, peer, target, &new_id));
     });
     if (SUCCEEDED(hr) && id) *id = new_id;
     return hr;

@@ -19,12 +19,10 @@
  */
 
 #include <climits>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 
-#include "engine/graph.h"
-#include "engine/log.h"
-#include "engine/transport.h"
 #include "convert.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
@@ -43,11 +41,8 @@ struct Library {
     /* Exclusive for Startup/Shutdown, shared for every other call. */
     std::shared_mutex lock;
     unsigned references = 0;
-    std::unique_ptr<p2pg::Loop> loop;
+    /* The engine's loop runs on it. */
     HANDLE loop_thread = nullptr;
-    /* Made and destroyed on the loop thread, like everything it owns. */
-    std::unique_ptr<p2pg::Transport> transport;
-    p2pg::HandleTable handles;
 };
 
 /* Never destroyed: at process exit the loop thread may still be running
@@ -95,65 +90,46 @@ p2pg::LogMask engine_log_mask()
     return mask;
 }
 
-DWORD WINAPI loop_thread_proc(void *arg)
+DWORD WINAPI loop_thread_proc(void *)
 {
-    static_cast<p2pg::Loop *>(arg)->run();
+    p2pg::api::run();
     return 0;
+}
+
+/* Closes every handle still open (graphs, event registrations,
+ * enumerations), stops the engine and waits for its loop thread to end. */
+void stop_library(Library &lib)
+{
+    std::size_t open = p2pg::api::stop();
+    if (open) WINE_TRACE("closed %u handles left open\n", (unsigned)open);
+    WaitForSingleObject(lib.loop_thread, INFINITE);
+    CloseHandle(lib.loop_thread);
+    lib.loop_thread = nullptr;
+    p2pg::api::destroy();
 }
 
 HRESULT start_library(Library &lib)
 {
     p2pg::set_log_sink(engine_log, engine_log_mask());
     std::string error;
-    std::unique_ptr<p2pg::Loop> loop = p2pg::Loop::create(&error);
-    if (!loop) {
+    if (!p2pg::api::create(&error)) {
         WINE_ERR("cannot create the event loop: %s\n", error.c_str());
         return E_OUTOFMEMORY;
     }
-    HANDLE thread = CreateThread(nullptr, 0, loop_thread_proc, loop.get(), 0, nullptr);
+    HANDLE thread = CreateThread(nullptr, 0, loop_thread_proc, nullptr, 0, nullptr);
     if (!thread) {
         DWORD err = GetLastError();
         WINE_ERR("cannot create the loop thread: %u\n", (unsigned)err);
+        p2pg::api::destroy();
         return HRESULT_FROM_WIN32(err);
     }
-    lib.loop = std::move(loop);
     lib.loop_thread = thread;
-    HRESULT hr = guarded([&] {
-        lib.loop->call([&] { lib.transport = std::make_unique<p2pg::Transport>(*lib.loop); });
-        return S_OK;
-    });
-    if (FAILED(hr)) {
-        lib.loop->stop();
-        WaitForSingleObject(lib.loop_thread, INFINITE);
-        CloseHandle(lib.loop_thread);
-        lib.loop_thread = nullptr;
-        lib.loop.reset();
+    p2pg::GraphError err = p2pg::api::start();
+    if (err != p2pg::GraphError::ok) {
+        stop_library(lib);
+        return hresult_from_graph_error(err);
     }
-    return hr;
-}
-
-/* Closes every handle still open (graphs, event registrations,
- * enumerations), then stops the loop and waits for its thread.  Stopping
- * the loop closes every socket of the library: connections still sending
- * their DISCONNECT get Loop::kStopGrace, then go with whatever they could
- * not send, so that no peer is left holding a connection nobody serves. */
-void stop_library(Library &lib)
-{
-    std::vector<std::shared_ptr<p2pg::Object>> objects = lib.handles.remove_all();
-    if (!objects.empty()) {
-        WINE_TRACE("closing %u handles left open\n", (unsigned)objects.size());
-        lib.loop->call([&objects] {
-            for (auto &object : objects) object->close();
-        });
-    }
-    lib.loop->call([&lib] { lib.transport.reset(); });
-    lib.loop->stop();
-    WaitForSingleObject(lib.loop_thread, INFINITE);
-    CloseHandle(lib.loop_thread);
-    lib.loop_thread = nullptr;
-    /* Objects may own loop resources until close() ran; both are gone now. */
-    objects.clear();
-    lib.loop.reset();
+    return S_OK;
 }
 
 /* pVersionData only reports versions: NULL is taken (nothing written); the
@@ -202,21 +178,6 @@ ApiCall::ApiCall()
 ApiCall::~ApiCall()
 {
     library().lock.unlock_shared();
-}
-
-p2pg::Loop &ApiCall::loop() const
-{
-    return *library().loop;
-}
-
-p2pg::HandleTable &ApiCall::handles() const
-{
-    return library().handles;
-}
-
-p2pg::Transport &ApiCall::transport() const
-{
-    return *library().transport;
 }
 
 /* Undocumented data export of the real DLL (an allocator table shared with

@@ -22,14 +22,6 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
-p2pg::ResultBlocks &result_blocks()
-{
-    /* Never destroyed: the application may free results after the last
-     * PeerGraphShutdown, or not at all. */
-    static p2pg::ResultBlocks *blocks = new p2pg::ResultBlocks;
-    return *blocks;
-}
-
 extern "C" VOID WINAPI PeerGraphFreeData(PVOID pvData)
 {
     WINE_TRACE("(%p)\n", pvData);
@@ -37,5 +29,5 @@ extern "C" VOID WINAPI PeerGraphFreeData(PVOID pvData)
     /* Results stay valid across Shutdown, so this works whether or not the
      * library is started.  A pointer we never returned is refused rather
      * than passed to free(). */
-    if (!result_blocks().release(pvData)) WINE_WARN("%p was not returned by the graphing API\n", pvData);
+    if (!p2pg::api::result_free(pvData)) WINE_WARN("%p was not returned by the graphing API\n", pvData);
 }

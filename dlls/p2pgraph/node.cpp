@@ -19,8 +19,6 @@
  */
 
 
-#include "engine/graph.h"
-#include "engine/internal_records.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -32,9 +30,9 @@ namespace {
  * Presence records (MS-PPGRH 3.1.7.10.5). */
 HRESULT get_node_info(HGRAPH handle, ULONGLONG node_id, PEER_NODE_INFO **out)
 {
-    p2pg::Graph::NodeInfo node;
-    HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.node_info(node_id, &node));
+    p2pg::NodeInfo node;
+    HRESULT hr = with_graph(handle, out != nullptr, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::node_info(graph, node_id, &node));
     });
     if (FAILED(hr)) return hr;
     void *block = pack_result([&](Packer &p) { pack_node_info(p, node); });
@@ -47,27 +45,27 @@ HRESULT enum_nodes(HGRAPH handle, const WCHAR *peer_id, HPEERENUM *out)
 {
     std::string peer;
     bool args_ok = out && (!peer_id || utf8_from_wide(peer_id, p2pg::kMaxIdChars, &peer));
-    std::vector<p2pg::Graph::NodeInfo> nodes;
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.enum_nodes(peer_id ? &peer : nullptr, &nodes));
+    p2pg::api::Handle enumeration = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::nodes_enum(graph, peer_id ? &peer : nullptr, &enumeration));
     });
-    if (FAILED(hr)) return hr;
-    return new_enumeration<NodeItem>(nodes, out);
+    if (SUCCEEDED(hr)) *out = reinterpret_cast<HPEERENUM>(enumeration);
+    return hr;
 }
 
 HRESULT set_node_attributes(HGRAPH handle, const WCHAR *attributes)
 {
     std::string value;
     bool args_ok = !attributes || utf8_from_wide(attributes, p2pg::kMaxNodeAttributeChars, &value);
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.set_node_attributes(value));
+    return with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::node_set_attributes(graph, value));
     });
 }
 
 HRESULT set_presence(HGRAPH handle, BOOL present)
 {
-    return with_graph(handle, true, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.set_presence(present != FALSE));
+    return with_graph(handle, true, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::node_set_presence(graph, present != FALSE));
     });
 }
 

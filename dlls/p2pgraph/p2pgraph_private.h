@@ -27,13 +27,7 @@
 #include <memory>
 #include <new>
 
-#include "engine/handle_table.h"
-#include "engine/loop.h"
-#include "engine/result_blocks.h"
-
-namespace p2pg {
-class Transport;
-}
+#include "engine/api.h"
 
 #define NOMINMAX
 /* Wine's winsock names must not clash with the C library's (struct timeval, ...). */
@@ -58,17 +52,9 @@ public:
      * PeerGraphShutdown: the call must return PEER_E_NOT_INITIALIZED. */
     bool initialized() const { return initialized_; }
 
-    p2pg::Loop &loop() const;
-    p2pg::HandleTable &handles() const;
-    p2pg::Transport &transport() const;
-
 private:
     bool initialized_;
 };
-
-/* Memory returned to the application: one block per result, freed by
- * PeerGraphFreeData. */
-p2pg::ResultBlocks &result_blocks();
 
 /* Runs work, turning an engine exception into an HRESULT so that none ever
  * crosses an export. */
@@ -84,9 +70,9 @@ HRESULT guarded(Work work)
     }
 }
 
-static inline p2pg::HandleTable::Handle handle_value(const void *handle)
+static inline p2pg::api::Handle handle_value(const void *handle)
 {
-    return reinterpret_cast<p2pg::HandleTable::Handle>(handle);
+    return reinterpret_cast<p2pg::api::Handle>(handle);
 }
 
 #endif

@@ -19,6 +19,7 @@
  */
 
 #include <cstring>
+#include <limits>
 
 #include "convert.h"
 #include "pack.h"
@@ -186,7 +187,7 @@ void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info)
 }
 
 
-void pack_node_info(Packer &packer, const p2pg::Graph::NodeInfo &node)
+void pack_node_info(Packer &packer, const p2pg::NodeInfo &node)
 {
     PEER_NODE_INFO *out = static_cast<PEER_NODE_INFO *>(packer.reserve(sizeof(PEER_NODE_INFO), alignof(PEER_NODE_INFO)));
     WCHAR *peer = packer.string(node.peer_id, false);
@@ -201,4 +202,48 @@ void pack_node_info(Packer &packer, const p2pg::Graph::NodeInfo &node)
     out->pAddresses = list;
     for (std::size_t i = 0; i < node.addresses.size(); ++i) peer_address_from_sockaddr(node.addresses[i], &list[i]);
     out->pwzAttributes = attrs;
+}
+
+namespace {
+
+constexpr std::size_t kItemAlign = 16;
+
+std::size_t align_item(std::size_t n)
+{
+    return (n + kItemAlign - 1) & ~(kItemAlign - 1);
+}
+
+void *pack_item(Packer &packer, const p2pg::EnumItem &item)
+{
+    void *at = packer.reserve(0, kItemAlign);
+    if (auto *record = std::get_if<p2pg::Record>(&item)) pack_record(packer, *record);
+    else if (auto *connection = std::get_if<p2pg::ConnectionInfo>(&item)) pack_connection_info(packer, *connection);
+    else pack_node_info(packer, std::get<p2pg::NodeInfo>(item));
+    return at;
+}
+
+} // namespace
+
+void **pack_items(const std::vector<std::shared_ptr<const p2pg::EnumItem>> &items)
+{
+    /* Measured item by item, so that a total past what any allocation could
+     * give is refused before it wraps around. */
+    const std::size_t limit = std::numeric_limits<std::size_t>::max() / 2;
+    std::size_t total = align_item(items.size() * sizeof(void *));
+    for (const auto &item : items) {
+        Packer measure(nullptr);
+        pack_item(measure, *item);
+        if (measure.size() > limit || total > limit - align_item(measure.size())) return nullptr;
+        total += align_item(measure.size());
+    }
+    unsigned char *block = static_cast<unsigned char *>(p2pg::api::result_allocate(total));
+    if (!block) return nullptr;
+    void **array = reinterpret_cast<void **>(block);
+    std::size_t at = align_item(items.size() * sizeof(void *));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Packer write(block + at);
+        array[i] = pack_item(write, *items[i]);
+        at += align_item(write.size());
+    }
+    return array;
 }

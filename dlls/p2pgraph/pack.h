@@ -24,11 +24,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/enumeration.h"
-#include "engine/events.h"
-#include "engine/graph.h"
-#include "engine/graph_info.h"
-#include "engine/record.h"
 #include "p2pgraph_private.h"
 
 /* Lays out a structure and everything it points to in one block.  The same
@@ -58,7 +53,7 @@ void *pack_result(Fill fill)
 {
     Packer measure(nullptr);
     fill(measure);
-    void *block = result_blocks().allocate(measure.size());
+    void *block = p2pg::api::result_allocate(measure.size());
     if (!block) return nullptr;
     Packer write(static_cast<unsigned char *>(block));
     fill(write);
@@ -69,50 +64,12 @@ void pack_record(Packer &packer, const p2pg::Record &record);
 void pack_properties(Packer &packer, const p2pg::GraphProperties &properties);
 void pack_event(Packer &packer, const p2pg::GraphEvent &event);
 void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
-void pack_node_info(Packer &packer, const p2pg::Graph::NodeInfo &node);
+void pack_node_info(Packer &packer, const p2pg::NodeInfo &node);
 
-/* An engine value as an enumeration item, packed by Pack: records
- * (PEER_RECORD *), connections (PEER_CONNECTION_INFO *), nodes
- * (PEER_NODE_INFO *). */
-template <class T, void (*Pack)(Packer &, const T &)>
-class PackedItem : public p2pg::EnumItem {
-public:
-    explicit PackedItem(T value) : value_(std::move(value)) {}
-    std::size_t packed_size() const override
-    {
-        Packer measure(nullptr);
-        Pack(measure, value_);
-        return measure.size();
-    }
-    void *pack(unsigned char *dst) const override
-    {
-        Packer write(dst);
-        Pack(write, value_);
-        return dst;
-    }
-
-private:
-    T value_;
-};
-
-using RecordItem = PackedItem<p2pg::Record, pack_record>;
-using ConnectionItem = PackedItem<p2pg::ConnectionInfo, pack_connection_info>;
-using NodeItem = PackedItem<p2pg::Graph::NodeInfo, pack_node_info>;
-
-/* Makes an enumeration handle (HPEERENUM) of the items. */
-template <class Item, class Values>
-HRESULT new_enumeration(Values &values, HPEERENUM *out)
-{
-    return guarded([&] {
-        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
-        items.reserve(values.size());
-        for (auto &v : values) items.push_back(std::make_shared<Item>(std::move(v)));
-        ApiCall call;
-        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
-        *out = reinterpret_cast<HPEERENUM>(
-            call.handles().insert(std::make_shared<p2pg::Enumeration>(std::move(items))));
-        return S_OK;
-    });
-}
+/* One PeerGraphGetNextItem result: an array of item pointers followed by
+ * the items (PEER_RECORD, PEER_CONNECTION_INFO or PEER_NODE_INFO), each
+ * aligned for any structure, in one block so that one PeerGraphFreeData
+ * releases everything.  nullptr when out of memory. */
+void **pack_items(const std::vector<std::shared_ptr<const p2pg::EnumItem>> &items);
 
 #endif

@@ -18,9 +18,6 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "engine/enumeration.h"
-#include "engine/graph.h"
-#include "engine/search.h"
 #include "convert.h"
 #include "pack.h"
 
@@ -66,9 +63,9 @@ HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
     bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
     p2pg::Guid new_id;
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
         if (FAILED(converted)) return converted;
-        p2pg::GraphError err = graph.add_record(record, &new_id);
+        p2pg::GraphError err = p2pg::api::record_add(graph, record, &new_id);
         /* The one page that lists PEER_E_GRAPH_SHUTTING_DOWN. */
         if (err == p2pg::GraphError::shutting_down) return PEER_E_GRAPH_SHUTTING_DOWN;
         return hresult_from_graph_error(err);
@@ -89,17 +86,17 @@ HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
     auto listed = [](HRESULT hr) {
         return hr == PEER_E_INVALID_ATTRIBUTES || hr == PEER_E_MAX_RECORD_SIZE_EXCEEDED ? E_INVALIDARG : hr;
     };
-    return with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+    return with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
         if (FAILED(converted)) return listed(converted);
-        return listed(hresult_from_graph_error(graph.update_record(record)));
+        return listed(hresult_from_graph_error(p2pg::api::record_update(graph, record)));
     });
 }
 
 HRESULT delete_record(HGRAPH handle, const GUID *id, BOOL local)
 {
     p2pg::Guid record_id = id ? guid_from_win32(*id) : p2pg::Guid();
-    return with_graph(handle, id != nullptr, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.delete_record(record_id, local != FALSE));
+    return with_graph(handle, id != nullptr, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::record_delete(graph, record_id, local != FALSE));
     });
 }
 
@@ -107,8 +104,8 @@ HRESULT get_record(HGRAPH handle, const GUID *id, PEER_RECORD **out)
 {
     p2pg::Record record;
     p2pg::Guid record_id = id ? guid_from_win32(*id) : p2pg::Guid();
-    HRESULT hr = with_graph(handle, id && out, [&](p2pg::Graph &graph) {
-        return hresult_from_graph_error(graph.get_record(record_id, &record));
+    HRESULT hr = with_graph(handle, id && out, [&](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::record_get(graph, record_id, &record));
     });
     if (FAILED(hr)) return hr;
     void *block = pack_result([&](Packer &p) { pack_record(p, record); });
@@ -121,14 +118,14 @@ HRESULT enum_records(HGRAPH handle, const GUID *type, const WCHAR *peer_id, HPEE
 {
     std::string creator;
     bool args_ok = out && (!peer_id || utf8_from_wide(peer_id, p2pg::kMaxIdChars, &creator));
-    std::vector<p2pg::Record> records;
     p2pg::Guid t = type ? guid_from_win32(*type) : p2pg::Guid();
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
+    p2pg::api::Handle enumeration = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
         return hresult_from_graph_error(
-            graph.enum_records(type ? &t : nullptr, peer_id ? &creator : nullptr, &records));
+            p2pg::api::records_enum(graph, type ? &t : nullptr, peer_id ? &creator : nullptr, &enumeration));
     });
-    if (FAILED(hr)) return hr;
-    return new_enumeration<RecordItem>(records, out);
+    if (SUCCEEDED(hr)) *out = reinterpret_cast<HPEERENUM>(enumeration);
+    return hr;
 }
 
 HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
@@ -137,19 +134,16 @@ HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
     /* Bounded before anything is copied: a query longer than the engine
      * takes is PEER_E_INVALID_SEARCH, whatever its length. */
     std::size_t chars = 0;
-    while (criteria && criteria[chars] && chars <= p2pg::SearchQuery::kMaxQueryLength) ++chars;
-    bool too_long = chars > p2pg::SearchQuery::kMaxQueryLength;
-    bool args_ok = criteria && out && (too_long || utf8_from_wide(criteria, p2pg::SearchQuery::kMaxQueryLength, &xml));
-    std::unique_ptr<p2pg::SearchQuery> query;
-    p2pg::SearchQuery::Error error = p2pg::SearchQuery::Error::none;
-    if (args_ok && !too_long) query = p2pg::SearchQuery::parse(xml, &error);
-    std::vector<p2pg::Record> records;
-    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::Graph &graph) {
-        if (!query) return error == p2pg::SearchQuery::Error::invalid_argument ? E_INVALIDARG : PEER_E_INVALID_SEARCH;
-        return hresult_from_graph_error(graph.search_records(*query, &records));
+    while (criteria && criteria[chars] && chars <= p2pg::kMaxSearchQueryChars) ++chars;
+    bool too_long = chars > p2pg::kMaxSearchQueryChars;
+    bool args_ok = criteria && out && (too_long || utf8_from_wide(criteria, p2pg::kMaxSearchQueryChars, &xml));
+    p2pg::api::Handle enumeration = 0;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        if (too_long) return PEER_E_INVALID_SEARCH;
+        return hresult_from_graph_error(p2pg::api::records_search(graph, xml, &enumeration));
     });
-    if (FAILED(hr)) return hr;
-    return new_enumeration<RecordItem>(records, out);
+    if (SUCCEEDED(hr)) *out = reinterpret_cast<HPEERENUM>(enumeration);
+    return hr;
 }
 
 /* Without a security provider no record is ever deferred
@@ -158,8 +152,8 @@ HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
  * revalidate: the call checks its arguments and succeeds. */
 HRESULT validate_deferred_records(HGRAPH handle, ULONG count, const GUID *ids)
 {
-    return with_graph(handle, !count || ids, [](p2pg::Graph &graph) {
-        return graph.closed() ? PEER_E_INVALID_GRAPH : S_OK;
+    return with_graph(handle, !count || ids, [](p2pg::api::Handle graph) {
+        return hresult_from_graph_error(p2pg::api::records_validate_deferred(graph));
     });
 }
 

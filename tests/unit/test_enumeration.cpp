@@ -19,7 +19,7 @@
  */
 
 #include <atomic>
-#include <cstring>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,40 +30,23 @@
 
 using p2pg::EnumItem;
 using p2pg::Enumeration;
+using p2pg::Record;
 
 namespace {
 
-/* Packs as a length-prefixed string, like an item with a pointer into its
- * own storage. */
-struct TextItem : EnumItem {
-    std::string text;
-    explicit TextItem(std::string t) : text(std::move(t)) {}
-    struct Packed {
-        std::size_t length;
-        const char *chars;
-    };
-    std::size_t packed_size() const override { return sizeof(Packed) + text.size() + 1; }
-    void *pack(unsigned char *dst) const override
-    {
-        Packed *p = reinterpret_cast<Packed *>(dst);
-        char *chars = reinterpret_cast<char *>(dst + sizeof(Packed));
-        std::memcpy(chars, text.c_str(), text.size() + 1);
-        p->length = text.size();
-        p->chars = chars;
-        return p;
-    }
-};
-
+/* Records told apart by their creator. */
 std::vector<std::shared_ptr<const EnumItem>> make_items(int n)
 {
+    std::vector<Record> records(n);
+    for (int i = 0; i < n; ++i) records[i].creator_id = "item-" + std::to_string(i);
     std::vector<std::shared_ptr<const EnumItem>> items;
-    for (int i = 0; i < n; ++i) items.push_back(std::make_shared<TextItem>("item-" + std::to_string(i)));
+    for (Record &r : records) items.push_back(std::make_shared<const EnumItem>(std::move(r)));
     return items;
 }
 
-const TextItem &text_of(const std::shared_ptr<const EnumItem> &item)
+const std::string &text_of(const std::shared_ptr<const EnumItem> &item)
 {
-    return static_cast<const TextItem &>(*item);
+    return std::get<Record>(*item).creator_id;
 }
 
 void test_count_and_cursor(void **)
@@ -72,12 +55,12 @@ void test_count_and_cursor(void **)
     assert_int_equal(e.item_count(), 7);
     auto first = e.next(3);
     assert_int_equal(first.size(), 3);
-    assert_string_equal(text_of(first[0]).text.c_str(), "item-0");
+    assert_string_equal(text_of(first[0]).c_str(), "item-0");
     auto none = e.next(0);
     assert_int_equal(none.size(), 0);
     auto rest = e.next(100);
     assert_int_equal(rest.size(), 4);
-    assert_string_equal(text_of(rest[3]).text.c_str(), "item-6");
+    assert_string_equal(text_of(rest[3]).c_str(), "item-6");
     assert_int_equal(e.next(5).size(), 0);
     /* The count is the snapshot's, not what is left. */
     assert_int_equal(e.item_count(), 7);
@@ -88,11 +71,33 @@ void test_count_and_cursor(void **)
 void test_failed_copy_keeps_cursor(void **)
 {
     Enumeration e(make_items(5));
-    e.next(3, [](const std::vector<std::shared_ptr<const EnumItem>> &taken) { return taken.size() != 3; });
+    std::size_t cursor = 99;
+    auto peeked = e.peek(3, &cursor);
+    assert_int_equal(peeked.size(), 3);
+    assert_int_equal(cursor, 0);
+    /* No advance: the copy failed. */
     auto again = e.next(3);
     assert_int_equal(again.size(), 3);
-    assert_string_equal(text_of(again[0]).text.c_str(), "item-0");
+    assert_string_equal(text_of(again[0]).c_str(), "item-0");
     assert_int_equal(e.next(5).size(), 2);
+}
+
+/* An advance from a cursor another thread has moved since the peek changes
+ * nothing; one past the end neither. */
+void test_stale_advance_is_refused(void **)
+{
+    Enumeration e(make_items(5));
+    std::size_t cursor = 0;
+    auto peeked = e.peek(2, &cursor);
+    assert_int_equal(e.next(1).size(), 1);
+    assert_false(e.advance(cursor, peeked.size()));
+    std::size_t now = 0;
+    auto second = e.peek(2, &now);
+    assert_int_equal(now, 1);
+    assert_string_equal(text_of(second[0]).c_str(), "item-1");
+    assert_false(e.advance(now, 5));
+    assert_true(e.advance(now, second.size()));
+    assert_int_equal(e.next(10).size(), 2);
 }
 
 void test_empty_enumeration(void **)
@@ -103,39 +108,19 @@ void test_empty_enumeration(void **)
     assert_true(e.kind() == p2pg::ObjectKind::enumeration);
 }
 
-void test_pack_array_layout(void **)
+/* Enumeration::of keeps the order and the kind of what it is given. */
+void test_of_values(void **)
 {
-    auto items = make_items(5);
-    std::size_t size = p2pg::packed_array_size(items);
-    assert_true(size >= 5 * sizeof(void *));
-    std::vector<unsigned char> storage(size + p2pg::kPackAlign);
-    unsigned char *block = storage.data();
-    while (reinterpret_cast<std::uintptr_t>(block) % p2pg::kPackAlign) ++block;
-    void **array = p2pg::pack_array(items, block);
-    assert_ptr_equal(array, block);
-    for (int i = 0; i < 5; ++i) {
-        auto *packed = static_cast<TextItem::Packed *>(array[i]);
-        /* Each item lies inside the block, aligned, after the array. */
-        assert_true(reinterpret_cast<unsigned char *>(packed) >= block + 5 * sizeof(void *));
-        assert_true(reinterpret_cast<unsigned char *>(packed) + sizeof(*packed) <= block + size);
-        assert_int_equal(reinterpret_cast<std::uintptr_t>(packed) % p2pg::kPackAlign, 0);
-        assert_true(packed->chars + packed->length + 1 <= reinterpret_cast<char *>(block + size));
-        assert_string_equal(packed->chars, ("item-" + std::to_string(i)).c_str());
-    }
+    std::vector<p2pg::NodeInfo> nodes(3);
+    for (int i = 0; i < 3; ++i) nodes[i].node_id = 100 + i;
+    auto e = Enumeration::of(std::move(nodes));
+    auto all = e->next(10);
+    assert_int_equal(all.size(), 3);
+    for (int i = 0; i < 3; ++i) assert_int_equal(std::get<p2pg::NodeInfo>(*all[i]).node_id, 100 + i);
 }
 
-struct HugeItem : EnumItem {
-    std::size_t packed_size() const override { return std::size_t(-1) / 3; }
-    void *pack(unsigned char *dst) const override { return dst; }
-};
-
-void test_packed_size_overflow_is_refused(void **)
-{
-    std::vector<std::shared_ptr<const EnumItem>> items;
-    for (int i = 0; i < 4; ++i) items.push_back(std::make_shared<HugeItem>());
-    assert_int_equal(p2pg::packed_array_size(items), 0);
-}
-
+/* What PeerGraphGetNextItem does from several threads: peek, copy, advance,
+ * and peek again when another thread was quicker. */
 void test_concurrent_next_hands_out_each_item_once(void **)
 {
     Enumeration e(make_items(10000));
@@ -145,10 +130,12 @@ void test_concurrent_next_hands_out_each_item_once(void **)
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
             for (;;) {
-                auto got = e.next(1 + t * 3);
+                std::size_t cursor = 0;
+                auto got = e.peek(1 + t * 3, &cursor);
                 if (got.empty()) break;
+                if (!e.advance(cursor, got.size())) continue;
                 std::lock_guard<std::mutex> guard(lock);
-                for (auto &item : got) seen.insert(text_of(item).text);
+                for (auto &item : got) seen.insert(text_of(item));
             }
         });
     }
@@ -165,9 +152,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_and_cursor),
         cmocka_unit_test(test_failed_copy_keeps_cursor),
+        cmocka_unit_test(test_stale_advance_is_refused),
         cmocka_unit_test(test_empty_enumeration),
-        cmocka_unit_test(test_pack_array_layout),
-        cmocka_unit_test(test_packed_size_overflow_is_refused),
+        cmocka_unit_test(test_of_values),
         cmocka_unit_test(test_concurrent_next_hands_out_each_item_once),
     };
     return cmocka_run_group_tests_name("enumeration", tests, nullptr, nullptr);

@@ -21,65 +21,37 @@
 #include "enumeration.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace p2pg {
-
-namespace {
-
-std::size_t align_up(std::size_t n)
-{
-    return (n + kPackAlign - 1) & ~(kPackAlign - 1);
-}
-
-} // namespace
-
-std::size_t packed_array_size(const std::vector<std::shared_ptr<const EnumItem>> &items)
-{
-    const std::size_t limit = std::numeric_limits<std::size_t>::max() / 2;
-    std::size_t total = align_up(items.size() * sizeof(void *));
-    for (const auto &item : items) {
-        std::size_t size = item->packed_size();
-        if (size > limit || total > limit - align_up(size)) return 0;
-        total += align_up(size);
-    }
-    return total;
-}
-
-void **pack_array(const std::vector<std::shared_ptr<const EnumItem>> &items, unsigned char *block)
-{
-    void **array = reinterpret_cast<void **>(block);
-    unsigned char *at = block + align_up(items.size() * sizeof(void *));
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        array[i] = items[i]->pack(at);
-        at += align_up(items[i]->packed_size());
-    }
-    return array;
-}
 
 Enumeration::Enumeration(std::vector<std::shared_ptr<const EnumItem>> items)
     : items_(std::move(items))
 {
 }
 
-std::vector<std::shared_ptr<const EnumItem>> Enumeration::next(std::size_t max)
-{
-    std::vector<std::shared_ptr<const EnumItem>> out;
-    next(max, [&out](const std::vector<std::shared_ptr<const EnumItem>> &taken) {
-        out = taken;
-        return true;
-    });
-    return out;
-}
-
-void Enumeration::next(std::size_t max,
-                       const std::function<bool(const std::vector<std::shared_ptr<const EnumItem>> &)> &use)
+std::vector<std::shared_ptr<const EnumItem>> Enumeration::peek(std::size_t max, std::size_t *cursor)
 {
     std::lock_guard<std::mutex> guard(lock_);
     std::size_t count = std::min(max, items_.size() - cursor_);
-    std::vector<std::shared_ptr<const EnumItem>> taken(items_.begin() + cursor_,
-                                                        items_.begin() + cursor_ + count);
-    if (use(taken)) cursor_ += count;
+    *cursor = cursor_;
+    return std::vector<std::shared_ptr<const EnumItem>>(items_.begin() + cursor_, items_.begin() + cursor_ + count);
+}
+
+bool Enumeration::advance(std::size_t cursor, std::size_t count)
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    if (cursor_ != cursor || count > items_.size() - cursor_) return false;
+    cursor_ += count;
+    return true;
+}
+
+std::vector<std::shared_ptr<const EnumItem>> Enumeration::next(std::size_t max)
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    std::size_t count = std::min(max, items_.size() - cursor_);
+    std::vector<std::shared_ptr<const EnumItem>> taken(items_.begin() + cursor_, items_.begin() + cursor_ + count);
+    cursor_ += count;
+    return taken;
 }
 
 } // namespace p2pg

@@ -22,54 +22,44 @@
 #define P2PG_ENGINE_ENUMERATION_H
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "handle_table.h"
+#include "types.h"
 
 namespace p2pg {
 
-/* One item of an enumeration (a record, a node, a connection).  The engine
- * does not know the application's structure layouts: the Win32 face makes
- * the items and knows how to pack each one into the caller's memory. */
-class EnumItem {
-public:
-    virtual ~EnumItem() = default;
-    /* Bytes the packed item needs, everything it points to included. */
-    virtual std::size_t packed_size() const = 0;
-    /* Writes the item at dst (aligned to kPackAlign, packed_size() bytes
-     * available) and returns the address the application sees. */
-    virtual void *pack(unsigned char *dst) const = 0;
-};
-
-constexpr std::size_t kPackAlign = 16;
-
-/* Layout of one GetNextItem result: an array of item pointers followed by the
- * items, all in one block so one PeerGraphFreeData releases everything. */
-std::size_t packed_array_size(const std::vector<std::shared_ptr<const EnumItem>> &items);
-/* Fills block (packed_array_size() bytes, kPackAlign-aligned) and returns the
- * pointer array at its start. */
-void **pack_array(const std::vector<std::shared_ptr<const EnumItem>> &items, unsigned char *block);
-
 /* The object behind an HPEERENUM.  Items are fixed when it is made
- * (a snapshot); next() moves a cursor and is safe from several threads. */
+ * (a snapshot); the cursor is safe from several threads. */
 class Enumeration : public Object {
 public:
     explicit Enumeration(std::vector<std::shared_ptr<const EnumItem>> items);
+    /* Of records, connections or nodes. */
+    template <class T>
+    static std::shared_ptr<Enumeration> of(std::vector<T> &&values)
+    {
+        std::vector<std::shared_ptr<const EnumItem>> items;
+        items.reserve(values.size());
+        for (T &value : values) items.push_back(std::make_shared<const EnumItem>(std::move(value)));
+        return std::make_shared<Enumeration>(std::move(items));
+    }
 
     ObjectKind kind() const override { return ObjectKind::enumeration; }
 
     /* Number of items the enumeration was made with. */
     std::size_t item_count() const { return items_.size(); }
 
-    /* Up to max items from the cursor on; an empty result means the end. */
+    /* Up to max items from the cursor on (an empty result means the end),
+     * and where the cursor stood; the cursor does not move. */
+    std::vector<std::shared_ptr<const EnumItem>> peek(std::size_t max, std::size_t *cursor);
+    /* Moves the cursor past count items if it still stands at cursor (the
+     * items of a peek were copied for the application): false when another
+     * thread took items in between. */
+    bool advance(std::size_t cursor, std::size_t count);
+    /* peek and advance in one. */
     std::vector<std::shared_ptr<const EnumItem>> next(std::size_t max);
-    /* The same items, handed to use() while the cursor waits: it moves past
-     * them only when use() returns true (items whose copy for the
-     * application failed are not lost). */
-    void next(std::size_t max, const std::function<bool(const std::vector<std::shared_ptr<const EnumItem>> &)> &use);
 
 private:
     const std::vector<std::shared_ptr<const EnumItem>> items_;

@@ -32,78 +32,9 @@
 #include <vector>
 
 #include "handle_table.h"
-#include "record.h"
+#include "types.h"
 
 namespace p2pg {
-
-/* PEER_GRAPH_EVENT_TYPE */
-enum class EventType : std::uint32_t {
-    status_changed = 1,
-    property_changed = 2,
-    record_changed = 3,
-    direct_connection = 4,
-    neighbor_connection = 5,
-    incoming_data = 6,
-    connection_required = 7,
-    node_changed = 8,
-    synchronized = 9,
-};
-constexpr std::uint32_t kFirstEventType = 1, kLastEventType = 9;
-
-/* PEER_RECORD_CHANGE_TYPE */
-enum class RecordChange : std::uint32_t { added = 1, updated = 2, deleted = 3, expired = 4 };
-
-/* PEER_GRAPH_STATUS_FLAGS */
-enum GraphStatus : std::uint32_t {
-    kStatusListening = 0x1,
-    kStatusHasConnections = 0x2,
-    kStatusSynchronized = 0x4,
-};
-
-/* PEER_NODE_CHANGE_TYPE */
-enum class NodeChange : std::uint32_t { connected = 1, disconnected = 2, updated = 3 };
-
-/* PEER_CONNECTION_STATUS */
-enum class ConnectionStatus : std::uint32_t { connected = 1, disconnected = 2, failed = 3 };
-
-/* Why a connection attempt failed (hrConnectionFailedReason). */
-enum class ConnectionFailure : std::uint32_t {
-    none,
-    refused,           /* PEER_E_CONNECTION_REFUSED */
-    failed,            /* PEER_E_CONNECTION_FAILED */
-    not_authenticated, /* PEER_E_CONNECTION_NOT_AUTHENTICATED */
-};
-
-/* One event as the engine raises it; the face turns it into
- * PEER_GRAPH_EVENT_DATA.  Only the fields of its type are meaningful. */
-struct GraphEvent {
-    EventType type = EventType::status_changed;
-    std::uint32_t status = 0;                  /* status_changed */
-    RecordChange change = RecordChange::added; /* record_changed */
-    Guid record_id;                            /* record_changed */
-    Guid record_type;                          /* record_changed, synchronized */
-    /* direct_connection, neighbor_connection, incoming_data */
-    ConnectionStatus connection_status = ConnectionStatus::connected;
-    std::uint64_t connection_id = 0;
-    std::uint64_t node_id = 0;
-    std::uint64_t next_connection_id = 0;
-    ConnectionFailure failure = ConnectionFailure::none;
-    NodeChange node_change = NodeChange::connected; /* node_changed (and node_id) */
-    std::string peer_id;                            /* node_changed */
-    Guid data_type;                                   /* incoming_data */
-    /* incoming_data: the payload is (*data)[data_offset, end), shared by
-     * the registrations (it is the received message itself). */
-    std::shared_ptr<const std::vector<std::uint8_t>> data;
-    std::size_t data_offset = 0;
-    std::size_t data_size() const { return data ? data->size() - data_offset : 0; }
-};
-
-/* A registration filter: the event type and, for record events, the record
- * type (none = every type). */
-struct EventFilter {
-    EventType type;
-    std::optional<Guid> record_type;
-};
 
 /* The object behind an HPEEREVENT: the queue of one PeerGraphRegisterEvent
  * call.  Events are pushed on the loop thread and popped by the application

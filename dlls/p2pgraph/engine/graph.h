@@ -67,7 +67,6 @@ struct GraphEnvironment {
      * attributes, all records); past it the neighbor that sends more loses
      * the link.  The application's own writes are not refused. */
     std::uint64_t storage_quota = kDefaultStorageQuota;
-    static constexpr std::uint64_t kDefaultStorageQuota = std::uint64_t(4) << 30;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop

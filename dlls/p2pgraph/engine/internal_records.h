@@ -28,6 +28,8 @@
 
 #include <netinet/in.h>
 
+#include "types.h"
+
 namespace p2pg {
 
 /* Presence record (2.2.3.4): a node says it is there, where it listens and
@@ -45,10 +47,9 @@ struct ContactInfo {
     std::vector<sockaddr_in6> addresses;
 };
 
-/* At most this many addresses in one record, and attribute strings of at
- * most this many UTF-16 units (the attribute stream limit of the API). */
+/* At most this many addresses in one record (attribute strings: at most
+ * kMaxNodeAttributeChars UTF-16 units, types.h). */
 constexpr std::size_t kMaxRecordAddresses = 256;
-constexpr std::size_t kMaxNodeAttributeChars = 100000;
 
 std::vector<std::uint8_t> encode_presence(const PresenceInfo &info);
 /* False for anything that breaks the layout of 2.2.3.4 (trailing bytes

@@ -38,15 +38,6 @@ namespace p2pg {
 
 class Graph;
 
-/* A node of the graph as its Presence record describes it
- * (PEER_NODE_INFO). */
-struct NodeInfo {
-    std::uint64_t node_id = 0;
-    std::string peer_id;
-    std::string attributes;
-    std::vector<sockaddr_in6> addresses;
-};
-
 /* Presence for one graph: whether and how this node publishes its
  * Presence record (listening, PeerGraphSetPresence, the Presence Max of the
  * graph), its attributes, NODE_CHANGED events, and the Presence List

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "record.h"
+#include "types.h"
 
 namespace p2pg {
 
@@ -80,7 +81,7 @@ public:
         invalid_argument, /* E_INVALIDARG: bad backslash escape */
     };
 
-    static constexpr std::size_t kMaxQueryLength = 1000000;
+    static constexpr std::size_t kMaxQueryLength = kMaxSearchQueryChars;
     static constexpr int kMaxQueryDepth = 32;
     static constexpr int kMaxQueryClauses = 1000;
 

@@ -54,14 +54,6 @@ protected:
     ~LinkAcceptor() = default;
 };
 
-/* Which local addresses a node binds and advertises (PeerGraphListen's
- * scope and scope id, narrowed by the user's setting). */
-struct AddressPolicy {
-    /* Explicit addresses from the P2PGRAPH_ADDRESSES setting (textual IPv6);
-     * empty means every address of the scope. */
-    std::vector<std::string> configured;
-};
-
 /* The addresses of this host that belong to scope (1 global, 2 site-local,
  * 3 link-local) and scope_id (0 = every interface), or the configured
  * ones.  A host with no address of the scope offers loopback, so a graph

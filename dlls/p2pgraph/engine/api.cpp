@@ -1,0 +1,493 @@
+/*
+ * The engine's interface: handles, the loop thread and the graphs behind them
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "api.h"
+
+#include <new>
+
+#include "enumeration.h"
+#include "events.h"
+#include "graph.h"
+#include "handle_table.h"
+#include "loop.h"
+#include "result_blocks.h"
+#include "search.h"
+#include "transport.h"
+
+namespace p2pg {
+namespace api {
+
+namespace {
+
+/* The library's engine state.  Never destroyed: at process exit the loop
+ * thread may still run (an application need not call PeerGraphShutdown),
+ * and a sender may still wait in wait_writable() when the library stops. */
+struct Engine {
+    std::unique_ptr<Loop> loop;
+    /* Made and destroyed on the loop thread, like everything it owns. */
+    std::unique_ptr<Transport> transport;
+    HandleTable handles;
+    /* Closed by stop(), freed by destroy() once the loop is gone: they may
+     * own events of the loop until then. */
+    std::vector<std::shared_ptr<Object>> closed;
+};
+
+Engine &engine()
+{
+    static Engine *instance = new Engine;
+    return *instance;
+}
+
+/* Results outlive the library (PeerGraphFreeData works after the last
+ * Shutdown, or is never called): never destroyed either. */
+ResultBlocks &result_blocks()
+{
+    static ResultBlocks *blocks = new ResultBlocks;
+    return *blocks;
+}
+
+/* No exception leaves the interface. */
+template <class Work>
+GraphError guarded(Work work)
+{
+    try {
+        return work();
+    } catch (const std::bad_alloc &) {
+        return GraphError::out_of_memory;
+    } catch (...) {
+        return GraphError::io_error;
+    }
+}
+
+std::shared_ptr<Graph> lookup_graph(Handle handle)
+{
+    return engine().handles.lookup_as<Graph>(handle, ObjectKind::graph);
+}
+
+/* Runs op on the loop for an open graph. */
+template <class Op>
+GraphError on_graph(Handle handle, Op op)
+{
+    std::shared_ptr<Graph> graph = lookup_graph(handle);
+    if (!graph) return GraphError::invalid_handle;
+    return guarded([&] {
+        GraphError result = GraphError::shutting_down;
+        engine().loop->call([&] { result = graph->closed() ? GraphError::shutting_down : op(*graph); });
+        return result;
+    });
+}
+
+/* Runs query on the loop and makes an enumeration of what it found. */
+template <class T, class Query>
+GraphError enumerate(Handle graph, Handle *out, Query query)
+{
+    std::vector<T> values;
+    GraphError err = on_graph(graph, [&](Graph &g) { return query(g, &values); });
+    if (err != GraphError::ok) return err;
+    return guarded([&] {
+        *out = engine().handles.insert(Enumeration::of(std::move(values)));
+        return GraphError::ok;
+    });
+}
+
+GraphEnvironment environment(const Settings &settings)
+{
+    GraphEnvironment env;
+    env.loop = engine().loop.get();
+    env.transport = engine().transport.get();
+    env.data_directory = settings.data_directory;
+    env.addresses = settings.addresses;
+    env.storage_quota = settings.storage_quota;
+    return env;
+}
+
+/* A registration remembers its graph, so that unregistering (or the library
+ * stopping) takes it off the graph's list, and so that draining its queue
+ * lets a graph that stopped reading for it go on. */
+class Registration : public EventRegistration {
+public:
+    Registration(std::vector<EventFilter> filters, Signal signal, void *context, std::weak_ptr<Graph> graph)
+        : EventRegistration(std::move(filters), [signal, context] { signal(context); }), graph_(std::move(graph))
+    {
+    }
+
+    /* On the loop thread. */
+    void close() override
+    {
+        if (auto graph = graph_.lock()) graph->remove_registration(this);
+    }
+
+    std::shared_ptr<Graph> graph() const { return graph_.lock(); }
+
+private:
+    std::weak_ptr<Graph> graph_;
+};
+
+} // namespace
+
+bool create(std::string *error)
+{
+    Engine &e = engine();
+    e.loop = Loop::create(error);
+    return e.loop != nullptr;
+}
+
+void run()
+{
+    engine().loop->run();
+}
+
+GraphError start()
+{
+    Engine &e = engine();
+    return guarded([&] {
+        e.loop->call([&] { e.transport = std::make_unique<Transport>(*e.loop); });
+        return e.transport ? GraphError::ok : GraphError::io_error;
+    });
+}
+
+/* Stopping the loop closes every socket of the library: connections still
+ * sending their DISCONNECT get Loop::kStopGrace, then go with whatever they
+ * could not send, so that no peer is left holding a connection nobody
+ * serves. */
+std::size_t stop()
+{
+    Engine &e = engine();
+    e.closed = e.handles.remove_all();
+    e.loop->call([&e] {
+        for (auto &object : e.closed) object->close();
+        e.transport.reset();
+    });
+    e.loop->stop();
+    return e.closed.size();
+}
+
+void destroy()
+{
+    Engine &e = engine();
+    e.closed.clear();
+    e.loop.reset();
+}
+
+GraphError graph_create(const Settings &settings, const GraphProperties &properties, const std::string &database,
+                        Handle *out)
+{
+    return guarded([&] {
+        GraphEnvironment env = environment(settings);
+        std::shared_ptr<Graph> graph;
+        GraphError err = GraphError::io_error;
+        engine().loop->call([&] { err = Graph::create(env, properties, database, &graph); });
+        if (err == GraphError::ok) *out = engine().handles.insert(graph);
+        return err;
+    });
+}
+
+GraphError graph_open(const Settings &settings, const std::string &graph_id, const std::string &peer_id,
+                      const std::string &database, const std::vector<Guid> &sync_precedence, Handle *out,
+                      bool *data_created)
+{
+    return guarded([&] {
+        GraphEnvironment env = environment(settings);
+        std::shared_ptr<Graph> graph;
+        GraphError err = GraphError::io_error;
+        engine().loop->call(
+            [&] { err = Graph::open(env, graph_id, peer_id, database, sync_precedence, &graph, data_created); });
+        if (err == GraphError::ok) *out = engine().handles.insert(graph);
+        return err;
+    });
+}
+
+GraphError graph_delete(const Settings &settings, const std::string &graph_id, const std::string &peer_id,
+                        const std::string &database)
+{
+    return guarded([&] {
+        GraphEnvironment env = environment(settings);
+        GraphError err = GraphError::io_error;
+        engine().loop->call([&] { err = Graph::remove(env, graph_id, peer_id, database); });
+        return err;
+    });
+}
+
+bool graph_valid(Handle graph)
+{
+    return lookup_graph(graph) != nullptr;
+}
+
+GraphError graph_close(Handle graph)
+{
+    std::shared_ptr<Object> object = engine().handles.remove(graph, ObjectKind::graph);
+    if (!object) return GraphError::invalid_handle;
+    return guarded([&] {
+        engine().loop->call([&] { object->close(); });
+        return GraphError::ok;
+    });
+}
+
+GraphError graph_status(Handle graph, std::uint32_t *status)
+{
+    return on_graph(graph, [&](Graph &g) {
+        *status = g.status();
+        return GraphError::ok;
+    });
+}
+
+GraphError graph_properties(Handle graph, GraphProperties *out)
+{
+    return on_graph(graph, [&](Graph &g) { return g.properties(out); });
+}
+
+GraphError graph_set_properties(Handle graph, const GraphProperties &changes)
+{
+    return on_graph(graph, [&](Graph &g) { return g.set_properties(changes); });
+}
+
+GraphError graph_convert_time(Handle graph, FileTime in, bool to_peer_time, FileTime *out)
+{
+    return on_graph(graph, [&](Graph &g) {
+        *out = to_peer_time ? g.to_peer_time(in) : g.to_utc(in);
+        return GraphError::ok;
+    });
+}
+
+GraphError graph_export(Handle graph, const std::string &path)
+{
+    return on_graph(graph, [&](Graph &g) { return g.export_database(path); });
+}
+
+GraphError graph_import(Handle graph, const std::string &path)
+{
+    return on_graph(graph, [&](Graph &g) { return g.import_database(path); });
+}
+
+GraphError graph_listen(Handle graph, std::uint32_t scope, std::uint32_t scope_id, std::uint16_t port)
+{
+    return on_graph(graph, [&](Graph &g) { return g.listen(scope, scope_id, port); });
+}
+
+GraphError graph_connect(Handle graph, const std::string &peer_id, const sockaddr_in6 &address,
+                         std::uint64_t *connection_id)
+{
+    return on_graph(graph, [&](Graph &g) { return g.connect(peer_id, address, connection_id); });
+}
+
+GraphError record_add(Handle graph, const Record &record, Guid *id)
+{
+    return on_graph(graph, [&](Graph &g) { return g.add_record(record, id); });
+}
+
+GraphError record_update(Handle graph, const Record &record)
+{
+    return on_graph(graph, [&](Graph &g) { return g.update_record(record); });
+}
+
+GraphError record_delete(Handle graph, const Guid &id, bool local)
+{
+    return on_graph(graph, [&](Graph &g) { return g.delete_record(id, local); });
+}
+
+GraphError record_get(Handle graph, const Guid &id, Record *out)
+{
+    return on_graph(graph, [&](Graph &g) { return g.get_record(id, out); });
+}
+
+GraphError records_enum(Handle graph, const Guid *type, const std::string *creator_id, Handle *enumeration)
+{
+    return enumerate<Record>(graph, enumeration,
+                             [&](Graph &g, std::vector<Record> *out) { return g.enum_records(type, creator_id, out); });
+}
+
+GraphError records_search(Handle graph, const std::string &query, Handle *enumeration)
+{
+    if (!graph_valid(graph)) return GraphError::invalid_handle;
+    return guarded([&] {
+        SearchQuery::Error error = SearchQuery::Error::none;
+        std::unique_ptr<SearchQuery> parsed = SearchQuery::parse(query, &error);
+        if (!parsed)
+            return error == SearchQuery::Error::invalid_argument ? GraphError::invalid_argument
+                                                                 : GraphError::invalid_search;
+        return enumerate<Record>(graph, enumeration,
+                                 [&](Graph &g, std::vector<Record> *out) { return g.search_records(*parsed, out); });
+    });
+}
+
+GraphError records_validate_deferred(Handle graph)
+{
+    return on_graph(graph, [](Graph &) { return GraphError::ok; });
+}
+
+GraphError node_info(Handle graph, std::uint64_t node_id, NodeInfo *out)
+{
+    return on_graph(graph, [&](Graph &g) { return g.node_info(node_id, out); });
+}
+
+GraphError nodes_enum(Handle graph, const std::string *peer_id, Handle *enumeration)
+{
+    return enumerate<NodeInfo>(graph, enumeration,
+                               [&](Graph &g, std::vector<NodeInfo> *out) { return g.enum_nodes(peer_id, out); });
+}
+
+GraphError node_set_attributes(Handle graph, const std::string &attributes)
+{
+    return on_graph(graph, [&](Graph &g) { return g.set_node_attributes(attributes); });
+}
+
+GraphError node_set_presence(Handle graph, bool present)
+{
+    return on_graph(graph, [&](Graph &g) { return g.set_presence(present); });
+}
+
+GraphError connections_enum(Handle graph, std::uint32_t flags, Handle *enumeration)
+{
+    return enumerate<ConnectionInfo>(graph, enumeration, [&](Graph &g, std::vector<ConnectionInfo> *out) {
+        *out = g.connections(flags);
+        return GraphError::ok;
+    });
+}
+
+GraphError direct_open(Handle graph, const std::string &peer_id, const sockaddr_in6 &address,
+                       std::uint64_t *connection_id)
+{
+    return on_graph(graph, [&](Graph &g) { return g.open_direct_connection(peer_id, address, connection_id); });
+}
+
+GraphError direct_close(Handle graph, std::uint64_t connection_id)
+{
+    return on_graph(graph, [&](Graph &g) {
+        return g.close_direct_connection(connection_id) ? GraphError::ok : GraphError::connection_not_found;
+    });
+}
+
+/* Not on the loop: Graph::send_data frames on the caller's thread and
+ * posts the bytes, which is what keeps PeerGraphSendData close to raw TCP. */
+GraphError send_data(Handle graph, std::uint64_t connection_id, const Guid &type, const std::uint8_t *data,
+                     std::size_t size)
+{
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    return guarded([&] { return g->send_data(connection_id, type, data, size); });
+}
+
+void wait_writable(Handle graph, std::uint64_t connection_id, int timeout_ms)
+{
+    if (std::shared_ptr<Graph> g = lookup_graph(graph)) g->wait_writable(connection_id, timeout_ms);
+}
+
+GraphError events_register(Handle graph, const std::vector<EventFilter> &filters, Signal signal, void *context,
+                           Handle *out)
+{
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    return guarded([&] {
+        auto registration = std::make_shared<Registration>(filters, signal, context, g);
+        bool added = false;
+        engine().loop->call([&] {
+            if (g->closed()) return;
+            g->add_registration(registration);
+            added = true;
+        });
+        if (!added) return GraphError::shutting_down;
+        *out = engine().handles.insert(registration);
+        return GraphError::ok;
+    });
+}
+
+GraphError events_unregister(Handle registration)
+{
+    std::shared_ptr<Object> object = engine().handles.remove(registration, ObjectKind::event_registration);
+    if (!object) return GraphError::invalid_handle;
+    return guarded([&] {
+        engine().loop->call([&] { object->close(); });
+        return GraphError::ok;
+    });
+}
+
+GraphError events_next(Handle handle, std::optional<GraphEvent> *event)
+{
+    auto registration = engine().handles.lookup_as<Registration>(handle, ObjectKind::event_registration);
+    if (!registration) return GraphError::invalid_handle;
+    return guarded([&] {
+        *event = registration->pop();
+        /* The graph stopped reading while the application was behind: it
+         * goes on now. */
+        if (registration->throttled() && registration->drained()) {
+            registration->set_throttled(false);
+            if (std::shared_ptr<Graph> graph = registration->graph())
+                engine().loop->post([graph] { graph->resume_reading(); });
+        }
+        return GraphError::ok;
+    });
+}
+
+namespace {
+
+std::shared_ptr<Enumeration> lookup_enumeration(Handle handle)
+{
+    return engine().handles.lookup_as<Enumeration>(handle, ObjectKind::enumeration);
+}
+
+} // namespace
+
+GraphError enum_count(Handle enumeration, std::size_t *count)
+{
+    std::shared_ptr<Enumeration> e = lookup_enumeration(enumeration);
+    if (!e) return GraphError::invalid_handle;
+    *count = e->item_count();
+    return GraphError::ok;
+}
+
+GraphError enum_peek(Handle enumeration, std::size_t max, std::vector<std::shared_ptr<const EnumItem>> *items,
+                     std::size_t *cursor)
+{
+    std::shared_ptr<Enumeration> e = lookup_enumeration(enumeration);
+    if (!e) return GraphError::invalid_handle;
+    return guarded([&] {
+        *items = e->peek(max, cursor);
+        return GraphError::ok;
+    });
+}
+
+bool enum_advance(Handle enumeration, std::size_t cursor, std::size_t count)
+{
+    std::shared_ptr<Enumeration> e = lookup_enumeration(enumeration);
+    return e && e->advance(cursor, count);
+}
+
+GraphError enum_end(Handle enumeration)
+{
+    std::shared_ptr<Object> object = engine().handles.remove(enumeration, ObjectKind::enumeration);
+    if (!object) return GraphError::invalid_handle;
+    return guarded([&] {
+        engine().loop->call([&] { object->close(); });
+        return GraphError::ok;
+    });
+}
+
+void *result_allocate(std::size_t size)
+{
+    return result_blocks().allocate(size);
+}
+
+bool result_free(void *block)
+{
+    return result_blocks().release(block);
+}
+
+} // namespace api
+} // namespace p2pg

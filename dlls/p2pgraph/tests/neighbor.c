@@ -1201,8 +1201,10 @@ static void delete_child_graph(struct peer *p)
 static void finish_child(struct peer *p)
 {
     if (!p->proc.process) return;
-    if (child_process_running(&p->proc) && pipe_write(p, "exit"))
-        ok(!strcmp(pipe_read(p, WAIT_MS), "bye"), "%s did not say goodbye: \"%s\"\n", p->name, p->answer);
+    /* Checked only when it fails, as the per-item checks below: whether the child still runs
+     * depends on timing, and a conformance run's check count must not. */
+    if (child_process_running(&p->proc) && pipe_write(p, "exit") && strcmp(pipe_read(p, WAIT_MS), "bye"))
+        ok(0, "%s did not say goodbye: \"%s\"\n", p->name, p->answer);
     if (child_process_wait_exit(&p->proc, WAIT_MS)) delete_child_graph(p);
 }
 
@@ -1496,9 +1498,11 @@ static int list_neighbors(struct peer *p, struct conn_item *items, unsigned int 
                    c->peer, &len) != 6)
             break;
         item += len;
-        ok(c->flags == PEER_CONNECTION_NEIGHBOR, "%s: %s: connection %llu has flags %#lx\n", p->name, what, c->id,
-           c->flags);
-        ok(c->loopback, "%s: %s: connection %llu is not to ::1\n", p->name, what, c->id);
+        /* One check per connection, and graph maintenance decides how many there are: reported
+         * only when they fail, so that the number of checks does not depend on timing. */
+        if (c->flags != PEER_CONNECTION_NEIGHBOR)
+            ok(0, "%s: %s: connection %llu has flags %#lx\n", p->name, what, c->id, c->flags);
+        if (!c->loopback) ok(0, "%s: %s: connection %llu is not to ::1\n", p->name, what, c->id);
     }
     ok(parsed == got || parsed == max, "%s: %s: unreadable connection list \"%s\"\n", p->name, what, answer);
     return got;
@@ -1545,16 +1549,15 @@ static void check_left(struct peer *p, struct peer *gone, DWORD must_have, const
 
     before = list_neighbors(p, items, ARRAYSIZE(items), what);
     for (i = 0; i < before && i < (int)ARRAYSIZE(items); i++)
-        ok(strcmp(items[i].peer, gone->peer_id), "%s: %s: still connected to %s (%llu)\n", p->name, what,
-           gone->peer_id, items[i].id);
+        if (!strcmp(items[i].peer, gone->peer_id))
+            ok(0, "%s: %s: still connected to %s (%llu)\n", p->name, what, gone->peer_id, items[i].id);
     status_of(p, &status);
     after = list_neighbors(p, items, ARRAYSIZE(items), what);
     ok((status & must_have) == must_have, "%s: %s: status %#lx, expected %#lx set\n", p->name, what, status,
        must_have);
     /* a connection that came or went in between proves nothing */
-    if (before == after && before >= 0)
-        ok(!(status & PEER_GRAPH_STATUS_HAS_CONNECTIONS) == !before,
-           "%s: %s: status %#lx with %d neighbor connections\n", p->name, what, status, before);
+    if (before == after && before >= 0 && !(status & PEER_GRAPH_STATUS_HAS_CONNECTIONS) != !before)
+        ok(0, "%s: %s: status %#lx with %d neighbor connections\n", p->name, what, status, before);
 }
 
 static void send_and_expect(struct peer *from, ULONGLONG from_id, struct peer *to, ULONGLONG to_id, DWORD size,

@@ -238,6 +238,10 @@ static unsigned int read_enumeration(HPEERENUM peer_enum, const struct expect_re
             (*total)++;
             ok(record != NULL, "line %d: item %lu is NULL\n", line, j);
             if (!record) continue;
+            /* Each item is a structure of its own, aligned as one. */
+            ok(!((ULONG_PTR)record % TYPE_ALIGNMENT(PEER_RECORD)), "line %d: item %lu at %p is misaligned\n",
+               line, j, record);
+            ok(record->dwSize == sizeof(*record), "line %d: item %lu has dwSize %lu\n", line, j, record->dwSize);
             for (i = 0; i < count; i++)
             {
                 if (!guid_equal(&record->id, &expect[i].id)) continue;

@@ -1,0 +1,320 @@
+/*
+ * Unit tests of the engine's interface (engine/api.h), driven as the DLL
+ * drives it: the library's life, handles of each kind, graphs that connect
+ * and synchronize over ::1, records, enumerations, events, direct
+ * connections and application data
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <stdlib.h>
+
+#include "cmocka_cxx.h"
+#include "engine/api.h"
+
+namespace api = p2pg::api;
+using p2pg::GraphError;
+
+namespace {
+
+/* The library started as the face starts it (the loop on a thread of its
+ * own), with its databases in a temporary folder and ::1 as the only
+ * address; stopped and destroyed at the end, as PeerGraphShutdown does. */
+struct Library {
+    std::thread loop_thread;
+    api::Settings settings;
+
+    Library()
+    {
+        char tmpl[] = "/tmp/p2pg-api-XXXXXX";
+        settings.data_directory = mkdtemp(tmpl);
+        settings.addresses.configured = {"::1"};
+        std::string error;
+        assert_true(api::create(&error));
+        loop_thread = std::thread(api::run);
+        assert_int_equal(api::start(), GraphError::ok);
+    }
+    /* Handles still open when the library stops. */
+    std::size_t stop()
+    {
+        std::size_t open = api::stop();
+        loop_thread.join();
+        api::destroy();
+        return open;
+    }
+    ~Library()
+    {
+        if (loop_thread.joinable()) stop();
+        std::string cmd = "rm -rf '" + settings.data_directory + "'";
+        if (std::system(cmd.c_str()) != 0) {
+        }
+    }
+};
+
+p2pg::GraphProperties properties(const char *graph_id, const char *creator)
+{
+    p2pg::GraphProperties p;
+    p.graph_id = graph_id;
+    p.creator_id = creator;
+    p.friendly_name = "api test";
+    return p;
+}
+
+bool wait_until(const std::function<bool()> &done, int timeout_ms = 20000)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+}
+
+void count_signal(void *context)
+{
+    static_cast<std::atomic<int> *>(context)->fetch_add(1);
+}
+
+p2pg::Record app_record(const char *text)
+{
+    p2pg::Record r;
+    r.type = guid("{5e1f0000-0000-4000-8000-0000000000a1}");
+    /* An hour from now (FILETIME: 100 ns units since 1601). */
+    r.expiration_time = (std::uint64_t(std::time(nullptr)) + 11644473600ull + 3600) * 10000000ull;
+    r.data.assign(text, text + std::strlen(text));
+    return r;
+}
+
+/* Every item of an enumeration handle, through peek and advance as
+ * PeerGraphGetNextItem takes them, a few at a time; the handle is ended. */
+std::vector<std::shared_ptr<const p2pg::EnumItem>> drain(api::Handle enumeration)
+{
+    std::vector<std::shared_ptr<const p2pg::EnumItem>> all;
+    for (;;) {
+        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+        std::size_t cursor = 0;
+        assert_int_equal(api::enum_peek(enumeration, 2, &items, &cursor), GraphError::ok);
+        if (items.empty()) break;
+        assert_true(api::enum_advance(enumeration, cursor, items.size()));
+        all.insert(all.end(), items.begin(), items.end());
+    }
+    assert_int_equal(api::enum_end(enumeration), GraphError::ok);
+    return all;
+}
+
+void test_handles_of_each_kind(void **)
+{
+    Library lib;
+    api::Handle graph = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", &graph),
+                     GraphError::ok);
+    assert_true(graph != 0);
+    assert_true(api::graph_valid(graph));
+
+    /* The same graph, peer and database a second time. */
+    api::Handle again = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", &again),
+                     GraphError::duplicate_graph);
+    assert_int_equal(again, 0);
+
+    p2pg::Guid id;
+    assert_int_equal(api::record_add(graph, app_record("one"), &id), GraphError::ok);
+    p2pg::Record got;
+    assert_int_equal(api::record_get(graph, id, &got), GraphError::ok);
+    assert_int_equal(got.data.size(), 3);
+    assert_int_equal(api::record_add(graph, app_record("two"), &id), GraphError::ok);
+
+    api::Handle enumeration = 0;
+    assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
+    std::size_t count = 0;
+    assert_int_equal(api::enum_count(enumeration, &count), GraphError::ok);
+    assert_int_equal(count, 2);
+
+    /* A handle of one kind is no handle of another. */
+    std::uint32_t status = 0;
+    assert_false(api::graph_valid(enumeration));
+    assert_int_equal(api::graph_status(enumeration, &status), GraphError::invalid_handle);
+    assert_int_equal(api::enum_count(graph, &count), GraphError::invalid_handle);
+    std::optional<p2pg::GraphEvent> event;
+    assert_int_equal(api::events_next(graph, &event), GraphError::invalid_handle);
+    assert_int_equal(api::events_unregister(enumeration), GraphError::invalid_handle);
+    assert_int_equal(api::enum_end(graph), GraphError::invalid_handle);
+    assert_int_equal(api::graph_close(enumeration), GraphError::invalid_handle);
+    assert_int_equal(drain(enumeration).size(), 2);
+    assert_int_equal(api::enum_count(enumeration, &count), GraphError::invalid_handle);
+
+    /* Queries that are no queries. */
+    assert_int_equal(api::records_search(graph, "<not a query", &enumeration), GraphError::invalid_search);
+    assert_int_equal(api::records_search(graph,
+                                         "<peersearch xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+                                         "<clause attrib=\"Owner\" type=\"string\" compare=\"equal\">a\\qb"
+                                         "</clause></peersearch>",
+                                         &enumeration),
+                     GraphError::invalid_argument);
+
+    std::vector<p2pg::EventFilter> filters = {{p2pg::EventType::record_changed, std::nullopt}};
+    api::Handle registration = 0;
+    std::atomic<int> signalled{0};
+    assert_int_equal(api::events_register(graph, filters, count_signal, &signalled, &registration), GraphError::ok);
+    assert_int_equal(api::record_add(graph, app_record("three"), &id), GraphError::ok);
+    assert_true(wait_until([&] { return signalled.load() > 0; }));
+    assert_int_equal(api::events_next(registration, &event), GraphError::ok);
+    assert_true(event.has_value());
+    assert_true(event->type == p2pg::EventType::record_changed);
+    assert_true(event->record_id == id);
+
+    /* Closed: every later call on it says so, and nothing else changes. */
+    assert_int_equal(api::graph_close(graph), GraphError::ok);
+    assert_false(api::graph_valid(graph));
+    assert_int_equal(api::graph_close(graph), GraphError::invalid_handle);
+    assert_int_equal(api::record_add(graph, app_record("four"), &id), GraphError::invalid_handle);
+    assert_int_equal(api::graph_status(graph, &status), GraphError::invalid_handle);
+
+    /* The registration is still a handle until the library stops. */
+    assert_int_equal(lib.stop(), 1);
+}
+
+/* What the issue that split the Graph found: closing a neighbor's id as a
+ * direct connection must change nothing. */
+void test_two_graphs_over_loopback(void **)
+{
+    Library lib;
+    api::Handle a = 0, b = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-net", "api-net-a"), "a", &a), GraphError::ok);
+    assert_int_equal(api::graph_listen(a, p2pg::kScopeGlobal, 0, 0), GraphError::ok);
+    p2pg::NodeInfo self;
+    assert_int_equal(api::node_info(a, 0, &self), GraphError::ok);
+    assert_false(self.addresses.empty());
+    sockaddr_in6 address = self.addresses[0];
+    assert_int_not_equal(address.sin6_port, 0);
+
+    std::atomic<int> a_signals{0};
+    api::Handle a_events = 0;
+    std::vector<p2pg::EventFilter> filters = {{p2pg::EventType::incoming_data, std::nullopt},
+                                              {p2pg::EventType::direct_connection, std::nullopt}};
+    assert_int_equal(api::events_register(a, filters, count_signal, &a_signals, &a_events), GraphError::ok);
+
+    bool created = false;
+    assert_int_equal(api::graph_open(lib.settings, "api-net", "api-net-b", "b", {}, &b, &created), GraphError::ok);
+    assert_true(created);
+    std::uint64_t neighbor = 0;
+    assert_int_equal(api::graph_connect(b, "", address, &neighbor), GraphError::ok);
+    assert_true(neighbor != 0);
+    assert_true(wait_until([&] {
+        std::uint32_t status = 0;
+        return api::graph_status(b, &status) == GraphError::ok && (status & p2pg::kStatusSynchronized);
+    }));
+
+    p2pg::Guid id;
+    assert_int_equal(api::record_add(a, app_record("over the wire"), &id), GraphError::ok);
+    p2pg::Record got;
+    assert_true(wait_until([&] { return api::record_get(b, id, &got) == GraphError::ok; }));
+    assert_int_equal(got.data.size(), 13);
+
+    api::Handle connections = 0;
+    assert_int_equal(api::connections_enum(b, p2pg::kConnectionNeighbor, &connections), GraphError::ok);
+    auto listed = drain(connections);
+    assert_int_equal(listed.size(), 1);
+    assert_int_equal(std::get<p2pg::ConnectionInfo>(*listed[0]).connection_id, neighbor);
+
+    /* A neighbor is not a direct connection: refused, and it stays usable. */
+    assert_int_equal(api::direct_close(b, neighbor), GraphError::connection_not_found);
+    const p2pg::Guid type = guid("{5e1f0000-0000-4000-8000-0000000000d7}");
+    const std::uint8_t payload[] = {1, 2, 3, 4, 5};
+    assert_int_equal(api::send_data(b, neighbor, type, payload, sizeof(payload)), GraphError::ok);
+    std::optional<p2pg::GraphEvent> event;
+    assert_true(wait_until([&] {
+        return api::events_next(a_events, &event) == GraphError::ok && event &&
+               event->type == p2pg::EventType::incoming_data;
+    }));
+    assert_int_equal(event->data_size(), sizeof(payload));
+    assert_memory_equal(event->data->data() + event->data_offset, payload, sizeof(payload));
+    assert_true(event->data_type == type);
+
+    /* A direct connection: opened, data over it, closed once. */
+    std::uint64_t direct = 0;
+    assert_int_equal(api::direct_open(b, "api-net-a", address, &direct), GraphError::ok);
+    assert_true(direct != 0 && direct != neighbor);
+    GraphError sent = GraphError::connection_not_found;
+    assert_true(wait_until([&] {
+        sent = api::send_data(b, direct, type, payload, 3);
+        return sent == GraphError::ok;
+    }));
+    assert_true(wait_until([&] {
+        return api::events_next(a_events, &event) == GraphError::ok && event &&
+               event->type == p2pg::EventType::incoming_data;
+    }));
+    assert_int_equal(event->data_size(), 3);
+    assert_int_equal(api::direct_close(b, direct), GraphError::ok);
+    assert_int_equal(api::direct_close(b, direct), GraphError::connection_not_found);
+    assert_int_equal(api::send_data(b, direct, type, payload, 3), GraphError::connection_not_found);
+
+    /* Unknown ids and closed graphs. */
+    assert_int_equal(api::send_data(b, 0xdead, type, payload, 3), GraphError::connection_not_found);
+    assert_int_equal(api::graph_close(b), GraphError::ok);
+    assert_int_equal(api::send_data(b, neighbor, type, payload, 3), GraphError::invalid_handle);
+    api::wait_writable(b, neighbor, 1000); /* returns at once */
+    assert_true(a_signals.load() > 0);
+    /* Graph a and its registration. */
+    assert_int_equal(lib.stop(), 2);
+}
+
+/* The library starts again after it stopped, with nothing left of before. */
+void test_restart(void **)
+{
+    api::Handle old = 0;
+    {
+        Library lib;
+        assert_int_equal(api::graph_create(lib.settings, properties("api-restart", "api-peer"), "db", &old),
+                         GraphError::ok);
+    }
+    Library lib;
+    assert_false(api::graph_valid(old));
+    assert_int_equal(lib.stop(), 0);
+}
+
+void test_result_blocks(void **)
+{
+    void *block = api::result_allocate(64);
+    assert_non_null(block);
+    assert_int_equal(static_cast<unsigned char *>(block)[63], 0);
+    int other = 0;
+    assert_false(api::result_free(&other));
+    assert_true(api::result_free(block));
+    assert_false(api::result_free(block));
+}
+
+} // namespace
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handles_of_each_kind),
+        cmocka_unit_test(test_two_graphs_over_loopback),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_result_blocks),
+    };
+    return cmocka_run_group_tests_name("api", tests, nullptr, nullptr);
+}

@@ -107,6 +107,18 @@ GraphError enumerate(Handle graph, Handle *out, Query query)
     });
 }
 
+/* PeerGraphClose, UnregisterEvent, EndEnumeration: the handle goes at once,
+ * its object closes on the loop. */
+GraphError close_handle(Handle handle, ObjectKind kind)
+{
+    std::shared_ptr<Object> object = engine().handles.remove(handle, kind);
+    if (!object) return GraphError::invalid_handle;
+    return guarded([&] {
+        engine().loop->call([&] { object->close(); });
+        return GraphError::ok;
+    });
+}
+
 GraphEnvironment environment(const Settings &settings)
 {
     GraphEnvironment env;
@@ -232,12 +244,7 @@ bool graph_valid(Handle graph)
 
 GraphError graph_close(Handle graph)
 {
-    std::shared_ptr<Object> object = engine().handles.remove(graph, ObjectKind::graph);
-    if (!object) return GraphError::invalid_handle;
-    return guarded([&] {
-        engine().loop->call([&] { object->close(); });
-        return GraphError::ok;
-    });
+    return close_handle(graph, ObjectKind::graph);
 }
 
 GraphError graph_status(Handle graph, std::uint32_t *status)
@@ -410,12 +417,7 @@ GraphError events_register(Handle graph, const std::vector<EventFilter> &filters
 
 GraphError events_unregister(Handle registration)
 {
-    std::shared_ptr<Object> object = engine().handles.remove(registration, ObjectKind::event_registration);
-    if (!object) return GraphError::invalid_handle;
-    return guarded([&] {
-        engine().loop->call([&] { object->close(); });
-        return GraphError::ok;
-    });
+    return close_handle(registration, ObjectKind::event_registration);
 }
 
 GraphError events_next(Handle handle, std::optional<GraphEvent> *event)
@@ -471,12 +473,7 @@ bool enum_advance(Handle enumeration, std::size_t cursor, std::size_t count)
 
 GraphError enum_end(Handle enumeration)
 {
-    std::shared_ptr<Object> object = engine().handles.remove(enumeration, ObjectKind::enumeration);
-    if (!object) return GraphError::invalid_handle;
-    return guarded([&] {
-        engine().loop->call([&] { object->close(); });
-        return GraphError::ok;
-    });
+    return close_handle(enumeration, ObjectKind::enumeration);
 }
 
 void *result_allocate(std::size_t size)

@@ -123,6 +123,22 @@ static inline void close_test_graph(struct test_graph *graph)
     graph->handle = NULL;
 }
 
+/* The number of records PeerGraphEnumRecords(NULL, NULL) lists; ~0 when it fails. */
+static inline ULONG graph_record_count(HGRAPH graph)
+{
+    HPEERENUM peer_enum = NULL;
+    ULONG count = 0;
+    HRESULT hr;
+
+    hr = PeerGraphEnumRecords(graph, NULL, NULL, &peer_enum);
+    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
+    if (hr != S_OK) return ~0u;
+    hr = PeerGraphGetItemCount(peer_enum, &count);
+    ok(hr == S_OK, "PeerGraphGetItemCount returned %#lx\n", hr);
+    PeerGraphEndEnumeration(peer_enum);
+    return count;
+}
+
 /* Closes the graph if it is open and deletes its data. */
 static inline void delete_test_graph(struct test_graph *graph)
 {
@@ -294,33 +310,36 @@ static inline BOOL child_process_running(struct child_process *c)
     return c->process && WaitForSingleObject(c->process, 0) != WAIT_OBJECT_0;
 }
 
-/* Sends one line; no check: whether one is counted is the caller's choice. */
-static inline BOOL child_process_send(struct child_process *c, const char *line, DWORD timeout)
+/* One overlapped read or write on the child's pipe, waited for up to timeout ms. */
+static inline BOOL child_process_io(struct child_process *c, BOOL write, void *buffer, DWORD size, DWORD *done,
+                                    DWORD timeout)
 {
-    DWORD written = 0;
     OVERLAPPED ov;
     BOOL ret;
 
+    *done = 0;
     memset(&ov, 0, sizeof(ov));
     ov.hEvent = c->io_event;
     ResetEvent(c->io_event);
-    ret = WriteFile(c->pipe, line, strlen(line), &written, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = child_process_wait_io(c, &ov, &written, timeout);
+    ret = write ? WriteFile(c->pipe, buffer, size, done, &ov) : ReadFile(c->pipe, buffer, size, done, &ov);
+    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = child_process_wait_io(c, &ov, done, timeout);
     return ret;
+}
+
+/* Sends one line; no check: whether one is counted is the caller's choice. */
+static inline BOOL child_process_send(struct child_process *c, const char *line, DWORD timeout)
+{
+    DWORD written;
+
+    return child_process_io(c, TRUE, (void *)line, strlen(line), &written, timeout);
 }
 
 /* Receives one line into buffer ("" when none came within timeout ms); no check. */
 static inline BOOL child_process_receive(struct child_process *c, char *buffer, DWORD size, DWORD timeout)
 {
-    DWORD got = 0;
-    OVERLAPPED ov;
-    BOOL ret;
+    DWORD got;
+    BOOL ret = child_process_io(c, FALSE, buffer, size - 1, &got, timeout);
 
-    memset(&ov, 0, sizeof(ov));
-    ov.hEvent = c->io_event;
-    ResetEvent(c->io_event);
-    ret = ReadFile(c->pipe, buffer, size - 1, &got, &ov);
-    if (!ret && GetLastError() == ERROR_IO_PENDING) ret = child_process_wait_io(c, &ov, &got, timeout);
     if (!ret) got = 0;
     buffer[got] = 0;
     return ret;

@@ -286,21 +286,6 @@ static void check_enum(HGRAPH graph, const GUID *type, const WCHAR *creator, con
        dbgstr_guid(type), dbgstr_w(creator), total, expect_total);
 }
 
-static ULONG count_records(HGRAPH graph)
-{
-    HPEERENUM peer_enum = NULL;
-    ULONG count = 0;
-    HRESULT hr;
-
-    hr = PeerGraphEnumRecords(graph, NULL, NULL, &peer_enum);
-    ok(hr == S_OK, "PeerGraphEnumRecords returned %#lx\n", hr);
-    if (hr != S_OK) return ~0u;
-    hr = PeerGraphGetItemCount(peer_enum, &count);
-    ok(hr == S_OK, "PeerGraphGetItemCount returned %#lx\n", hr);
-    PeerGraphEndEnumeration(peer_enum);
-    return count;
-}
-
 static void test_add_record(HGRAPH graph)
 {
     static const WCHAR long_name_attributes[] =
@@ -469,7 +454,7 @@ static void test_add_invalid(HGRAPH graph)
     GUID id;
     HRESULT hr;
 
-    before_count = count_records(graph);
+    before_count = graph_record_count(graph);
     now = peer_now(graph);
 
     init_record(&record, &type_a, now + HOUR, data, sizeof(data), NULL);
@@ -541,7 +526,7 @@ static void test_add_invalid(HGRAPH graph)
     }
 
     /* nothing was added */
-    ok(count_records(graph) == before_count, "the failed calls added records\n");
+    ok(graph_record_count(graph) == before_count, "the failed calls added records\n");
 }
 
 static void test_max_record_size(void)
@@ -581,7 +566,7 @@ static void test_max_record_size(void)
     hr = PeerGraphAddRecord(graph.handle, &record, &id);
     ok(hr == PEER_E_MAX_RECORD_SIZE_EXCEEDED, "700 bytes + attributes: PeerGraphAddRecord returned %#lx\n", hr);
 
-    ok(count_records(graph.handle) == 0, "records were added\n");
+    ok(graph_record_count(graph.handle) == 0, "records were added\n");
 
     /* small enough */
     if (add_record(graph.handle, &expect, &type_a, 500, NULL, 6) == S_OK)
@@ -778,7 +763,7 @@ static void test_delete_record(HGRAPH graph)
     ULONG count;
     HRESULT hr;
 
-    count = count_records(graph);
+    count = graph_record_count(graph);
     if (add_record(graph, &expect[0], &type_a, 10, NULL, 20) != S_OK) return;
     if (add_record(graph, &expect[1], &type_a, 10, valid_attributes, 21) != S_OK) return;
     if (add_record(graph, &expect[2], &type_b, 10, NULL, 22) != S_OK) return;
@@ -845,7 +830,7 @@ static void test_delete_record(HGRAPH graph)
 
     hr = PeerGraphDeleteRecord(graph, &expect[2].id, FALSE);
     ok(hr == S_OK, "PeerGraphDeleteRecord returned %#lx\n", hr);
-    ok(count_records(graph) == count, "records left behind\n");
+    ok(graph_record_count(graph) == count, "records left behind\n");
 }
 
 static SIZE_T private_bytes(SIZE_T *working_set)
@@ -1316,13 +1301,13 @@ START_TEST(record)
         skip("PeerGraphCreate is not implemented\n");
     else if (ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr))
     {
-        ok(count_records(graph.handle) == 0, "a new graph has application records\n");
+        ok(graph_record_count(graph.handle) == 0, "a new graph has application records\n");
         test_add_record(graph.handle);
         test_add_invalid(graph.handle);
         test_update_record(graph.handle);
         test_delete_record(graph.handle);
         test_get_record(graph.handle);
-        ok(count_records(graph.handle) == 0, "records left behind\n");
+        ok(graph_record_count(graph.handle) == 0, "records left behind\n");
         delete_test_graph(&graph);
 
         test_max_record_size();

@@ -73,9 +73,12 @@ HRESULT send_data(HGRAPH handle, ULONGLONG connection_id, const GUID *type, ULON
     for (;;) {
         {
             ApiCall call;
-            HRESULT hr = check_graph(call, handle);
-            if (FAILED(hr)) return hr;
-            if (!args_ok) return E_INVALIDARG;
+            /* The handle is looked up once per call on this hot path:
+             * send_data itself answers invalid_handle (PEER_E_INVALID_GRAPH),
+             * and bad arguments are checked after the handle, as everywhere. */
+            if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+            if (!handle) return E_INVALIDARG;
+            if (!args_ok) return p2pg::api::graph_valid(handle_value(handle)) ? E_INVALIDARG : PEER_E_INVALID_GRAPH;
             p2pg::GraphError err = p2pg::api::send_data(handle_value(handle), connection_id, guid_from_win32(*type),
                                                         static_cast<const std::uint8_t *>(data), size);
             if (err != p2pg::GraphError::would_block) return hresult_from_graph_error(err);

@@ -53,6 +53,10 @@ HRESULT hresult_from_graph_error(p2pg::GraphError error)
     case GraphError::no_such_file: return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     case GraphError::disk_full: return HRESULT_FROM_WIN32(ERROR_DISK_FULL);
     case GraphError::invalid_handle: return PEER_E_INVALID_GRAPH;
+    /* PeerGraphOpen says E_INVALIDARG itself; a record that kept changing
+     * under a secured operation is the last one's trouble. */
+    case GraphError::security_mismatch: return E_INVALIDARG;
+    case GraphError::stale: return E_FAIL;
     case GraphError::invalid_search: return PEER_E_INVALID_SEARCH;
     case GraphError::out_of_memory: return E_OUTOFMEMORY;
     case GraphError::io_error: break;

@@ -22,6 +22,7 @@
 
 #include "convert.h"
 #include "pack.h"
+#include "security.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
@@ -29,21 +30,18 @@ namespace {
 
 constexpr std::size_t kMaxDatabaseNameChars = MAX_PATH;
 
-/* Security providers (pfnValidateRecord and friends, SSPI packages) come
- * with a later piece of work: an interface that asks for one is refused
- * with E_NOTIMPL, an empty one is accepted. */
-HRESULT check_security_interface(const PEER_SECURITY_INTERFACE *security)
+/* A new graph handle goes to the application once its record security
+ * runs; if that cannot start, the graph closes again. */
+HRESULT secured_handle(p2pg::api::Handle graph, const RecordCallbacks &callbacks, HGRAPH *out, HRESULT success)
 {
-    if (!security) return S_OK;
-    if (security->dwSize != sizeof(*security) && security->dwSize != offsetof(PEER_SECURITY_INTERFACE, pfnAuthFailed))
-        return E_INVALIDARG;
-    if (!security->pfnValidateRecord != !security->pfnSecureRecord) return E_INVALIDARG;
-    if (security->pwzSspFilename || security->pwzPackageName || security->cbSecurityInfo || security->pfnValidateRecord ||
-        security->pfnFreeSecurityData) {
-        WINE_FIXME("security providers are not supported yet\n");
-        return E_NOTIMPL;
+    HGRAPH handle = reinterpret_cast<HGRAPH>(graph);
+    HRESULT hr = start_record_security(handle, callbacks);
+    if (FAILED(hr)) {
+        p2pg::api::graph_close(graph);
+        return hr;
     }
-    return S_OK;
+    *out = handle;
+    return success;
 }
 
 HRESULT properties_from_win32(const PEER_GRAPH_PROPERTIES *in, p2pg::GraphProperties *out)
@@ -75,18 +73,19 @@ HRESULT create_graph(PEER_GRAPH_PROPERTIES *properties, const WCHAR *database_na
         !properties->pwzCreatorId || !utf8_from_wide(properties->pwzCreatorId, p2pg::kMaxIdChars, &props.creator_id) ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
-    if (FAILED(hr = check_security_interface(security))) return hr;
+    RecordCallbacks callbacks;
+    p2pg::api::Security engine_security;
+    if (FAILED(hr = security_from_win32(security, &callbacks, &engine_security))) return hr;
     p2pg::api::Settings settings;
     if (FAILED(hr = guarded([&] { return engine_settings(&settings) ? S_OK : E_FAIL; }))) return hr;
 
     p2pg::api::Handle graph = 0;
-    p2pg::GraphError err = p2pg::api::graph_create(settings, props, name, &graph);
+    p2pg::GraphError err = p2pg::api::graph_create(settings, props, name, engine_security, &graph);
     if (err != p2pg::GraphError::ok) {
         WINE_TRACE("engine error %d\n", static_cast<int>(err));
         return hresult_from_graph_error(err);
     }
-    *graph_handle = reinterpret_cast<HGRAPH>(graph);
-    return S_OK;
+    return secured_handle(graph, callbacks, graph_handle, S_OK);
 }
 
 HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name,
@@ -103,7 +102,9 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
         !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
-    HRESULT hr = check_security_interface(security);
+    RecordCallbacks callbacks;
+    p2pg::api::Security engine_security;
+    HRESULT hr = security_from_win32(security, &callbacks, &engine_security);
     if (FAILED(hr)) return hr;
     p2pg::api::Settings settings;
     std::vector<p2pg::Guid> order;
@@ -115,14 +116,15 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
 
     p2pg::api::Handle graph = 0;
     bool data_created = false;
-    p2pg::GraphError err = p2pg::api::graph_open(settings, gid, pid, name, order, &graph, &data_created);
+    p2pg::GraphError err =
+        p2pg::api::graph_open(settings, gid, pid, name, order, engine_security, &graph, &data_created);
     /* The same graph, peer and database open already in this process:
      * PeerGraphOpen's page has no PEER_E_DUPLICATE_GRAPH (Create's has), so
-     * the arguments are what is wrong. */
-    if (err == p2pg::GraphError::duplicate_graph) return E_INVALIDARG;
+     * the arguments are what is wrong.  So is a security interface other
+     * than the one the graph was created with (MS-PPGRH 3.1.4.2). */
+    if (err == p2pg::GraphError::duplicate_graph || err == p2pg::GraphError::security_mismatch) return E_INVALIDARG;
     if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
-    *graph_handle = reinterpret_cast<HGRAPH>(graph);
-    return data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK;
+    return secured_handle(graph, callbacks, graph_handle, data_created ? PEER_S_GRAPH_DATA_CREATED : S_OK);
 }
 
 HRESULT close_graph(HGRAPH handle)
@@ -130,7 +132,9 @@ HRESULT close_graph(HGRAPH handle)
     ApiCall call;
     if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
     if (!handle) return E_INVALIDARG;
-    return hresult_from_graph_error(p2pg::api::graph_close(handle_value(handle)));
+    HRESULT hr = hresult_from_graph_error(p2pg::api::graph_close(handle_value(handle)));
+    if (SUCCEEDED(hr)) forget_record_security(handle);
+    return hr;
 }
 
 HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *database_name)

@@ -20,6 +20,7 @@
 
 #include "convert.h"
 #include "pack.h"
+#include "security.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 
@@ -54,6 +55,25 @@ HRESULT record_from_win32(const PEER_RECORD *in, p2pg::Record *out)
     return S_OK;
 }
 
+/* The one page that lists PEER_E_GRAPH_SHUTTING_DOWN. */
+HRESULT add_hresult(p2pg::GraphError err)
+{
+    return err == p2pg::GraphError::shutting_down ? PEER_E_GRAPH_SHUTTING_DOWN : hresult_from_graph_error(err);
+}
+
+/* PeerGraphUpdateRecord lists neither PEER_E_INVALID_ATTRIBUTES nor
+ * PEER_E_MAX_RECORD_SIZE_EXCEEDED (PeerGraphAddRecord does): bad attributes
+ * or too much data are invalid arguments there. */
+HRESULT update_listed(HRESULT hr)
+{
+    return hr == PEER_E_INVALID_ATTRIBUTES || hr == PEER_E_MAX_RECORD_SIZE_EXCEEDED ? E_INVALIDARG : hr;
+}
+
+HRESULT update_hresult(p2pg::GraphError err)
+{
+    return update_listed(hresult_from_graph_error(err));
+}
+
 /* pRecordId only reports the new id: NULL is taken (nothing written), as
  * for the connection id of PeerGraphConnect. */
 HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
@@ -63,13 +83,14 @@ HRESULT add_record(HGRAPH handle, PEER_RECORD *in, GUID *id)
     bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
     p2pg::Guid new_id;
+    RecordCallbacks callbacks;
     HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
         if (FAILED(converted)) return converted;
-        p2pg::GraphError err = p2pg::api::record_add(graph, record, &new_id);
-        /* The one page that lists PEER_E_GRAPH_SHUTTING_DOWN. */
-        if (err == p2pg::GraphError::shutting_down) return PEER_E_GRAPH_SHUTTING_DOWN;
-        return hresult_from_graph_error(err);
+        /* Secured below, outside the library's lock. */
+        if (record_security_of(handle, &callbacks)) return S_FALSE;
+        return add_hresult(p2pg::api::record_add(graph, record, &new_id));
     });
+    if (hr == S_FALSE) hr = secured_operation(handle, callbacks, p2pg::RecordOp::add, record, &new_id, add_hresult);
     if (SUCCEEDED(hr) && id) *id = guid_to_win32(new_id);
     return hr;
 }
@@ -80,24 +101,32 @@ HRESULT update_record(HGRAPH handle, PEER_RECORD *in)
     HRESULT converted = S_OK;
     bool args_ok = in && in->dwSize == sizeof(*in);
     if (args_ok) converted = guarded([&] { return record_from_win32(in, &record); });
-    /* PeerGraphUpdateRecord lists neither PEER_E_INVALID_ATTRIBUTES nor
-     * PEER_E_MAX_RECORD_SIZE_EXCEEDED (PeerGraphAddRecord does): bad
-     * attributes or too much data are invalid arguments here. */
-    auto listed = [](HRESULT hr) {
-        return hr == PEER_E_INVALID_ATTRIBUTES || hr == PEER_E_MAX_RECORD_SIZE_EXCEEDED ? E_INVALIDARG : hr;
-    };
-    return with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
-        if (FAILED(converted)) return listed(converted);
-        return listed(hresult_from_graph_error(p2pg::api::record_update(graph, record)));
+    RecordCallbacks callbacks;
+    HRESULT hr = with_graph(handle, args_ok, [&](p2pg::api::Handle graph) {
+        if (FAILED(converted)) return update_listed(converted);
+        if (record_security_of(handle, &callbacks)) return S_FALSE;
+        return update_hresult(p2pg::api::record_update(graph, record));
     });
+    if (hr == S_FALSE)
+        hr = secured_operation(handle, callbacks, p2pg::RecordOp::update, record, nullptr, update_hresult);
+    return hr;
 }
 
 HRESULT delete_record(HGRAPH handle, const GUID *id, BOOL local)
 {
     p2pg::Guid record_id = id ? guid_from_win32(*id) : p2pg::Guid();
-    return with_graph(handle, id != nullptr, [&](p2pg::api::Handle graph) {
+    RecordCallbacks callbacks;
+    HRESULT hr = with_graph(handle, id != nullptr, [&](p2pg::api::Handle graph) {
+        /* A local deletion changes nothing in the graph: nothing to secure. */
+        if (!local && record_security_of(handle, &callbacks)) return S_FALSE;
         return hresult_from_graph_error(p2pg::api::record_delete(graph, record_id, local != FALSE));
     });
+    if (hr == S_FALSE) {
+        p2pg::Record record;
+        record.id = record_id;
+        hr = secured_operation(handle, callbacks, p2pg::RecordOp::remove, record, nullptr, hresult_from_graph_error);
+    }
+    return hr;
 }
 
 HRESULT get_record(HGRAPH handle, const GUID *id, PEER_RECORD **out)
@@ -146,14 +175,24 @@ HRESULT search_records(HGRAPH handle, const WCHAR *criteria, HPEERENUM *out)
     return hr;
 }
 
-/* Without a security provider no record is ever deferred
- * (PEER_E_DEFERRED_VALIDATION comes only from pfnValidateRecord, which
- * PeerGraphCreate/Open do not accept yet), so there is nothing to
- * revalidate: the call checks its arguments and succeeds. */
+/* The deferred records with these ids (all of them for 0) are validated
+ * again; ids of records that are not deferred are ignored.  Without record
+ * callbacks nothing is ever deferred: the call checks its arguments. */
 HRESULT validate_deferred_records(HGRAPH handle, ULONG count, const GUID *ids)
 {
-    return with_graph(handle, !count || ids, [](p2pg::api::Handle graph) {
-        return hresult_from_graph_error(p2pg::api::records_validate_deferred(graph));
+    /* The ids go to the engine a slice at a time: a count in the billions
+     * costs time, never memory. */
+    constexpr ULONG kSlice = 4096;
+    return with_graph(handle, !count || ids, [&](p2pg::api::Handle graph) {
+        std::vector<p2pg::Guid> which;
+        ULONG done = 0;
+        do {
+            which.clear();
+            for (; done < count && which.size() < kSlice; ++done) which.push_back(guid_from_win32(ids[done]));
+            p2pg::GraphError err = p2pg::api::records_validate_deferred(graph, which);
+            if (err != p2pg::GraphError::ok) return hresult_from_graph_error(err);
+        } while (done < count);
+        return S_OK;
     });
 }
 

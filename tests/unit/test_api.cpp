@@ -128,14 +128,14 @@ void test_handles_of_each_kind(void **)
 {
     Library lib;
     api::Handle graph = 0;
-    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", &graph),
+    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", {}, &graph),
                      GraphError::ok);
     assert_true(graph != 0);
     assert_true(api::graph_valid(graph));
 
     /* The same graph, peer and database a second time. */
     api::Handle again = 0;
-    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", &again),
+    assert_int_equal(api::graph_create(lib.settings, properties("api-graph", "api-peer-a"), "db", {}, &again),
                      GraphError::duplicate_graph);
     assert_int_equal(again, 0);
 
@@ -202,7 +202,7 @@ void test_two_graphs_over_loopback(void **)
 {
     Library lib;
     api::Handle a = 0, b = 0;
-    assert_int_equal(api::graph_create(lib.settings, properties("api-net", "api-net-a"), "a", &a), GraphError::ok);
+    assert_int_equal(api::graph_create(lib.settings, properties("api-net", "api-net-a"), "a", {}, &a), GraphError::ok);
     assert_int_equal(api::graph_listen(a, p2pg::kScopeGlobal, 0, 0), GraphError::ok);
     p2pg::NodeInfo self;
     assert_int_equal(api::node_info(a, 0, &self), GraphError::ok);
@@ -217,7 +217,7 @@ void test_two_graphs_over_loopback(void **)
     assert_int_equal(api::events_register(a, filters, count_signal, &a_signals, &a_events), GraphError::ok);
 
     bool created = false;
-    assert_int_equal(api::graph_open(lib.settings, "api-net", "api-net-b", "b", {}, &b, &created), GraphError::ok);
+    assert_int_equal(api::graph_open(lib.settings, "api-net", "api-net-b", "b", {}, {}, &b, &created), GraphError::ok);
     assert_true(created);
     std::uint64_t neighbor = 0;
     assert_int_equal(api::graph_connect(b, "", address, &neighbor), GraphError::ok);
@@ -287,7 +287,7 @@ void test_restart(void **)
     api::Handle old = 0;
     {
         Library lib;
-        assert_int_equal(api::graph_create(lib.settings, properties("api-restart", "api-peer"), "db", &old),
+        assert_int_equal(api::graph_create(lib.settings, properties("api-restart", "api-peer"), "db", {}, &old),
                          GraphError::ok);
     }
     Library lib;

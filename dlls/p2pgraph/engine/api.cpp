@@ -119,9 +119,11 @@ GraphError close_handle(Handle handle, ObjectKind kind)
     });
 }
 
-GraphEnvironment environment(const Settings &settings)
+GraphEnvironment environment(const Settings &settings, const Security &security = Security())
 {
     GraphEnvironment env;
+    env.record_security = security.records;
+    env.security = security.identity;
     env.loop = engine().loop.get();
     env.transport = engine().transport.get();
     env.data_directory = settings.data_directory;
@@ -199,10 +201,10 @@ void destroy()
 }
 
 GraphError graph_create(const Settings &settings, const GraphProperties &properties, const std::string &database,
-                        Handle *out)
+                        const Security &security, Handle *out)
 {
     return guarded([&] {
-        GraphEnvironment env = environment(settings);
+        GraphEnvironment env = environment(settings, security);
         std::shared_ptr<Graph> graph;
         GraphError err = GraphError::io_error;
         engine().loop->call([&] { err = Graph::create(env, properties, database, &graph); });
@@ -212,11 +214,11 @@ GraphError graph_create(const Settings &settings, const GraphProperties &propert
 }
 
 GraphError graph_open(const Settings &settings, const std::string &graph_id, const std::string &peer_id,
-                      const std::string &database, const std::vector<Guid> &sync_precedence, Handle *out,
-                      bool *data_created)
+                      const std::string &database, const std::vector<Guid> &sync_precedence, const Security &security,
+                      Handle *out, bool *data_created)
 {
     return guarded([&] {
-        GraphEnvironment env = environment(settings);
+        GraphEnvironment env = environment(settings, security);
         std::shared_ptr<Graph> graph;
         GraphError err = GraphError::io_error;
         engine().loop->call(
@@ -334,9 +336,51 @@ GraphError records_search(Handle graph, const std::string &query, Handle *enumer
     });
 }
 
-GraphError records_validate_deferred(Handle graph)
+GraphError record_draft(Handle graph, RecordOp op, const Record &in, Record *draft)
 {
-    return on_graph(graph, [](Graph &) { return GraphError::ok; });
+    return on_graph(graph, [&](Graph &g) { return g.draft_record(op, in, draft); });
+}
+
+GraphError record_commit(Handle graph, RecordOp op, const Record &draft, Guid *id)
+{
+    return on_graph(graph, [&](Graph &g) {
+        GraphError err = g.commit_record(op, draft);
+        if (err == GraphError::ok && id) *id = draft.id;
+        return err;
+    });
+}
+
+GraphError records_validate_deferred(Handle graph, const std::vector<Guid> &ids)
+{
+    return on_graph(graph, [&](Graph &g) {
+        g.record_security().revalidate(ids);
+        return GraphError::ok;
+    });
+}
+
+GraphError security_next(Handle graph, int timeout_ms, ValidationRequest *request)
+{
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    return guarded([&] {
+        if (g->record_security().next(request, timeout_ms)) return GraphError::ok;
+        /* A closed graph's security answers at once. */
+        return g->record_security().closed() ? GraphError::shutting_down : GraphError::would_block;
+    });
+}
+
+GraphError security_answer(Handle graph, std::uint64_t request, Verdict verdict)
+{
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    return guarded([&] {
+        bool apply = false;
+        if (!g->record_security().answer(request, verdict, &apply)) return GraphError::invalid_argument;
+        if (apply) engine().loop->post([g] {
+            if (!g->closed()) g->record_security().apply_answers();
+        });
+        return GraphError::ok;
+    });
 }
 
 GraphError node_info(Handle graph, std::uint64_t node_id, NodeInfo *out)

@@ -66,6 +66,16 @@ struct Settings {
     std::uint64_t storage_quota = kDefaultStorageQuota;
 };
 
+/* A graph's security configuration (PEER_SECURITY_INTERFACE, as the face
+ * checked it): whether the application validates and secures its records
+ * (security_next, record_draft), and a text that identifies the whole
+ * configuration: a PeerGraphOpen must give the same one as the graph's
+ * PeerGraphCreate (MS-PPGRH 3.1.4.2), security_mismatch otherwise. */
+struct Security {
+    bool records = false;
+    std::string identity;
+};
+
 /* ---- The library ----
  * create() makes the event loop; the face runs run() on a thread it made
  * (CreateThread) and then calls start().  stop() closes every handle still
@@ -81,11 +91,11 @@ void destroy();
 
 /* ---- Graphs (PeerGraphCreate ... PeerGraphImportDatabase) ---- */
 GraphError graph_create(const Settings &settings, const GraphProperties &properties, const std::string &database,
-                        Handle *graph);
+                        const Security &security, Handle *graph);
 /* *data_created: no synchronized database was found (PEER_S_GRAPH_DATA_CREATED). */
 GraphError graph_open(const Settings &settings, const std::string &graph_id, const std::string &peer_id,
-                      const std::string &database, const std::vector<Guid> &sync_precedence, Handle *graph,
-                      bool *data_created);
+                      const std::string &database, const std::vector<Guid> &sync_precedence, const Security &security,
+                      Handle *graph, bool *data_created);
 GraphError graph_delete(const Settings &settings, const std::string &graph_id, const std::string &peer_id,
                         const std::string &database);
 /* Whether graph is the handle of an open graph (the face checks the handle
@@ -118,8 +128,22 @@ GraphError records_enum(Handle graph, const Guid *type, const std::string *creat
 /* invalid_search for a query that is not one, invalid_argument for a bad
  * backslash escape in it. */
 GraphError records_search(Handle graph, const std::string &query, Handle *enumeration);
-/* Nothing is ever deferred without a security provider: checks the graph. */
-GraphError records_validate_deferred(Handle graph);
+/* With record security, an operation in two halves, so that the face can
+ * call pfnSecureRecord and pfnValidateRecord on the caller's thread in
+ * between: the record the operation would publish (id, version, times and
+ * creator filled in), then its publication with the Security Data the
+ * application gave.  stale: the record changed in between; draft again.
+ * record_add, record_update and record_delete do both at once. */
+GraphError record_draft(Handle graph, RecordOp op, const Record &in, Record *draft);
+GraphError record_commit(Handle graph, RecordOp op, const Record &draft, Guid *id);
+/* The deferred records with these ids (all when ids is empty) are
+ * validated again. */
+GraphError records_validate_deferred(Handle graph, const std::vector<Guid> &ids);
+/* Record security: the next received record to validate, waiting up to
+ * timeout_ms (would_block when none came; invalid_handle or shutting_down
+ * once the graph is closed: the face's thread ends then), and its verdict. */
+GraphError security_next(Handle graph, int timeout_ms, ValidationRequest *request);
+GraphError security_answer(Handle graph, std::uint64_t request, Verdict verdict);
 
 /* ---- Nodes (presence) ---- */
 GraphError node_info(Handle graph, std::uint64_t node_id, NodeInfo *out);

@@ -100,12 +100,14 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
         return;
     }
     if (winner == ConflictWinner::same) return;
+    if (graph_.security_.enabled() && !is_reserved_record_type(record.type)) {
+        /* The application judges it first (MS-PPGRH 3.1.7.27); meanwhile
+         * it is neither visible nor flooded on. */
+        graph_.security_.submit(record, received_change(record, local), neighbor.id());
+        return;
+    }
     if (!store.in_batch()) store.begin_batch();
-
-    RecordChange change = !local || local->deleted() ? RecordChange::added : RecordChange::updated;
-    if (record.deleted()) change = RecordChange::deleted;
-    bool notify = !is_reserved_record_type(record.type) && !(record.deleted() && (!local || local->deleted()));
-    graph_.record_received(record, change, notify, neighbor);
+    graph_.record_received(record, local, &neighbor);
 }
 
 void Flood::acked(Neighbor &neighbor, const wire::Ack &ack)

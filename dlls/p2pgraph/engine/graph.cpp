@@ -50,6 +50,7 @@ const char kMetaDatabaseName[] = "database_name";
 const char kMetaPeerTimeDelta[] = "peer_time_delta";
 const char kMetaSynchronized[] = "synchronized";
 const char kMetaLeftPeerTime[] = "left_peer_time";
+const char kMetaSecurity[] = "security";
 
 /* Graphs open in this process, by (graph id, peer id, database name). */
 std::mutex registry_lock;
@@ -118,6 +119,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     std::string key = registry_key(properties.graph_id, peer_id, database_name);
     if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
     std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
+    if (env.record_security) graph->security_.enable();
 
     std::string path = database_path(env, properties.graph_id, peer_id, database_name);
     std::unique_ptr<Store> existing;
@@ -137,6 +139,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     graph->properties_ = properties;
     graph->ready_ = true;
     GraphError err = graph->write_identity(properties.graph_id, database_name, true);
+    if (err == GraphError::ok) err = graph->write_meta(kMetaSecurity, env.security);
     if (err != GraphError::ok) {
         graph->store_.reset();
         Store::remove(path);
@@ -178,6 +181,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
     graph->graph_id_ = graph_id;
     graph->opened_ = true;
     graph->sync_precedence_ = sync_precedence;
+    if (env.record_security) graph->security_.enable();
 
     bool created = false;
     StoreStatus status =
@@ -186,11 +190,16 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
 
     GraphError err;
     if (created) {
-        if ((err = graph->write_identity(graph_id, database_name, false)) != GraphError::ok) return err;
+        if ((err = graph->write_identity(graph_id, database_name, false)) != GraphError::ok ||
+            (err = graph->write_meta(kMetaSecurity, env.security)) != GraphError::ok)
+            return err;
     } else {
         if (graph->store_->meta(kMetaGraphId).value_or("") != graph_id ||
             graph->store_->meta(kMetaPeerId).value_or("") != peer_id)
             return GraphError::invalid_database;
+        /* MS-PPGRH 3.1.4.2: a graph created with a security provider is
+         * opened with the same one (and one created without, without). */
+        if (graph->store_->meta(kMetaSecurity).value_or("") != env.security) return GraphError::security_mismatch;
         graph->peer_time_delta_ = std::strtoll(graph->store_->meta(kMetaPeerTimeDelta).value_or("0").c_str(),
                                                nullptr, 10);
         graph->left_peer_time_ = std::strtoll(graph->store_->meta(kMetaLeftPeerTime).value_or("0").c_str(), nullptr, 10);
@@ -251,6 +260,7 @@ void Graph::close()
 {
     if (!store_) return;
     flood_.close_batch();
+    security_.close();
     if (env_.transport && listening()) env_.transport->stop_listening(this);
     listening_port_ = 0;
     data_links_.clear();
@@ -387,9 +397,12 @@ GraphError Graph::set_properties(const GraphProperties &changes)
     return GraphError::ok;
 }
 
-void Graph::record_received(const Record &record, RecordChange change, bool notify, const Neighbor &from)
+void Graph::record_received(const Record &record, const std::optional<Record> &local, const Neighbor *from)
 {
-    if (publish(record, change, notify, &from) != GraphError::ok) return;
+    RecordChange change = received_change(record, local);
+    /* A tombstone for what we never saw alive is nothing to announce. */
+    bool notify = !is_reserved_record_type(record.type) && !(record.deleted() && (!local || local->deleted()));
+    if (publish(record, change, notify, from) != GraphError::ok) return;
     if (record.type == kRecordTypeGraphInfo && ready_ && load_properties() == GraphError::ok) {
         GraphEvent event;
         event.type = EventType::property_changed;
@@ -398,6 +411,16 @@ void Graph::record_received(const Record &record, RecordChange change, bool noti
     /* The Presence Max or the number of presences changed. */
     if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_.maintenance();
     maintenance_.record_received(record);
+}
+
+void Graph::validated(const Record &record, std::uint64_t from_link)
+{
+    if (!store_) return;
+    std::optional<Record> local = store_->get(record.id);
+    if (local && resolve_conflict(record, *local) != ConflictWinner::received) return;
+    auto it = neighbors_.find(from_link);
+    if (!store_->in_batch()) store_->begin_batch();
+    record_received(record, local, it != neighbors_.end() ? it->second.get() : nullptr);
 }
 
 GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Neighbor *from)
@@ -508,6 +531,16 @@ std::uint64_t Graph::signature() const
 GraphError Graph::add_record(const Record &in, Guid *id)
 {
     return records_.add(in, id);
+}
+
+GraphError Graph::draft_record(RecordOp op, const Record &in, Record *out) const
+{
+    return records_.draft(op, in, out);
+}
+
+GraphError Graph::commit_record(RecordOp op, const Record &draft)
+{
+    return records_.commit(op, draft);
 }
 
 GraphError Graph::update_record(const Record &in)

@@ -46,6 +46,7 @@
 #include "presence.h"
 #include "record.h"
 #include "record_book.h"
+#include "security.h"
 #include "sync.h"
 #include "transport.h"
 
@@ -67,6 +68,11 @@ struct GraphEnvironment {
      * attributes, all records); past it the neighbor that sends more loses
      * the link.  The application's own writes are not refused. */
     std::uint64_t storage_quota = kDefaultStorageQuota;
+    /* The graph's security configuration (api::Security): whether its
+     * application validates received records, and what identifies the
+     * configuration, which every PeerGraphOpen must give again. */
+    bool record_security = false;
+    std::string security;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
@@ -114,6 +120,11 @@ public:
     /* Records, as the application sees them: internal types, tombstones and
      * expired records are never returned. */
     GraphError add_record(const Record &in, Guid *id);
+    /* Add, update or delete in two halves (RecordBook::draft, commit). */
+    GraphError draft_record(RecordOp op, const Record &in, Record *out) const;
+    GraphError commit_record(RecordOp op, const Record &draft);
+    /* Record security (RecordSecurity): the application's verdicts. */
+    RecordSecurity &record_security() { return security_; }
     GraphError update_record(const Record &in);
     GraphError delete_record(const Guid &id, bool local);
     GraphError get_record(const Guid &id, Record *out) const;
@@ -223,7 +234,12 @@ private:
     std::shared_ptr<Neighbor> neighbor_of(const Link &link) const;
     /* A record from a neighbor that won conflict resolution (Flood): stored,
      * flooded on, announced, and what it changes of the graph done. */
-    void record_received(const Record &record, RecordChange change, bool notify, const Neighbor &from);
+    /* A received record newer than local (ours, if any) is taken: stored,
+     * flooded on (but not back to from, when known), announced. */
+    void record_received(const Record &record, const std::optional<Record> &local, const Neighbor *from);
+    /* The application found a received record valid (RecordSecurity): it
+     * is taken if it is still newer than ours. */
+    void validated(const Record &record, std::uint64_t from_link);
     /* Counts one event against the neighbor's budget; false (and the link
      * aborted) once it is spent. */
     bool spend_budget(Neighbor &neighbor, Neighbor::Budget which, double budget);
@@ -286,8 +302,10 @@ private:
     friend class Maintenance;
     friend class RecordBook;
     friend class DirectConnections;
+    friend class RecordSecurity;
     Sync sync_{*this};
     Flood flood_{*this};
+    RecordSecurity security_{*this};
     RecordBook records_{*this};
     Presence presence_{*this};
     Maintenance maintenance_{*this};

@@ -197,78 +197,103 @@ GraphError RecordBook::delete_own(const Record &old)
     return graph_.publish(record, RecordChange::deleted, false);
 }
 
-GraphError RecordBook::add(const Record &in, Guid *id)
+GraphError RecordBook::draft(RecordOp op, const Record &in, Record *out) const
 {
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     FileTime now = graph_.peer_time();
-    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
-
-    Record record = in;
-    if (record.creator_id.empty()) record.creator_id = graph_.peer_id_;
-    record.modified_by_id.clear();
-    record.id = make_record_id(record.creator_id, random_guid());
-    record.version = 1;
-    record.flags = 0;
-    record.creation_time = record.modification_time = now;
-    if ((err = graph_.publish(record, RecordChange::added, true)) != GraphError::ok) return err;
-    *id = record.id;
+    if (op == RecordOp::add) {
+        if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+        Record record = in;
+        if (record.creator_id.empty()) record.creator_id = graph_.peer_id_;
+        record.modified_by_id.clear();
+        record.id = make_record_id(record.creator_id, random_guid());
+        record.version = 1;
+        record.flags = 0;
+        record.creation_time = record.modification_time = now;
+        *out = std::move(record);
+        return GraphError::ok;
+    }
+    std::optional<Record> old = graph_.store_->get(in.id);
+    if (!old || !visible(*old, now)) return GraphError::record_not_found;
+    Record record = *old;
+    record.version = old->version + 1;
+    /* Last Modification Time must move past Creation Time. */
+    record.modification_time = std::max(now, old->modification_time + 1);
+    if (op == RecordOp::update) {
+        if (in.type != old->type) return GraphError::invalid_argument;
+        if ((err = check_app_record(in, now)) != GraphError::ok) return err;
+        /* MS-PPGRH 3.1.7.8: an update may not shorten the record's life. */
+        if (in.expiration_time < old->expiration_time) return GraphError::invalid_argument;
+        record.modified_by_id = in.modified_by_id.empty() ? graph_.peer_id_ : in.modified_by_id;
+        record.expiration_time = in.expiration_time;
+        record.attributes = in.attributes;
+        record.data = in.data;
+        record.security_data = in.security_data;
+    } else {
+        /* MS-PPGRH 3.5.3: a deletion is an update with the Deleted bit, no
+         * payload and no attributes; the tombstone lives until it expires. */
+        record.flags |= kRecordFlagDeleted;
+        record.modified_by_id = graph_.peer_id_;
+        record.attributes.clear();
+        record.data.clear();
+    }
+    *out = std::move(record);
     return GraphError::ok;
+}
+
+GraphError RecordBook::commit(RecordOp op, const Record &draft)
+{
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    std::optional<Record> now = graph_.store_->get(draft.id);
+    if (op == RecordOp::add) {
+        if (now) return GraphError::stale;
+        return graph_.publish(draft, RecordChange::added, true);
+    }
+    /* Another change came first (from this node or a neighbor): the draft
+     * is not the next version any more. */
+    if (!now || !visible(*now, graph_.peer_time())) return GraphError::record_not_found;
+    if (now->version + 1 != draft.version) return GraphError::stale;
+    return graph_.publish(draft, op == RecordOp::update ? RecordChange::updated : RecordChange::deleted, true);
+}
+
+GraphError RecordBook::add(const Record &in, Guid *id)
+{
+    Record record;
+    GraphError err = draft(RecordOp::add, in, &record);
+    if (err == GraphError::ok && (err = commit(RecordOp::add, record)) == GraphError::ok) *id = record.id;
+    return err;
 }
 
 GraphError RecordBook::update(const Record &in)
 {
-    GraphError err = graph_.usable();
-    if (err != GraphError::ok) return err;
-    std::optional<Record> old = graph_.store_->get(in.id);
-    FileTime now = graph_.peer_time();
-    if (!old || !visible(*old, now)) return GraphError::record_not_found;
-    if (in.type != old->type) return GraphError::invalid_argument;
-    if ((err = check_app_record(in, now)) != GraphError::ok) return err;
-    /* MS-PPGRH 3.1.7.8: an update may not shorten the record's life. */
-    if (in.expiration_time < old->expiration_time) return GraphError::invalid_argument;
-
-    Record record = *old;
-    record.version = old->version + 1;
-    record.modified_by_id = in.modified_by_id.empty() ? graph_.peer_id_ : in.modified_by_id;
-    /* Last Modification Time must move past Creation Time. */
-    record.modification_time = std::max(now, old->modification_time + 1);
-    record.expiration_time = in.expiration_time;
-    record.attributes = in.attributes;
-    record.data = in.data;
-    record.security_data = in.security_data;
-    return graph_.publish(record, RecordChange::updated, true);
+    Record record;
+    GraphError err = draft(RecordOp::update, in, &record);
+    return err != GraphError::ok ? err : commit(RecordOp::update, record);
 }
 
 GraphError RecordBook::remove(const Guid &id, bool local)
 {
+    if (!local) {
+        Record in, record;
+        in.id = id;
+        GraphError err = draft(RecordOp::remove, in, &record);
+        return err != GraphError::ok ? err : commit(RecordOp::remove, record);
+    }
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     std::optional<Record> old = graph_.store_->get(id);
-    FileTime now = graph_.peer_time();
-    if (!old || !visible(*old, now)) return GraphError::record_not_found;
-
-    if (local) {
-        /* Gone from this node only; synchronization may bring it back. */
-        if ((err = graph_error(graph_.store_->erase(id))) != GraphError::ok) return err;
-        GraphEvent event;
-        event.type = EventType::record_changed;
-        event.change = RecordChange::deleted;
-        event.record_id = old->id;
-        event.record_type = old->type;
-        graph_.raise(event);
-        return GraphError::ok;
-    }
-    /* MS-PPGRH 3.5.3: a deletion is an update with the Deleted bit, no
-     * payload and no attributes; the tombstone lives until it expires. */
-    Record record = *old;
-    record.version = old->version + 1;
-    record.flags |= kRecordFlagDeleted;
-    record.modified_by_id = graph_.peer_id_;
-    record.modification_time = std::max(now, old->modification_time + 1);
-    record.attributes.clear();
-    record.data.clear();
-    return graph_.publish(record, RecordChange::deleted, true);
+    if (!old || !visible(*old, graph_.peer_time())) return GraphError::record_not_found;
+    /* Gone from this node only; synchronization may bring it back. */
+    if ((err = graph_error(graph_.store_->erase(id))) != GraphError::ok) return err;
+    GraphEvent event;
+    event.type = EventType::record_changed;
+    event.change = RecordChange::deleted;
+    event.record_id = old->id;
+    event.record_type = old->type;
+    graph_.raise(event);
+    return GraphError::ok;
 }
 
 GraphError RecordBook::get(const Guid &id, Record *out) const

@@ -55,6 +55,12 @@ public:
     /* PeerGraphAddRecord, UpdateRecord, DeleteRecord, GetRecord,
      * EnumRecords, SearchRecords. */
     GraphError add(const Record &in, Guid *id);
+    /* The two halves of add, update and (not local) remove, for a graph
+     * whose application secures and validates its records in between
+     * (MS-PPGRH 3.1.7.28): the record the operation would publish, and its
+     * publication, unless the record changed since the draft (stale). */
+    GraphError draft(RecordOp op, const Record &in, Record *out) const;
+    GraphError commit(RecordOp op, const Record &draft);
     GraphError update(const Record &in);
     GraphError remove(const Guid &id, bool local);
     GraphError get(const Guid &id, Record *out) const;

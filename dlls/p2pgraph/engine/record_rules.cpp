@@ -147,4 +147,10 @@ ConflictWinner resolve_conflict(const Record &received, const Record &local)
     return ConflictWinner::same;
 }
 
+RecordChange received_change(const Record &received, const std::optional<Record> &local)
+{
+    if (received.deleted()) return RecordChange::deleted;
+    return !local || local->deleted() ? RecordChange::added : RecordChange::updated;
+}
+
 } // namespace p2pg

@@ -22,10 +22,12 @@
 #define P2PG_ENGINE_RECORD_RULES_H
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "graph_info.h"
 #include "record.h"
+#include "types.h"
 
 namespace p2pg {
 
@@ -67,6 +69,10 @@ bool record_acceptable(const Record &record, const std::string &graph_id, std::u
 /* MS-PPGRH 3.1.7.32: which of two records with the same id is kept. */
 enum class ConflictWinner { received, local, same };
 ConflictWinner resolve_conflict(const Record &received, const Record &local);
+
+/* What taking received over local (ours, if any) is to the application:
+ * added (new, or alive again), updated or deleted. */
+RecordChange received_change(const Record &received, const std::optional<Record> &local);
 
 } // namespace p2pg
 

@@ -61,6 +61,8 @@ enum class GraphError {
     no_such_file,
     disk_full,
     io_error,
+    security_mismatch, /* PeerGraphOpen with another security configuration than the graph's */
+    stale, /* a record changed between the draft of an operation and its commit: draft again */
     /* Through the interface (api.h) only: */
     invalid_handle, /* not a handle of the kind the call takes, or closed by now */
     invalid_search, /* PeerGraphSearchRecords: the query is not one (PEER_E_INVALID_SEARCH) */
@@ -176,6 +178,22 @@ using EnumItem = std::variant<Record, ConnectionInfo, NodeInfo>;
 /* What records neighbors send may take of a graph's database unless the
  * user sets otherwise (payload plus attributes, all records). */
 constexpr std::uint64_t kDefaultStorageQuota = std::uint64_t(4) << 30;
+
+/* An application's record operation, done in two halves when its graph
+ * has record callbacks (api::record_draft, api::record_commit). */
+enum class RecordOp { add, update, remove };
+
+/* A received record for the application's pfnValidateRecord to judge. */
+struct ValidationRequest {
+    std::uint64_t id = 0;
+    Record record;
+    RecordChange change = RecordChange::added;
+};
+
+/* What pfnValidateRecord said: S_OK, PEER_E_INVALID_RECORD,
+ * PEER_E_DEFERRED_VALIDATION, anything else (MS-PPGRH 3.1.7.27: discarded,
+ * but not remembered as invalid). */
+enum class Verdict { valid, invalid, defer, failed };
 
 /* PeerGraphSetNodeAttributes: attribute strings of at most this many UTF-16
  * units (the attribute stream limit of the API). */

@@ -1,0 +1,645 @@
+/*
+ * Graph security provider tests: PEER_SECURITY_INTERFACE checks, the record callbacks
+ * (pfnSecureRecord, pfnValidateRecord, pfnFreeSecurityData) on local operations and on records
+ * received from neighbors, the Deferred Record List and PeerGraphValidateDeferredRecords
+ *
+ * Copyright 2026 the p2pgraph-wine authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+/* The networked tests run three graphs of one graph id in this one process, joined over ::1.
+ * Each graph's provider signs records with a key: Security Data is "SIGN" and a keyed checksum
+ * of the record's type, id, version and payload; a provider accepts only its own key's. */
+
+#include <winsock2.h>
+#include <windows.h>
+#include <p2p.h>
+
+#include "p2ptest.h"
+#include "p2ptest_graph.h"
+
+#define SECOND ((ULONGLONG)10000000)
+#define HOUR (3600 * SECOND)
+/* how long a record may take to travel between two graphs of this process */
+#define TRAVEL_MS 10000
+/* how long we wait to be sure something does not arrive */
+#define QUIET_MS 1500
+
+static const GUID type_plain = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x01}};
+static const GUID type_later = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x02}};
+static const GUID type_bad = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x03}};
+
+#define PROVIDER_MAGIC 0x53454355
+
+struct provider
+{
+    DWORD magic;           /* pvContext must be this structure */
+    DWORD key;
+    HGRAPH graph;          /* for the callbacks that call the API */
+    LONG secure_calls, validate_calls, free_calls, bad_context, invalid_seen, deferred_seen;
+    PEER_RECORD_CHANGE_TYPE last_secure_change, last_validate_change;
+    DWORD last_secure_version;
+    GUID last_secure_id;
+    HRESULT secure_result;         /* pfnSecureRecord's answer, S_OK: sign */
+    HRESULT local_validate_result; /* what pfnValidateRecord says of a record it signed itself */
+    BOOL defer_later;              /* records of type_later are deferred */
+    BOOL call_api;                 /* the callbacks call PeerGraphGetRecord and PeerGraphEnumRecords */
+    HRESULT api_result;
+    DWORD sleep_ms;
+    GUID watch_type;               /* validate_calls for records of this type */
+    LONG watch_calls;
+};
+
+static WCHAR peer_a[] = L"p2ptest-security-a";
+static WCHAR peer_b[] = L"p2ptest-security-b";
+static WCHAR peer_c[] = L"p2ptest-security-c";
+static WCHAR friendly_name[] = L"p2ptest security";
+
+static DWORD checksum(DWORD key, const PEER_RECORD *record)
+{
+    DWORD h = 2166136261u ^ key, i;
+    const BYTE *parts[3] = {(const BYTE *)&record->type, (const BYTE *)&record->id, (const BYTE *)&record->dwVersion};
+    const DWORD sizes[3] = {sizeof(GUID), sizeof(GUID), sizeof(DWORD)};
+    int p;
+
+    for (p = 0; p < 3; p++)
+        for (i = 0; i < sizes[p]; i++) h = (h ^ parts[p][i]) * 16777619u;
+    for (i = 0; i < record->data.cbData; i++) h = (h ^ record->data.pbData[i]) * 16777619u;
+    return h;
+}
+
+static BOOL signed_with(DWORD key, const PEER_RECORD *record)
+{
+    DWORD sum = checksum(key, record);
+
+    return record->securityData.cbData == 8 && record->securityData.pbData &&
+           !memcmp(record->securityData.pbData, "SIGN", 4) && !memcmp(record->securityData.pbData + 4, &sum, 4);
+}
+
+static struct provider *provider_of(PVOID context)
+{
+    struct provider *p = context;
+
+    if (!p || p->magic != PROVIDER_MAGIC) return NULL;
+    return p;
+}
+
+static void call_the_api(struct provider *p, const GUID *id)
+{
+    PEER_RECORD *record = NULL;
+    HPEERENUM peer_enum = NULL;
+    HRESULT hr;
+
+    hr = PeerGraphGetRecord(p->graph, id, &record);
+    if (SUCCEEDED(hr)) PeerGraphFreeData(record);
+    p->api_result = hr;
+    hr = PeerGraphEnumRecords(p->graph, NULL, NULL, &peer_enum);
+    if (SUCCEEDED(hr)) PeerGraphEndEnumeration(peer_enum);
+}
+
+static HRESULT CALLBACK secure_record(HGRAPH graph, PVOID context, PPEER_RECORD record, PEER_RECORD_CHANGE_TYPE change,
+                                      PPEER_DATA *security_data)
+{
+    struct provider *p = provider_of(context);
+    PEER_DATA *data;
+    DWORD sum;
+
+    if (!p) return E_FAIL;
+    InterlockedIncrement(&p->secure_calls);
+    if (graph != p->graph && p->graph) InterlockedIncrement(&p->bad_context);
+    p->last_secure_change = change;
+    p->last_secure_version = record->dwVersion;
+    p->last_secure_id = record->id;
+    if (p->sleep_ms) Sleep(p->sleep_ms);
+    if (p->call_api) call_the_api(p, &record->id);
+    if (p->secure_result != S_OK) return p->secure_result;
+    data = HeapAlloc(GetProcessHeap(), 0, sizeof(*data) + 8);
+    if (!data) return E_OUTOFMEMORY;
+    data->cbData = 8;
+    data->pbData = (BYTE *)(data + 1);
+    sum = checksum(p->key, record);
+    memcpy(data->pbData, "SIGN", 4);
+    memcpy(data->pbData + 4, &sum, 4);
+    *security_data = data;
+    return S_OK;
+}
+
+static HRESULT CALLBACK free_security_data(HGRAPH graph, PVOID context, PPEER_DATA security_data)
+{
+    struct provider *p = provider_of(context);
+
+    (void)graph;
+    if (!p) return E_FAIL;
+    InterlockedIncrement(&p->free_calls);
+    HeapFree(GetProcessHeap(), 0, security_data);
+    return S_OK;
+}
+
+static HRESULT CALLBACK validate_record(HGRAPH graph, PVOID context, PPEER_RECORD record,
+                                        PEER_RECORD_CHANGE_TYPE change)
+{
+    struct provider *p = provider_of(context);
+
+    if (!p) return E_FAIL;
+    InterlockedIncrement(&p->validate_calls);
+    if (graph != p->graph && p->graph) InterlockedIncrement(&p->bad_context);
+    if (guid_equal(&record->type, &p->watch_type)) InterlockedIncrement(&p->watch_calls);
+    p->last_validate_change = change;
+    if (p->call_api) call_the_api(p, &record->id);
+    if (p->defer_later && guid_equal(&record->type, &type_later))
+    {
+        InterlockedIncrement(&p->deferred_seen);
+        return PEER_E_DEFERRED_VALIDATION;
+    }
+    if (!signed_with(p->key, record))
+    {
+        InterlockedIncrement(&p->invalid_seen);
+        return PEER_E_INVALID_RECORD;
+    }
+    if (p->local_validate_result != S_OK) return p->local_validate_result;
+    return S_OK;
+}
+
+static void init_provider(struct provider *p, DWORD key)
+{
+    memset(p, 0, sizeof(*p));
+    p->magic = PROVIDER_MAGIC;
+    p->key = key;
+}
+
+static void init_interface(PEER_SECURITY_INTERFACE *security, struct provider *p)
+{
+    memset(security, 0, sizeof(*security));
+    security->dwSize = sizeof(*security);
+    security->pfnValidateRecord = validate_record;
+    security->pfnSecureRecord = secure_record;
+    security->pfnFreeSecurityData = free_security_data;
+    security->pvContext = p;
+}
+
+static HRESULT create_secured(struct test_graph *graph, const char *tag, WCHAR *peer, PEER_SECURITY_INTERFACE *security)
+{
+    PEER_GRAPH_PROPERTIES props;
+    HRESULT hr;
+
+    init_test_graph(graph, &props, "security", tag, peer, friendly_name);
+    hr = PeerGraphCreate(&props, graph->db, security, &graph->handle);
+    if (hr != S_OK) graph->handle = NULL;
+    return hr;
+}
+
+static void init_record(PEER_RECORD *record, const GUID *type, const char *text, ULONGLONG now)
+{
+    memset(record, 0, sizeof(*record));
+    record->dwSize = sizeof(*record);
+    record->type = *type;
+    record->ftExpiration = ull_to_ft(now + HOUR);
+    record->data.cbData = (ULONG)strlen(text);
+    record->data.pbData = (BYTE *)text;
+}
+
+/* Malformed interfaces are refused before anything is made. */
+static void test_bad_interfaces(void)
+{
+    PEER_SECURITY_INTERFACE security;
+    struct test_graph graph;
+    PEER_GRAPH_PROPERTIES props;
+    struct provider p;
+    HGRAPH handle;
+    HRESULT hr;
+    BYTE info[4] = {1, 2, 3, 4};
+    static const DWORD sizes[] = {0, 1, sizeof(PEER_SECURITY_INTERFACE) - 1, sizeof(PEER_SECURITY_INTERFACE) + 4};
+    unsigned int i;
+
+    init_provider(&p, 1);
+    init_test_graph(&graph, &props, "security", "bad", peer_a, friendly_name);
+    for (i = 0; i < ARRAYSIZE(sizes); i++)
+    {
+        init_interface(&security, &p);
+        security.dwSize = sizes[i];
+        handle = (HGRAPH)0xdeadbeef;
+        hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+        ok(hr == E_INVALIDARG, "dwSize %lu: PeerGraphCreate returned %#lx\n", sizes[i], hr);
+        ok(handle == (HGRAPH)0xdeadbeef, "dwSize %lu: the handle was written\n", sizes[i]);
+        hr = PeerGraphOpen(graph.id, peer_a, graph.db, &security, 0, NULL, &handle);
+        ok(hr == E_INVALIDARG, "dwSize %lu: PeerGraphOpen returned %#lx\n", sizes[i], hr);
+    }
+
+    /* pfnValidateRecord and pfnSecureRecord come together or not at all. */
+    init_interface(&security, &p);
+    security.pfnSecureRecord = NULL;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG, "no pfnSecureRecord: PeerGraphCreate returned %#lx\n", hr);
+    init_interface(&security, &p);
+    security.pfnValidateRecord = NULL;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG, "no pfnValidateRecord: PeerGraphCreate returned %#lx\n", hr);
+    hr = PeerGraphOpen(graph.id, peer_a, graph.db, &security, 0, NULL, &handle);
+    ok(hr == E_INVALIDARG, "no pfnValidateRecord: PeerGraphOpen returned %#lx\n", hr);
+
+    /* A size without the bytes. */
+    init_interface(&security, &p);
+    security.cbSecurityInfo = sizeof(info);
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG, "cbSecurityInfo without pbSecurityInfo: PeerGraphCreate returned %#lx\n", hr);
+
+    /* None of these made a database. */
+    hr = PeerGraphOpen(graph.id, peer_a, graph.db, NULL, 0, NULL, &handle);
+    ok(hr == PEER_S_GRAPH_DATA_CREATED, "PeerGraphOpen returned %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        graph.handle = handle;
+        delete_test_graph(&graph);
+    }
+}
+
+/* An interface without callbacks and the XP-sized one are taken. */
+static void test_interface_sizes(void)
+{
+    PEER_SECURITY_INTERFACE security;
+    struct test_graph graph;
+    struct provider p;
+    PEER_RECORD record;
+    GUID id;
+    HRESULT hr;
+
+    memset(&security, 0, sizeof(security));
+    security.dwSize = sizeof(security);
+    hr = create_secured(&graph, "empty", peer_a, &security);
+    ok(hr == S_OK, "an empty interface: PeerGraphCreate returned %#lx\n", hr);
+    if (hr == S_OK) delete_test_graph(&graph);
+
+    init_provider(&p, 7);
+    init_interface(&security, &p);
+    security.dwSize = FIELD_OFFSET(PEER_SECURITY_INTERFACE, pfnAuthFailed);
+    hr = create_secured(&graph, "xp", peer_a, &security);
+    ok(hr == S_OK, "the XP-sized interface: PeerGraphCreate returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    p.graph = graph.handle;
+    init_record(&record, &type_plain, "xp", peer_now(graph.handle));
+    hr = PeerGraphAddRecord(graph.handle, &record, &id);
+    ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+    ok(p.secure_calls == 1, "pfnSecureRecord called %ld times\n", p.secure_calls);
+    delete_test_graph(&graph);
+}
+
+/* pfnSecureRecord, then pfnValidateRecord, on Add, Update and Delete; the Security Data is
+ * what the provider gave; pfnFreeSecurityData releases it. */
+static void test_local_operations(void)
+{
+    PEER_SECURITY_INTERFACE security;
+    struct test_graph graph;
+    struct provider p;
+    PEER_RECORD record, *got = NULL;
+    ULONG count_before;
+    LONG before;
+    GUID id, other;
+    HRESULT hr;
+
+    init_provider(&p, 11);
+    init_interface(&security, &p);
+    hr = create_secured(&graph, "local", peer_a, &security);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    p.graph = graph.handle;
+
+    init_record(&record, &type_plain, "first", peer_now(graph.handle));
+    hr = PeerGraphAddRecord(graph.handle, &record, &id);
+    ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+    ok(p.secure_calls == 1 && p.validate_calls == 1 && p.free_calls == 1,
+       "add: %ld pfnSecureRecord, %ld pfnValidateRecord, %ld pfnFreeSecurityData calls\n", p.secure_calls,
+       p.validate_calls, p.free_calls);
+    ok(p.last_secure_change == PEER_RECORD_ADDED, "add: change type %d\n", p.last_secure_change);
+    ok(p.last_validate_change == PEER_RECORD_ADDED, "add: validation change type %d\n", p.last_validate_change);
+    ok(p.last_secure_version == 1, "add: pfnSecureRecord saw version %lu\n", p.last_secure_version);
+    ok(guid_equal(&p.last_secure_id, &id), "add: pfnSecureRecord saw id %s, the record is %s\n",
+       dbgstr_guid(&p.last_secure_id), dbgstr_guid(&id));
+    ok(!p.bad_context, "the callbacks got another graph or context\n");
+    hr = PeerGraphGetRecord(graph.handle, &id, &got);
+    ok(hr == S_OK, "PeerGraphGetRecord returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(signed_with(p.key, got), "the record does not carry the provider's Security Data (%lu bytes)\n",
+           got->securityData.cbData);
+        PeerGraphFreeData(got);
+    }
+
+    record.id = id;
+    record.data.cbData = 6;
+    record.data.pbData = (BYTE *)"second";
+    hr = PeerGraphUpdateRecord(graph.handle, &record);
+    ok(hr == S_OK, "PeerGraphUpdateRecord returned %#lx\n", hr);
+    ok(p.secure_calls == 2 && p.last_secure_change == PEER_RECORD_UPDATED && p.last_secure_version == 2,
+       "update: %ld calls, change %d, version %lu\n", p.secure_calls, p.last_secure_change, p.last_secure_version);
+    hr = PeerGraphGetRecord(graph.handle, &id, &got);
+    ok(hr == S_OK, "PeerGraphGetRecord returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(got->dwVersion == 2 && signed_with(p.key, got), "updated: version %lu, signed %d\n", got->dwVersion,
+           signed_with(p.key, got));
+        PeerGraphFreeData(got);
+    }
+
+    /* The provider's error is the call's, and nothing changes. */
+    count_before = graph_record_count(graph.handle);
+    p.secure_result = E_ACCESSDENIED;
+    hr = PeerGraphAddRecord(graph.handle, &record, &other);
+    ok(hr == E_ACCESSDENIED, "refused add: PeerGraphAddRecord returned %#lx\n", hr);
+    hr = PeerGraphUpdateRecord(graph.handle, &record);
+    ok(hr == E_ACCESSDENIED, "refused update: PeerGraphUpdateRecord returned %#lx\n", hr);
+    hr = PeerGraphDeleteRecord(graph.handle, &id, FALSE);
+    ok(hr == E_ACCESSDENIED, "refused delete: PeerGraphDeleteRecord returned %#lx\n", hr);
+    p.secure_result = S_OK;
+    ok(graph_record_count(graph.handle) == count_before, "a refused operation changed the records\n");
+    hr = PeerGraphGetRecord(graph.handle, &id, &got);
+    ok(hr == S_OK, "PeerGraphGetRecord returned %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(got->dwVersion == 2, "a refused update changed the version to %lu\n", got->dwVersion);
+        PeerGraphFreeData(got);
+    }
+
+    /* What the provider itself finds invalid is not published either. */
+    p.local_validate_result = PEER_E_INVALID_RECORD;
+    hr = PeerGraphAddRecord(graph.handle, &record, &other);
+    ok(hr == PEER_E_INVALID_RECORD || broken(hr == S_OK), "invalid add: PeerGraphAddRecord returned %#lx\n", hr);
+    p.local_validate_result = S_OK;
+    if (hr == PEER_E_INVALID_RECORD)
+        ok(graph_record_count(graph.handle) == count_before, "an invalid record was added\n");
+
+    /* Callbacks may be slow and may call the API: no deadlock. */
+    p.sleep_ms = 300;
+    p.call_api = TRUE;
+    p.api_result = (HRESULT)0xdeadbeef;
+    hr = PeerGraphUpdateRecord(graph.handle, &record);
+    ok(hr == S_OK, "slow update: PeerGraphUpdateRecord returned %#lx\n", hr);
+    ok(p.api_result != (HRESULT)0xdeadbeef, "the callback did not get to call the API\n");
+    p.sleep_ms = 0;
+    p.call_api = FALSE;
+
+    /* A deletion is secured too; a local one changes nothing in the graph: no callback. */
+    before = p.secure_calls;
+    hr = PeerGraphDeleteRecord(graph.handle, &id, FALSE);
+    ok(hr == S_OK, "PeerGraphDeleteRecord returned %#lx\n", hr);
+    ok(p.secure_calls == before + 1 && p.last_secure_change == PEER_RECORD_DELETED,
+       "delete: %ld calls, change %d\n", p.secure_calls - before, p.last_secure_change);
+    init_record(&record, &type_plain, "local", peer_now(graph.handle));
+    hr = PeerGraphAddRecord(graph.handle, &record, &id);
+    ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+    before = p.secure_calls;
+    hr = PeerGraphDeleteRecord(graph.handle, &id, TRUE);
+    ok(hr == S_OK, "local PeerGraphDeleteRecord returned %#lx\n", hr);
+    ok(p.secure_calls == before, "a local delete called pfnSecureRecord\n");
+    ok(p.free_calls == p.secure_calls - 3, "%ld pfnFreeSecurityData calls for %ld secured records\n", p.free_calls,
+       p.secure_calls - 3);
+    delete_test_graph(&graph);
+}
+
+/* A graph made with record callbacks is opened with them (MS-PPGRH 3.1.4.2). */
+static void test_open_checks_interface(void)
+{
+    PEER_SECURITY_INTERFACE security;
+    struct test_graph graph;
+    struct provider p;
+    HGRAPH handle = NULL;
+    HRESULT hr;
+
+    init_provider(&p, 3);
+    init_interface(&security, &p);
+    hr = create_secured(&graph, "reopen", peer_a, &security);
+    ok(hr == S_OK, "PeerGraphCreate returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    close_test_graph(&graph);
+
+    hr = PeerGraphOpen(graph.id, peer_a, graph.db, NULL, 0, NULL, &handle);
+    ok(hr == E_INVALIDARG || broken(hr == S_OK), "opened without its provider: PeerGraphOpen returned %#lx\n", hr);
+    if (SUCCEEDED(hr)) PeerGraphClose(handle);
+    hr = PeerGraphOpen(graph.id, peer_a, graph.db, &security, 0, NULL, &graph.handle);
+    ok(hr == S_OK, "opened with its provider: PeerGraphOpen returned %#lx\n", hr);
+    if (hr != S_OK) graph.handle = NULL;
+    delete_test_graph(&graph);
+}
+
+struct node
+{
+    struct test_graph graph;
+    struct provider provider;
+    PEER_SECURITY_INTERFACE security;
+    USHORT port;
+    HANDLE event;
+    HPEEREVENT peer_event;
+    LONG changed;   /* RECORD_CHANGED events seen */
+    GUID last_changed;
+};
+
+static void drain_node_events(struct node *n)
+{
+    PEER_GRAPH_EVENT_DATA *data;
+
+    while (PeerGraphGetEventData(n->peer_event, &data) == S_OK)
+    {
+        if (data->eventType == PEER_GRAPH_EVENT_RECORD_CHANGED)
+        {
+            n->changed++;
+            n->last_changed = data->recordChangeData.recordId;
+        }
+        PeerGraphFreeData(data);
+    }
+}
+
+static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD key, struct node *creator)
+{
+    PEER_GRAPH_EVENT_REGISTRATION reg = {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL};
+    PEER_NODE_INFO *info = NULL;
+    HRESULT hr;
+
+    memset(n, 0, sizeof(*n));
+    init_provider(&n->provider, key);
+    init_interface(&n->security, &n->provider);
+    if (!creator)
+        hr = create_secured(&n->graph, tag, peer, &n->security);
+    else
+    {
+        n->graph = creator->graph;
+        n->graph.peer = peer;
+        make_unique_name(n->graph.db, 128, "security", tag, ".db");
+        hr = PeerGraphOpen(n->graph.id, peer, n->graph.db, &n->security, 0, NULL, &n->graph.handle);
+        if (hr == PEER_S_GRAPH_DATA_CREATED) hr = S_OK;
+    }
+    if (hr != S_OK) return hr;
+    n->provider.graph = n->graph.handle;
+    n->event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    hr = PeerGraphRegisterEvent(n->graph.handle, n->event, 1, &reg, &n->peer_event);
+    if (hr != S_OK || creator) return hr;
+    /* Only the creator listens: the others join it. */
+    hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
+    if (hr != S_OK) return hr;
+    hr = PeerGraphGetNodeInfo(n->graph.handle, 0, &info);
+    if (hr != S_OK) return hr;
+    n->port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
+    PeerGraphFreeData(info);
+    return S_OK;
+}
+
+static HRESULT join(struct node *n, struct node *to)
+{
+    PEER_ADDRESS address;
+    DWORD status = 0, start = GetTickCount();
+    ULONGLONG id;
+    HRESULT hr;
+
+    loopback_address(&address, to->port);
+    hr = PeerGraphConnect(n->graph.handle, NULL, &address, &id);
+    if (hr != S_OK) return hr;
+    while (GetTickCount() - start < TRAVEL_MS)
+    {
+        if (PeerGraphGetStatus(n->graph.handle, &status) == S_OK && (status & PEER_GRAPH_STATUS_SYNCHRONIZED))
+            return S_OK;
+        Sleep(20);
+    }
+    return HRESULT_FROM_WIN32(ERROR_TIMEOUT);
+}
+
+static void stop_node(struct node *n)
+{
+    if (n->peer_event) PeerGraphUnregisterEvent(n->peer_event);
+    if (n->event) CloseHandle(n->event);
+    if (n->graph.handle) delete_test_graph(&n->graph);
+}
+
+/* Whether n holds record id within timeout ms. */
+static BOOL has_record(struct node *n, const GUID *id, DWORD timeout)
+{
+    DWORD start = GetTickCount();
+    PEER_RECORD *record;
+
+    for (;;)
+    {
+        if (PeerGraphGetRecord(n->graph.handle, id, &record) == S_OK)
+        {
+            PeerGraphFreeData(record);
+            return TRUE;
+        }
+        if (GetTickCount() - start >= timeout) return FALSE;
+        Sleep(20);
+    }
+}
+
+static void test_received_records(void)
+{
+    struct node a, b, c;
+    PEER_RECORD record;
+    LONG validated, changed;
+    DWORD start;
+    GUID r1, r2, r3, r4;
+    HRESULT hr;
+
+    hr = start_node(&a, "net", peer_a, 21, NULL);
+    ok(hr == S_OK, "node a: %#lx\n", hr);
+    if (hr != S_OK) return;
+    hr = start_node(&b, "net-b", peer_b, 21, &a);
+    ok(hr == S_OK, "node b: %#lx\n", hr);
+    if (hr == S_OK) hr = join(&b, &a);
+    ok(hr == S_OK, "b joining a: %#lx\n", hr);
+    if (hr != S_OK) goto done_b;
+
+    /* Signed by the same key: validated where it arrives, and taken. */
+    init_record(&record, &type_plain, "from a", peer_now(a.graph.handle));
+    hr = PeerGraphAddRecord(a.graph.handle, &record, &r1);
+    ok(hr == S_OK, "PeerGraphAddRecord on a returned %#lx\n", hr);
+    ok(has_record(&b, &r1, TRAVEL_MS), "b did not get a's record\n");
+    ok(b.provider.validate_calls >= 1, "b never called pfnValidateRecord\n");
+    ok(b.provider.last_validate_change == PEER_RECORD_ADDED, "b validated change type %d\n",
+       b.provider.last_validate_change);
+    init_record(&record, &type_plain, "from b", peer_now(b.graph.handle));
+    hr = PeerGraphAddRecord(b.graph.handle, &record, &r2);
+    ok(hr == S_OK, "PeerGraphAddRecord on b returned %#lx\n", hr);
+    ok(has_record(&a, &r2, TRAVEL_MS), "a did not get b's record\n");
+    ok(!a.provider.bad_context && !b.provider.bad_context, "callbacks got another graph or context\n");
+
+    /* c signs with another key: a and b drop what it publishes, once each. */
+    hr = start_node(&c, "net-c", peer_c, 99, &a);
+    ok(hr == S_OK, "node c: %#lx\n", hr);
+    if (hr == S_OK) hr = join(&c, &a);
+    ok(hr == S_OK, "c joining a: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        ok(!has_record(&c, &r1, QUIET_MS), "c took a record signed with another key\n");
+        ok(c.provider.invalid_seen >= 1, "c found nothing invalid\n");
+        a.provider.watch_type = type_bad;
+        init_record(&record, &type_bad, "from c", peer_now(c.graph.handle));
+        hr = PeerGraphAddRecord(c.graph.handle, &record, &r3);
+        ok(hr == S_OK, "PeerGraphAddRecord on c returned %#lx\n", hr);
+        start = GetTickCount();
+        while (!a.provider.watch_calls && GetTickCount() - start < TRAVEL_MS) Sleep(20);
+        ok(a.provider.watch_calls >= 1, "a never validated c's record\n");
+        ok(!has_record(&a, &r3, QUIET_MS), "a took c's badly signed record\n");
+        ok(!has_record(&b, &r3, 0), "b got c's badly signed record\n");
+        ok(a.provider.watch_calls == 1, "a validated c's record %ld times\n", a.provider.watch_calls);
+    }
+
+    /* Deferred: neither visible nor announced until validated again. */
+    a.provider.defer_later = TRUE;
+    drain_node_events(&a);
+    changed = a.changed;
+    init_record(&record, &type_later, "later", peer_now(b.graph.handle));
+    hr = PeerGraphAddRecord(b.graph.handle, &record, &r4);
+    ok(hr == S_OK, "PeerGraphAddRecord on b returned %#lx\n", hr);
+    start = GetTickCount();
+    while (!a.provider.deferred_seen && GetTickCount() - start < TRAVEL_MS) Sleep(20);
+    ok(a.provider.deferred_seen == 1, "a deferred %ld records\n", a.provider.deferred_seen);
+    ok(!has_record(&a, &r4, QUIET_MS), "a shows a deferred record\n");
+    drain_node_events(&a);
+    ok(a.changed == changed, "a announced a deferred record\n");
+    a.provider.defer_later = FALSE;
+    validated = a.provider.validate_calls;
+    hr = PeerGraphValidateDeferredRecords(a.graph.handle, 1, &r2);
+    ok(hr == S_OK, "PeerGraphValidateDeferredRecords(another id) returned %#lx\n", hr);
+    ok(!has_record(&a, &r4, QUIET_MS), "a took a deferred record it was not asked to validate\n");
+    hr = PeerGraphValidateDeferredRecords(a.graph.handle, 0, NULL);
+    ok(hr == S_OK, "PeerGraphValidateDeferredRecords returned %#lx\n", hr);
+    ok(has_record(&a, &r4, TRAVEL_MS), "a did not take the record once validated\n");
+    ok(a.provider.validate_calls > validated, "a did not validate again\n");
+    start = GetTickCount();
+    while (a.changed == changed && GetTickCount() - start < TRAVEL_MS)
+    {
+        WaitForSingleObject(a.event, 100);
+        drain_node_events(&a);
+    }
+    ok(a.changed > changed && guid_equal(&a.last_changed, &r4), "no RECORD_CHANGED for the released record\n");
+
+    if (c.graph.handle) stop_node(&c);
+done_b:
+    stop_node(&b);
+    stop_node(&a);
+}
+
+START_TEST(security)
+{
+    PEER_VERSION_DATA version;
+    HRESULT hr;
+
+    hr = PeerGraphStartup(PEER_GRAPH_VERSION, &version);
+    ok(hr == S_OK, "PeerGraphStartup returned %#lx\n", hr);
+    if (hr != S_OK) return;
+    test_bad_interfaces();
+    test_interface_sizes();
+    test_local_operations();
+    test_open_checks_interface();
+    test_received_records();
+    hr = PeerGraphShutdown();
+    ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
+}

@@ -41,6 +41,7 @@
 static const GUID type_plain = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x01}};
 static const GUID type_later = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x02}};
 static const GUID type_bad = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x03}};
+static const GUID type_failing = {0x3c5e8a10, 0x2b4d, 0x4f61, {0x9a, 0x07, 0x51, 0xe2, 0x6c, 0x38, 0xd4, 0x04}};
 
 #define PROVIDER_MAGIC 0x53454355
 
@@ -56,6 +57,8 @@ struct provider
     HRESULT secure_result;         /* pfnSecureRecord's answer, S_OK: sign */
     HRESULT local_validate_result; /* what pfnValidateRecord says of a record it signed itself */
     BOOL defer_later;              /* records of type_later are deferred */
+    BOOL fail_failing;             /* validating records of type_failing fails (E_INVALIDARG) */
+    BOOL slow_validate;            /* pfnValidateRecord waits sleep_ms too */
     BOOL call_api;                 /* the callbacks call PeerGraphGetRecord and PeerGraphEnumRecords */
     HRESULT api_result;
     DWORD sleep_ms;
@@ -158,7 +161,9 @@ static HRESULT CALLBACK validate_record(HGRAPH graph, PVOID context, PPEER_RECOR
     if (graph != p->graph && p->graph) InterlockedIncrement(&p->bad_context);
     if (guid_equal(&record->type, &p->watch_type)) InterlockedIncrement(&p->watch_calls);
     p->last_validate_change = change;
+    if (p->slow_validate && p->sleep_ms) Sleep(p->sleep_ms);
     if (p->call_api) call_the_api(p, &record->id);
+    if (p->fail_failing && guid_equal(&record->type, &type_failing)) return E_INVALIDARG;
     if (p->defer_later && guid_equal(&record->type, &type_later))
     {
         InterlockedIncrement(&p->deferred_seen);
@@ -544,7 +549,7 @@ static void test_received_records(void)
     PEER_RECORD record;
     LONG validated, changed;
     DWORD start;
-    GUID r1, r2, r3, r4;
+    GUID r1, r2, r3, r4, r5, r6;
     HRESULT hr;
 
     hr = start_node(&a, "net", peer_a, 21, NULL);
@@ -569,6 +574,28 @@ static void test_received_records(void)
     ok(hr == S_OK, "PeerGraphAddRecord on b returned %#lx\n", hr);
     ok(has_record(&a, &r2, TRAVEL_MS), "a did not get b's record\n");
     ok(!a.provider.bad_context && !b.provider.bad_context, "callbacks got another graph or context\n");
+
+    /* A slow validation that calls the API on its way: no deadlock, the record comes. */
+    b.provider.sleep_ms = 200;
+    b.provider.slow_validate = TRUE;
+    b.provider.call_api = TRUE;
+    b.provider.api_result = (HRESULT)0xdeadbeef;
+    init_record(&record, &type_plain, "slowly", peer_now(a.graph.handle));
+    hr = PeerGraphAddRecord(a.graph.handle, &record, &r5);
+    ok(hr == S_OK, "PeerGraphAddRecord on a returned %#lx\n", hr);
+    ok(has_record(&b, &r5, TRAVEL_MS), "b did not get the record its slow provider validated\n");
+    ok(b.provider.api_result != (HRESULT)0xdeadbeef, "b's pfnValidateRecord did not get to call the API\n");
+    b.provider.sleep_ms = 0;
+    b.provider.slow_validate = FALSE;
+    b.provider.call_api = FALSE;
+
+    /* A validation that fails drops the record. */
+    b.provider.fail_failing = TRUE;
+    init_record(&record, &type_failing, "failing", peer_now(a.graph.handle));
+    hr = PeerGraphAddRecord(a.graph.handle, &record, &r6);
+    ok(hr == S_OK, "PeerGraphAddRecord on a returned %#lx\n", hr);
+    ok(!has_record(&b, &r6, QUIET_MS), "b took a record whose validation failed\n");
+    b.provider.fail_failing = FALSE;
 
     /* c signs with another key: a and b drop what it publishes, once each. */
     hr = start_node(&c, "net-c", peer_c, 99, &a);

@@ -281,6 +281,120 @@ void test_two_graphs_over_loopback(void **)
     assert_int_equal(lib.stop(), 2);
 }
 
+/* A stand-in for an SSPI package: the handshake proves both sides hold the
+ * same key byte; records are [length][bytes XOR key]. */
+class XorCipher : public p2pg::ConnectionCipher {
+public:
+    XorCipher(bool initiator, std::uint8_t key) : initiator_(initiator), key_(key) {}
+    Step handshake(const std::uint8_t *in, std::size_t size, std::size_t *consumed,
+                   std::vector<std::uint8_t> *out) override
+    {
+        *consumed = 0;
+        if (initiator_ && !said_) {
+            said_ = true;
+            out->insert(out->end(), {'H', 'E', 'L', 'L', 'O', key_});
+            return Step::more;
+        }
+        std::size_t want = initiator_ ? 3 : 6;
+        if (size < want) return Step::more;
+        *consumed = want;
+        if (in[want - 1] != key_) return Step::failed;
+        if (!initiator_) out->insert(out->end(), {'O', 'K', key_});
+        return Step::done;
+    }
+    bool encrypt(const std::uint8_t *in, std::size_t size, std::vector<std::uint8_t> *out) override
+    {
+        ++encrypted;
+        for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<std::uint8_t>(size >> shift));
+        for (std::size_t i = 0; i < size; ++i) out->push_back(in[i] ^ key_);
+        return true;
+    }
+    Step decrypt(const std::uint8_t *in, std::size_t size, std::size_t *consumed,
+                 std::vector<std::uint8_t> *out) override
+    {
+        *consumed = 0;
+        while (size - *consumed >= 4) {
+            const std::uint8_t *p = in + *consumed;
+            std::size_t n = (std::size_t(p[0]) << 24) | (std::size_t(p[1]) << 16) | (std::size_t(p[2]) << 8) | p[3];
+            if (n > (1u << 20)) return Step::failed;
+            if (size - *consumed - 4 < n) break;
+            for (std::size_t i = 0; i < n; ++i) out->push_back(p[4 + i] ^ key_);
+            *consumed += 4 + n;
+        }
+        return Step::more;
+    }
+    static std::atomic<int> encrypted;
+
+private:
+    bool initiator_;
+    std::uint8_t key_;
+    bool said_ = false;
+};
+std::atomic<int> XorCipher::encrypted{0};
+
+struct XorFactory : p2pg::CipherFactory {
+    explicit XorFactory(std::uint8_t k) : key(k) {}
+    std::unique_ptr<p2pg::ConnectionCipher> make(bool initiator) override
+    {
+        return std::make_unique<XorCipher>(initiator, key);
+    }
+    std::uint8_t key;
+};
+
+/* Graphs whose connections are secured: the same key joins and carries
+ * records and data, encrypted; another key is refused as not authenticated. */
+void test_secured_connections(void **)
+{
+    Library lib;
+    XorFactory key1(0x5a), key2(0x33);
+    api::Security secured;
+    secured.identity = "xor";
+    secured.cipher = &key1;
+    api::Handle a = 0, b = 0, c = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-sec", "api-sec-a"), "a", secured, &a),
+                     GraphError::ok);
+    assert_int_equal(api::graph_listen(a, p2pg::kScopeGlobal, 0, 0), GraphError::ok);
+    p2pg::NodeInfo self;
+    assert_int_equal(api::node_info(a, 0, &self), GraphError::ok);
+    sockaddr_in6 address = self.addresses[0];
+
+    bool created = false;
+    assert_int_equal(api::graph_open(lib.settings, "api-sec", "api-sec-b", "b", {}, secured, &b, &created),
+                     GraphError::ok);
+    std::uint64_t neighbor = 0;
+    int before = XorCipher::encrypted.load();
+    assert_int_equal(api::graph_connect(b, "", address, &neighbor), GraphError::ok);
+    assert_true(wait_until([&] {
+        std::uint32_t status = 0;
+        return api::graph_status(b, &status) == GraphError::ok && (status & p2pg::kStatusSynchronized);
+    }));
+    assert_true(XorCipher::encrypted.load() > before);
+    p2pg::Guid id;
+    assert_int_equal(api::record_add(a, app_record("secret"), &id), GraphError::ok);
+    p2pg::Record got;
+    assert_true(wait_until([&] { return api::record_get(b, id, &got) == GraphError::ok; }));
+
+    /* Another key: the connection fails, not authenticated. */
+    api::Security other = secured;
+    other.cipher = &key2;
+    assert_int_equal(api::graph_open(lib.settings, "api-sec", "api-sec-c", "c", {}, other, &c, &created),
+                     GraphError::ok);
+    std::atomic<int> signalled{0};
+    api::Handle events = 0;
+    std::vector<p2pg::EventFilter> filters = {{p2pg::EventType::neighbor_connection, std::nullopt}};
+    assert_int_equal(api::events_register(c, filters, count_signal, &signalled, &events), GraphError::ok);
+    std::uint64_t refused = 0;
+    assert_int_equal(api::graph_connect(c, "", address, &refused), GraphError::ok);
+    std::optional<p2pg::GraphEvent> event;
+    assert_true(wait_until([&] {
+        return api::events_next(events, &event) == GraphError::ok && event &&
+               event->connection_status == p2pg::ConnectionStatus::failed;
+    }));
+    assert_true(event->failure == p2pg::ConnectionFailure::not_authenticated);
+    assert_int_equal(api::record_get(c, id, &got), GraphError::not_ready);
+    lib.stop();
+}
+
 /* The library starts again after it stopped, with nothing left of before. */
 void test_restart(void **)
 {
@@ -313,6 +427,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handles_of_each_kind),
         cmocka_unit_test(test_two_graphs_over_loopback),
+        cmocka_unit_test(test_secured_connections),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_result_blocks),
     };

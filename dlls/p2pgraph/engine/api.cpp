@@ -124,6 +124,7 @@ GraphEnvironment environment(const Settings &settings, const Security &security 
     GraphEnvironment env;
     env.record_security = security.records;
     env.security = security.identity;
+    env.cipher = security.cipher;
     env.loop = engine().loop.get();
     env.transport = engine().transport.get();
     env.data_directory = settings.data_directory;

@@ -74,6 +74,9 @@ struct Settings {
 struct Security {
     bool records = false;
     std::string identity;
+    /* Connection security: the sessions of the graph's connections (null:
+     * clear).  It must outlive the graph's handle. */
+    CipherFactory *cipher = nullptr;
 };
 
 /* ---- The library ----

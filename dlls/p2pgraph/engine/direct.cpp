@@ -196,7 +196,7 @@ void DirectConnections::on_closed(Link &link, LinkEnd end)
                                       ConnectionFailure::none);
     else if (link.initiator()) /* an inbound attempt that never connected is nobody's business */
         graph_.raise_connection_event(EventType::direct_connection, link, ConnectionStatus::failed,
-                                      end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed);
+                                      connection_failure(end));
 }
 
 } // namespace p2pg

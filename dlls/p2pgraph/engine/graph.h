@@ -73,6 +73,10 @@ struct GraphEnvironment {
      * configuration, which every PeerGraphOpen must give again. */
     bool record_security = false;
     std::string security;
+    /* Connection security: every link of the graph is secured by sessions
+     * from here (none: links are clear).  Owned by whoever made the graph;
+     * it outlives the graph. */
+    CipherFactory *cipher = nullptr;
 };
 
 /* The object behind an HGRAPH.  Everything but kind() runs on the loop
@@ -203,6 +207,7 @@ public:
                  std::size_t offset) override;
     void on_read_done(Link &link) override;
     void on_output_drained(Link &link) override;
+    CipherFactory *cipher_factory() override { return env_.cipher; }
 
     /* Connection ids are node-wide serials; 0 is never one. */
     void add_direct_connection(std::uint64_t id, std::shared_ptr<DirectConnection> connection);

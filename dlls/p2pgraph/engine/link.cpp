@@ -61,6 +61,8 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
+/* Received bytes a security provider has not turned into messages yet. */
+constexpr std::size_t kMaxRawBacklog = 4u << 20;
 
 using ull = unsigned long long;
 
@@ -69,6 +71,7 @@ const char *state_name(Link::State state)
     switch (state) {
     case Link::State::connecting: return "connecting";
     case Link::State::accepted: return "accepted";
+    case Link::State::securing: return "securing";
     case Link::State::authenticated: return "authenticated";
     case Link::State::connect_wait: return "connect_wait";
     case Link::State::connected: return "connected";
@@ -88,6 +91,7 @@ const char *end_name(LinkEnd end)
     case LinkEnd::disconnected: return "DISCONNECT received";
     case LinkEnd::dropped: return "dropped by the peer";
     case LinkEnd::closed_locally: return "closed here";
+    case LinkEnd::not_authenticated: return "not authenticated";
     }
     return "?";
 }
@@ -258,7 +262,28 @@ bool Link::send_frames(const Frames &frames, bool force)
     return append_output(frames);
 }
 
+ConnectionFailure connection_failure(LinkEnd end)
+{
+    if (end == LinkEnd::refused) return ConnectionFailure::refused;
+    if (end == LinkEnd::not_authenticated) return ConnectionFailure::not_authenticated;
+    return ConnectionFailure::failed;
+}
+
 bool Link::append_output(const Frames &frames)
+{
+    if (!cipher_) return append_bytes(frames);
+    /* Nothing but the handshake's tokens goes out before it completed. */
+    if (!cipher_on_) return false;
+    std::vector<std::uint8_t> wire;
+    if (!cipher_->encrypt(frames->data(), frames->size(), &wire)) {
+        /* MS-PPGRH 3.1.7.28: what does not encrypt is dropped. */
+        P2PG_WARN(link, "connection %llu: %zu bytes did not encrypt; dropped", (ull)id_, frames->size());
+        return false;
+    }
+    return append_bytes(std::make_shared<const std::vector<std::uint8_t>>(std::move(wire)));
+}
+
+bool Link::append_bytes(const Frames &frames)
 {
     /* Small messages are copied (a reference costs libevent a chain of its
      * own per message); big ones are taken by reference, shared by every
@@ -401,6 +426,10 @@ void Link::close_now()
 void Link::finish(LinkEnd end, bool notify)
 {
     if (state_ == State::closed) return;
+    /* The other side gave up on the security handshake (or never finished
+     * it): this side was not authenticated either. */
+    if (state_ == State::securing && (end == LinkEnd::dropped || end == LinkEnd::timeout))
+        end = LinkEnd::not_authenticated;
     P2PG_TRACE(link, "connection %llu: closed in state %s: %s", (ull)id_, state_name(state_), end_name(end));
     std::shared_ptr<Link> keep = std::move(self_);
     state_ = State::closed;
@@ -424,17 +453,150 @@ void Link::send_introduction()
     auth.source_peer_id = intro_.local_peer_id;
     if (!intro_.remote_peer_id.empty()) auth.destination_peer_id = intro_.remote_peer_id;
     send(auth, true);
+    connect_sent_ = std::chrono::steady_clock::now();
+    if (CipherFactory *factory = handler_ ? handler_->cipher_factory() : nullptr) {
+        /* MS-PPGRH 3.1.5.1.1: OUT_CONN_STATE_SENT_AUTHINFO; the provider
+         * speaks first.  The connect timer bounds the handshake. */
+        cipher_ = factory->make(true);
+        if (!cipher_) {
+            abort(LinkEnd::not_authenticated);
+            return;
+        }
+        state_ = State::securing;
+        arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
+        P2PG_TRACE(link, "connection %llu: TCP connected, AUTH_INFO sent, security handshake", (ull)id_);
+        security_step();
+        return;
+    }
     /* No graph security provider: authenticated at once (MS-PPGRH 3.1.5.1.1). */
+    send_connect();
+    P2PG_TRACE(link, "connection %llu: TCP connected, AUTH_INFO and CONNECT sent", (ull)id_);
+    arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
+}
+
+void Link::send_connect()
+{
     wire::Connect connect;
     connect.direct = intro_.type == wire::ConnectionType::direct;
     connect.want_neighbors = !connect.direct;
     connect.node_id = intro_.local_node_id;
     connect.addresses = intro_.listening_addresses;
     send(connect, true);
-    P2PG_TRACE(link, "connection %llu: TCP connected, AUTH_INFO and CONNECT sent", (ull)id_);
     connect_sent_ = std::chrono::steady_clock::now();
     state_ = State::connect_wait;
-    arm_timer(std::chrono::seconds(kConnectTimeoutSeconds));
+}
+
+bool Link::security_step()
+{
+    std::vector<std::uint8_t> out;
+    std::size_t consumed = 0;
+    ConnectionCipher::Step step = cipher_->handshake(raw_in_.data(), raw_in_.size(), &consumed, &out);
+    raw_in_.erase(raw_in_.begin(), raw_in_.begin() + std::min(consumed, raw_in_.size()));
+    if (!out.empty()) append_bytes(std::make_shared<const std::vector<std::uint8_t>>(std::move(out)));
+    if (step == ConnectionCipher::Step::failed) {
+        P2PG_WARN(link, "connection %llu: the security handshake failed", (ull)id_);
+        abort(LinkEnd::not_authenticated);
+        return false;
+    }
+    if (step == ConnectionCipher::Step::more) {
+        if (raw_in_.size() > kHandshakeBufferLimit) {
+            P2PG_WARN(link, "connection %llu: over %zu bytes of security handshake", (ull)id_, kHandshakeBufferLimit);
+            abort(LinkEnd::not_authenticated);
+            return false;
+        }
+        return true;
+    }
+    /* MS-PPGRH 3.1.5.1.1, 3.1.5.2: authenticated; encrypted from now on. */
+    cipher_on_ = true;
+    P2PG_TRACE(link, "connection %llu: security handshake complete", (ull)id_);
+    if (initiator_) {
+        send_connect();
+    } else {
+        state_ = State::authenticated;
+    }
+    return decrypt_input();
+}
+
+bool Link::decrypt_input()
+{
+    while (!raw_in_.empty()) {
+        std::vector<std::uint8_t> plain;
+        std::size_t consumed = 0;
+        ConnectionCipher::Step step = cipher_->decrypt(raw_in_.data(), raw_in_.size(), &consumed, &plain);
+        if (step == ConnectionCipher::Step::failed) {
+            /* MS-PPGRH 3.1.7.28 drops such a message; a stream cannot find
+             * the next record after it, so the connection goes too. */
+            P2PG_WARN(link, "connection %llu: a record did not decrypt; closing", (ull)id_);
+            abort(LinkEnd::protocol_error);
+            return false;
+        }
+        raw_in_.erase(raw_in_.begin(), raw_in_.begin() + std::min(consumed, raw_in_.size()));
+        if (!plain.empty()) decoder_.push(plain.data(), plain.size());
+        if (step == ConnectionCipher::Step::more || !consumed) break;
+    }
+    if (raw_in_.size() > kMaxRawBacklog) {
+        P2PG_WARN(link, "connection %llu: %zu bytes that do not decrypt", (ull)id_, raw_in_.size());
+        abort(LinkEnd::protocol_error);
+        return false;
+    }
+    return true;
+}
+
+bool Link::feed_auth_info()
+{
+    /* One frame at a time until AUTH_INFO is whole: the decoder must not
+     * take the bytes after it, which may be a security handshake's. */
+    std::size_t at = 0;
+    while (state_ == State::accepted && raw_in_.size() - at >= 2) {
+        std::size_t frame = 2 + ((std::size_t(raw_in_[at]) << 8) | raw_in_[at + 1]);
+        if (raw_in_.size() - at < frame) break;
+        decoder_.push(raw_in_.data() + at, frame);
+        at += frame;
+        std::vector<std::uint8_t> bytes;
+        if (decoder_.error() != wire::DecodeError::none) break;
+        if (!decoder_.next(&bytes)) continue;
+        wire::Message message;
+        wire::DecodeError error = wire::decode(bytes.data(), bytes.size(), &message);
+        if (error != wire::DecodeError::none) {
+            P2PG_WARN(link, "connection %llu: message of %zu bytes undecodable (%s)", (ull)id_, bytes.size(),
+                      wire::decode_error_name(error));
+            abort(LinkEnd::protocol_error);
+            return false;
+        }
+        handle(std::move(message));
+    }
+    raw_in_.erase(raw_in_.begin(), raw_in_.begin() + at);
+    if (state_ == State::closed || state_ == State::closing) return false;
+    if (state_ == State::accepted && raw_in_.size() > kHandshakeBufferLimit) {
+        P2PG_WARN(link, "connection %llu: over %zu bytes before AUTH_INFO", (ull)id_, kHandshakeBufferLimit);
+        abort(LinkEnd::protocol_error);
+        return false;
+    }
+    if (state_ == State::securing) return security_step();
+    if (state_ != State::accepted) {
+        /* No security: the rest is clear messages. */
+        if (!raw_in_.empty()) decoder_.push(raw_in_.data(), raw_in_.size());
+        raw_in_.clear();
+    }
+    return true;
+}
+
+bool Link::feed(const std::uint8_t *data, std::size_t size)
+{
+    if (state_ == State::accepted) {
+        raw_in_.insert(raw_in_.end(), data, data + size);
+        return feed_auth_info();
+    }
+    if (state_ == State::securing) {
+        raw_in_.insert(raw_in_.end(), data, data + size);
+        return security_step();
+    }
+    if (cipher_on_) {
+        raw_in_.insert(raw_in_.end(), data, data + size);
+        return decrypt_input();
+    }
+    decoder_.push(data, size);
+    return true;
 }
 
 void Link::handle_auth_info(const wire::AuthInfo &auth)
@@ -455,7 +617,18 @@ void Link::handle_auth_info(const wire::AuthInfo &auth)
     P2PG_TRACE(link, "connection %llu: AUTH_INFO (%s) for graph %s from peer %s", (ull)id_, type_name(type_),
                graph_id_.c_str(), remote_peer_id_.c_str());
     handler_ = handler;
-    /* The handshake deadline set at accept() still runs: it covers CONNECT. */
+    /* The handshake deadline set at accept() still runs: it covers the
+     * security handshake and CONNECT. */
+    if (CipherFactory *factory = handler->cipher_factory()) {
+        /* MS-PPGRH 3.1.5.2: IN_CONN_STATE_GOT_AUTHINFO. */
+        cipher_ = factory->make(false);
+        if (!cipher_) {
+            abort(LinkEnd::not_authenticated);
+            return;
+        }
+        state_ = State::securing;
+        return;
+    }
     state_ = State::authenticated;
 }
 
@@ -543,6 +716,8 @@ void Link::handle(wire::Message &&message)
         }
         if (handler_) handler_->on_message(*this, std::move(message));
         return;
+    case State::securing:
+        break;
     case State::connecting:
     case State::closing:
     case State::closed:
@@ -591,7 +766,7 @@ void Link::on_read()
             return;
         }
         budget -= std::min(budget, static_cast<std::size_t>(n));
-        decoder_.push(buffer, static_cast<std::size_t>(n));
+        if (!feed(buffer, static_cast<std::size_t>(n))) return;
         std::vector<std::uint8_t> bytes;
         while (state_ != State::closed && state_ != State::closing && decoder_.next(&bytes)) {
             if (state_ == State::connected && wire::is_pt2pt(bytes.data(), bytes.size())) {

@@ -53,7 +53,11 @@ enum class LinkEnd {
     disconnected,   /* DISCONNECT received */
     dropped,        /* TCP closed or failed without DISCONNECT */
     closed_locally, /* close() */
+    not_authenticated, /* the security handshake failed (PEER_E_CONNECTION_NOT_AUTHENTICATED) */
 };
+
+/* The failure a connection attempt that ended so reports. */
+ConnectionFailure connection_failure(LinkEnd end);
 
 /* Same port and address (flow info and scope id aside). */
 bool same_endpoint(const sockaddr_in6 &a, const sockaddr_in6 &b);
@@ -88,6 +92,9 @@ public:
     /* A CONNECTED link's output fell to the low-water mark: room to queue
      * more of a long answer. */
     virtual void on_output_drained(Link &) {}
+    /* The graph's security provider, if it has one: every link of the graph
+     * runs its handshake after AUTH_INFO and is encrypted from then on. */
+    virtual CipherFactory *cipher_factory() { return nullptr; }
 };
 
 /* Responder, before AUTH_INFO: finds the graph the connection is for.
@@ -127,7 +134,7 @@ public:
     static constexpr std::size_t kSendHighWater = 8u << 20;
     static constexpr std::size_t kSendLowWater = 2u << 20;
 
-    enum class State { connecting, accepted, authenticated, connect_wait, connected, closing, closed };
+    enum class State { connecting, accepted, securing, authenticated, connect_wait, connected, closing, closed };
 
     ~Link() override;
 
@@ -237,6 +244,16 @@ private:
     static void read_ready_cb(int, short, void *arg);
     bool start_reading();
     bool append_output(const Frames &frames);
+    bool append_bytes(const Frames &bytes);
+    /* Received bytes, by state: the frames of AUTH_INFO one at a time (so
+     * that what follows it stays raw for a security handshake), handshake
+     * tokens, records to decrypt, or clear messages.  False once the link
+     * closed. */
+    bool feed(const std::uint8_t *data, std::size_t size);
+    bool feed_auth_info();
+    bool security_step();
+    bool decrypt_input();
+    void send_connect();
     static void write_cb(struct bufferevent *, void *arg);
     static void event_cb(struct bufferevent *, short what, void *arg);
     static void timer_cb(int, short, void *arg);
@@ -259,6 +276,11 @@ private:
     struct event *read_event_ = nullptr;
     std::vector<std::uint8_t> read_buffer_; /* made once CONNECTED */
     wire::StreamDecoder decoder_;
+    /* Bytes not yet for the decoder: before AUTH_INFO was handled, during the
+     * security handshake, and records not yet decrypted. */
+    std::vector<std::uint8_t> raw_in_;
+    std::unique_ptr<ConnectionCipher> cipher_;
+    bool cipher_on_ = false; /* handshake done: everything is encrypted */
     bool handshake_decoder_ = false; /* decoder_ takes handshake-sized messages only */
     bool tracked_ = false;           /* in the loop's list of sockets */
     std::shared_ptr<Link> self_; /* keeps a closing link alive until it drained */

@@ -278,7 +278,7 @@ void Graph::neighbor_closed(Link &link, LinkEnd end)
         event.connection_status = ConnectionStatus::failed;
         event.connection_id = link.id();
         event.next_connection_id = next;
-        event.failure = end == LinkEnd::refused ? ConnectionFailure::refused : ConnectionFailure::failed;
+        event.failure = connection_failure(end);
         raise(event);
     }
 }

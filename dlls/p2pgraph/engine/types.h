@@ -195,6 +195,41 @@ struct ValidationRequest {
  * but not remembered as invalid). */
 enum class Verdict { valid, invalid, defer, failed };
 
+/* The security session of one connection (MS-PPGRH 3.1.5.1, 3.1.5.2,
+ * 3.1.7.28): the face implements it with an SSPI package in stream mode;
+ * the engine hands it bytes and sends what it gives back.  After the
+ * clear-text AUTH_INFO, the handshake tokens travel raw on the stream (a
+ * stream package delimits its own tokens and records), then every byte of
+ * every message in both directions goes through encrypt() and decrypt().
+ * Loop thread only. */
+class ConnectionCipher {
+public:
+    enum class Step { more, done, failed };
+    virtual ~ConnectionCipher() = default;
+    /* One handshake step: in holds what arrived and was not consumed yet
+     * (nothing on the initiator's first call); *consumed says how much of it
+     * the package took (less when a token is incomplete: the rest waits
+     * for more bytes); tokens to send are appended to *out. */
+    virtual Step handshake(const std::uint8_t *in, std::size_t size, std::size_t *consumed,
+                           std::vector<std::uint8_t> *out) = 0;
+    /* Plain bytes to wire bytes (appended to *out); false: the message is
+     * dropped (MS-PPGRH 3.1.7.28). */
+    virtual bool encrypt(const std::uint8_t *in, std::size_t size, std::vector<std::uint8_t> *out) = 0;
+    /* Wire bytes to plain bytes: takes the whole records at the start of
+     * in (*consumed), appends their plain bytes to *out; failed when a record
+     * does not decrypt (the connection ends: the stream cannot be resynchronized). */
+    virtual Step decrypt(const std::uint8_t *in, std::size_t size, std::size_t *consumed,
+                         std::vector<std::uint8_t> *out) = 0;
+};
+
+/* Makes the session of a new connection of a graph (initiator or
+ * responder); null when it cannot (the connection then fails). */
+class CipherFactory {
+public:
+    virtual ~CipherFactory() = default;
+    virtual std::unique_ptr<ConnectionCipher> make(bool initiator) = 0;
+};
+
 /* PeerGraphSetNodeAttributes: attribute strings of at most this many UTF-16
  * units (the attribute stream limit of the API). */
 constexpr std::size_t kMaxNodeAttributeChars = 100000;

@@ -32,7 +32,7 @@ constexpr std::size_t kMaxDatabaseNameChars = MAX_PATH;
 
 /* A new graph handle goes to the application once its record security
  * runs; if that cannot start, the graph closes again. */
-HRESULT secured_handle(p2pg::api::Handle graph, const RecordCallbacks &callbacks, HGRAPH *out, HRESULT success)
+HRESULT secured_handle(p2pg::api::Handle graph, const GraphSecurity &callbacks, HGRAPH *out, HRESULT success)
 {
     HGRAPH handle = reinterpret_cast<HGRAPH>(graph);
     HRESULT hr = start_record_security(handle, callbacks);
@@ -73,7 +73,7 @@ HRESULT create_graph(PEER_GRAPH_PROPERTIES *properties, const WCHAR *database_na
         !properties->pwzCreatorId || !utf8_from_wide(properties->pwzCreatorId, p2pg::kMaxIdChars, &props.creator_id) ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
-    RecordCallbacks callbacks;
+    GraphSecurity callbacks;
     p2pg::api::Security engine_security;
     if (FAILED(hr = security_from_win32(security, &callbacks, &engine_security))) return hr;
     p2pg::api::Settings settings;
@@ -102,7 +102,7 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
         !utf8_from_wide(peer_id, p2pg::kMaxIdChars, &pid) || pid.empty() ||
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
-    RecordCallbacks callbacks;
+    GraphSecurity callbacks;
     p2pg::api::Security engine_security;
     HRESULT hr = security_from_win32(security, &callbacks, &engine_security);
     if (FAILED(hr)) return hr;

@@ -58,10 +58,29 @@ constexpr int kValidatorSliceMs = 200;
 constexpr int kMaxDrafts = 8;
 
 std::mutex callbacks_lock;
-std::map<HGRAPH, RecordCallbacks> &callbacks_of_graphs()
+std::map<HGRAPH, GraphSecurity> &callbacks_of_graphs()
 {
-    static auto *callbacks = new std::map<HGRAPH, RecordCallbacks>;
+    static auto *callbacks = new std::map<HGRAPH, GraphSecurity>;
     return *callbacks;
+}
+
+/* "name.dll" of a path, lowercased: what identifies a package's DLL
+ * wherever it was loaded from. */
+std::string dll_name(const WCHAR *path)
+{
+    const WCHAR *name = path;
+    for (const WCHAR *p = path; *p; ++p)
+        if (*p == '\\' || *p == '/') name = p + 1;
+    std::string out;
+    for (const WCHAR *p = name; *p; ++p) out += static_cast<char>(*p < 0x80 ? tolower(*p) : '?');
+    return out;
+}
+
+std::string narrow(const WCHAR *s)
+{
+    std::string out;
+    utf8_from_wide(s, kMaxPackageChars, &out);
+    return out;
 }
 
 PEER_RECORD_CHANGE_TYPE change_type(p2pg::RecordChange change)
@@ -144,10 +163,11 @@ bool bounded_string(const WCHAR *s, std::size_t max_chars)
 
 } // namespace
 
-HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, RecordCallbacks *callbacks,
+HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, GraphSecurity *graph_security,
                             p2pg::api::Security *security)
 {
-    *callbacks = RecordCallbacks();
+    *graph_security = GraphSecurity();
+    RecordCallbacks *callbacks = &graph_security->callbacks;
     *security = p2pg::api::Security();
     if (!in) return S_OK;
     /* The XP structure ends before pfnAuthFailed. */
@@ -159,11 +179,12 @@ HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, RecordCallbacks *
     if (!in->pwzSspFilename != !in->pwzPackageName) return E_INVALIDARG;
     if ((in->cbSecurityInfo && !in->pbSecurityInfo) || in->cbSecurityInfo > kMaxSecurityInfo) return E_INVALIDARG;
     if (in->pwzSspFilename) {
-        /* Connection security through an SSPI package is the second half
-         * of this work: not there yet. */
-        WINE_FIXME("SSPI connection security (%s, %s) is not supported yet\n", wine_dbgstr_w(in->pwzSspFilename),
-                   wine_dbgstr_w(in->pwzPackageName));
-        return E_NOTIMPL;
+        HRESULT hr = guarded([&] {
+            return SspiProvider::load(in->pwzSspFilename, in->pwzPackageName, in->pbSecurityInfo, in->cbSecurityInfo,
+                                      &graph_security->ssp);
+        });
+        if (FAILED(hr)) return hr;
+        security->cipher = graph_security->ssp.get();
     }
     if (in->pfnValidateRecord) {
         callbacks->validate = in->pfnValidateRecord;
@@ -175,17 +196,23 @@ HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, RecordCallbacks *
          * created with record callbacks is opened with record callbacks. */
         security->identity = "records";
     }
+    if (graph_security->ssp) {
+        /* The package, by its DLL's name (not its folder) and name. */
+        if (!security->identity.empty()) security->identity += ";";
+        security->identity += "ssp:" + dll_name(in->pwzSspFilename) + "|" + narrow(in->pwzPackageName);
+    }
     return S_OK;
 }
 
-HRESULT start_record_security(HGRAPH graph, const RecordCallbacks &callbacks)
+HRESULT start_record_security(HGRAPH graph, const GraphSecurity &security)
 {
-    if (!callbacks.validate) return S_OK;
-    auto validator = std::make_unique<Validator>(Validator{graph, callbacks});
+    if (!security.callbacks.validate && !security.ssp) return S_OK;
     {
         std::lock_guard<std::mutex> guard(callbacks_lock);
-        callbacks_of_graphs()[graph] = callbacks;
+        callbacks_of_graphs()[graph] = security;
     }
+    if (!security.callbacks.validate) return S_OK;
+    auto validator = std::make_unique<Validator>(Validator{graph, security.callbacks});
     HANDLE thread = CreateThread(nullptr, 0, validator_proc, validator.get(), 0, nullptr);
     if (!thread) {
         DWORD err = GetLastError();
@@ -207,8 +234,8 @@ bool record_security_of(HGRAPH graph, RecordCallbacks *out)
 {
     std::lock_guard<std::mutex> guard(callbacks_lock);
     auto it = callbacks_of_graphs().find(graph);
-    if (it == callbacks_of_graphs().end()) return false;
-    *out = it->second;
+    if (it == callbacks_of_graphs().end() || !it->second.callbacks.validate) return false;
+    *out = it->second.callbacks;
     return true;
 }
 

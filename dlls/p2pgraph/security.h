@@ -22,6 +22,7 @@
 #define __WINE_P2PGRAPH_SECURITY_H
 
 #include "p2pgraph_private.h"
+#include "ssp_provider.h"
 
 /* The record callbacks of a PEER_SECURITY_INTERFACE (none: validate is
  * NULL). */
@@ -32,17 +33,25 @@ struct RecordCallbacks {
     void *context = nullptr;
 };
 
+/* What secures one graph: its record callbacks and its SSPI package. */
+struct GraphSecurity {
+    RecordCallbacks callbacks;
+    std::shared_ptr<SspiProvider> ssp;
+};
+
 /* Checks and copies what PeerGraphCreate or PeerGraphOpen was given (NULL:
- * no security): E_INVALIDARG for a malformed interface, E_NOTIMPL for SSPI
- * connection security (not there yet). */
-HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, RecordCallbacks *callbacks,
+ * no security), and loads the SSPI package it names: E_INVALIDARG for a
+ * malformed interface, a DLL that does not load or has no
+ * InitSecurityInterfaceW, a package it does not have or whose credentials
+ * it refuses. */
+HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, GraphSecurity *graph_security,
                             p2pg::api::Security *security);
 
-/* A graph with record callbacks got its handle: its validator thread
- * starts, and its Add/Update/Delete go through secured_operation.
- * forget_record_security when the handle closes (the thread ends by
- * itself). */
-HRESULT start_record_security(HGRAPH graph, const RecordCallbacks &callbacks);
+/* A graph got its handle: what secures it is kept until the handle closes
+ * (forget_record_security), and with record callbacks its validator thread
+ * starts and its Add/Update/Delete go through secured_operation (the thread
+ * ends by itself once the graph closed). */
+HRESULT start_record_security(HGRAPH graph, const GraphSecurity &security);
 void forget_record_security(HGRAPH graph);
 bool record_security_of(HGRAPH graph, RecordCallbacks *out);
 

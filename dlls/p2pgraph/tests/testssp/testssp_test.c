@@ -25,7 +25,8 @@
  * The package is loaded the way a Peer Graphing program's third-party SSP is: LoadLibraryW and
  * GetProcAddress("InitSecurityInterfaceW").  Tokens and messages travel through in-memory
  * "pipes" that stand for a TCP stream, so they can be handed over whole, a byte at a time or
- * several at once.  The last line is "testssp: N tests executed, M failures"; the exit code is
+ * several at once.  The last line is "testssp_test: N tests executed (0 marked as todo, M failures),
+ * 0 skipped." (the conformance tests' summary, which make check reads); the exit code is
  * 0 only if M is 0.
  */
 
@@ -1340,18 +1341,25 @@ int main(int argc, char **argv)
     WCHAR path[MAX_PATH];
 
     if (argc > 1) MultiByteToWideChar(CP_ACP, 0, argv[1], -1, path, MAX_PATH);
-    else wcscpy(path, L"testssp.dll");
+    else
+    {
+        /* testssp.dll beside this program. */
+        WCHAR *slash;
+        GetModuleFileNameW(NULL, path, MAX_PATH);
+        slash = wcsrchr(path, '\\');
+        wcscpy(slash ? slash + 1 : path, L"testssp.dll");
+    }
     if (!(module = LoadLibraryW(path)))
     {
         printf("testssp: cannot load %ls (error %lu)\n", path, GetLastError());
-        printf("testssp: 1 tests executed, 1 failures\n");
+        printf("testssp_test: 1 tests executed (0 marked as todo, 1 failures), 0 skipped.\n");
         return 1;
     }
     init = (void *)GetProcAddress(module, "InitSecurityInterfaceW");
     ft = init ? init() : NULL;
     if (!ok(ft != NULL, "no function table\n"))
     {
-        printf("testssp: %ld tests executed, %ld failures\n", tests, failures);
+        printf("testssp_test: %ld tests executed (0 marked as todo, %ld failures), 0 skipped.\n", tests, failures);
         return 1;
     }
 
@@ -1372,6 +1380,6 @@ int main(int argc, char **argv)
     test_threads();
 
     FreeLibrary(module);
-    printf("testssp: %ld tests executed, %ld failures\n", tests, failures);
+    printf("testssp_test: %ld tests executed (0 marked as todo, %ld failures), 0 skipped.\n", tests, failures);
     return failures ? 1 : 0;
 }

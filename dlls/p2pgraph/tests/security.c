@@ -438,11 +438,54 @@ static void test_open_checks_interface(void)
     delete_test_graph(&graph);
 }
 
+/* The test SSPI package (testssp.dll, built with these tests): stream mode, a handshake that
+ * proves both sides hold the same key, records that are not the clear bytes.  Its
+ * pbSecurityInfo is the key's length (4 bytes, little-endian) and the key. */
+static WCHAR ssp_path[MAX_PATH];
+static WCHAR ssp_package[] = L"P2PTestSSP";
+
+struct ssp_key
+{
+    DWORD size;
+    BYTE key[16];
+};
+
+static BOOL find_test_ssp(void)
+{
+    static const WCHAR *places[] = {L"testssp\\testssp.dll", L"testssp.dll"};
+    WCHAR *slash;
+    unsigned int i;
+
+    for (i = 0; i < ARRAYSIZE(places); i++)
+    {
+        GetModuleFileNameW(NULL, ssp_path, MAX_PATH);
+        slash = wcsrchr(ssp_path, '\\');
+        if (!slash) return FALSE;
+        lstrcpyW(slash + 1, places[i]);
+        if (GetFileAttributesW(ssp_path) != INVALID_FILE_ATTRIBUTES) return TRUE;
+    }
+    return FALSE;
+}
+
+static void init_ssp_key(struct ssp_key *key, BYTE seed)
+{
+    unsigned int i;
+
+    key->size = sizeof(key->key);
+    for (i = 0; i < sizeof(key->key); i++) key->key[i] = (BYTE)(seed * 31 + i);
+}
+
 struct node
 {
     struct test_graph graph;
     struct provider provider;
     PEER_SECURITY_INTERFACE security;
+    struct ssp_key key;
+    LONG failed;       /* NEIGHBOR_CONNECTION FAILED events */
+    HRESULT failed_reason;
+    LONG direct_connected;
+    ULONGLONG direct_id;
+    LONG data_bytes;   /* INCOMING_DATA payload bytes */
     USHORT port;
     HANDLE event;
     HPEEREVENT peer_event;
@@ -461,19 +504,49 @@ static void drain_node_events(struct node *n)
             n->changed++;
             n->last_changed = data->recordChangeData.recordId;
         }
+        else if (data->eventType == PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION &&
+                 data->connectionChangeData.status == PEER_CONNECTION_FAILED)
+        {
+            n->failed++;
+            n->failed_reason = data->connectionChangeData.hrConnectionFailedReason;
+        }
+        else if (data->eventType == PEER_GRAPH_EVENT_DIRECT_CONNECTION &&
+                 data->connectionChangeData.status == PEER_CONNECTED)
+        {
+            n->direct_connected++;
+            n->direct_id = data->connectionChangeData.ullConnectionId;
+        }
+        else if (data->eventType == PEER_GRAPH_EVENT_INCOMING_DATA)
+            n->data_bytes += data->incomingData.data.cbData;
         PeerGraphFreeData(data);
     }
 }
 
-static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD key, struct node *creator)
+/* ssp_seed: 0 for record callbacks, else the connections are secured with the test SSP and
+ * that key (and no record callbacks). */
+static HRESULT start_node_ex(struct node *n, const char *tag, WCHAR *peer, DWORD key, BYTE ssp_seed,
+                             struct node *creator)
 {
-    PEER_GRAPH_EVENT_REGISTRATION reg = {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL};
+    PEER_GRAPH_EVENT_REGISTRATION regs[] = {
+        {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL}, {PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, NULL},
+        {PEER_GRAPH_EVENT_DIRECT_CONNECTION, NULL}, {PEER_GRAPH_EVENT_INCOMING_DATA, NULL},
+    };
     PEER_NODE_INFO *info = NULL;
     HRESULT hr;
 
     memset(n, 0, sizeof(*n));
     init_provider(&n->provider, key);
     init_interface(&n->security, &n->provider);
+    if (ssp_seed)
+    {
+        memset(&n->security, 0, sizeof(n->security));
+        n->security.dwSize = sizeof(n->security);
+        n->security.pwzSspFilename = ssp_path;
+        n->security.pwzPackageName = ssp_package;
+        init_ssp_key(&n->key, ssp_seed);
+        n->security.cbSecurityInfo = sizeof(n->key);
+        n->security.pbSecurityInfo = (BYTE *)&n->key;
+    }
     if (!creator)
         hr = create_secured(&n->graph, tag, peer, &n->security);
     else
@@ -487,7 +560,7 @@ static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD ke
     if (hr != S_OK) return hr;
     n->provider.graph = n->graph.handle;
     n->event = CreateEventW(NULL, FALSE, FALSE, NULL);
-    hr = PeerGraphRegisterEvent(n->graph.handle, n->event, 1, &reg, &n->peer_event);
+    hr = PeerGraphRegisterEvent(n->graph.handle, n->event, ARRAYSIZE(regs), regs, &n->peer_event);
     if (hr != S_OK || creator) return hr;
     /* Only the creator listens: the others join it. */
     hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
@@ -497,6 +570,11 @@ static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD ke
     n->port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
     PeerGraphFreeData(info);
     return S_OK;
+}
+
+static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD key, struct node *creator)
+{
+    return start_node_ex(n, tag, peer, key, 0, creator);
 }
 
 static HRESULT join(struct node *n, struct node *to)
@@ -654,6 +732,306 @@ done_b:
     stop_node(&a);
 }
 
+/* Interfaces naming a package that cannot be used are refused. */
+static void test_bad_packages(void)
+{
+    PEER_SECURITY_INTERFACE security;
+    struct test_graph graph;
+    PEER_GRAPH_PROPERTIES props;
+    struct ssp_key key;
+    WCHAR missing[] = L"C:\\no-such-folder\\no-such-ssp.dll";
+    WCHAR not_ssp[] = L"kernel32.dll";
+    WCHAR no_package[] = L"NoSuchPackage";
+    HGRAPH handle;
+    HRESULT hr;
+
+    init_ssp_key(&key, 1);
+    init_test_graph(&graph, &props, "security", "badssp", peer_a, friendly_name);
+    memset(&security, 0, sizeof(security));
+    security.dwSize = sizeof(security);
+    security.cbSecurityInfo = sizeof(key);
+    security.pbSecurityInfo = (BYTE *)&key;
+
+    security.pwzSspFilename = missing;
+    security.pwzPackageName = ssp_package;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG || broken(FAILED(hr)), "a missing DLL: PeerGraphCreate returned %#lx\n", hr);
+    security.pwzSspFilename = not_ssp;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG || broken(FAILED(hr)), "a DLL without InitSecurityInterfaceW: PeerGraphCreate returned %#lx\n",
+       hr);
+    security.pwzSspFilename = ssp_path;
+    security.pwzPackageName = no_package;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG || broken(FAILED(hr)), "a missing package: PeerGraphCreate returned %#lx\n", hr);
+    /* The test package refuses credentials without a key. */
+    security.pwzPackageName = ssp_package;
+    security.cbSecurityInfo = 0;
+    security.pbSecurityInfo = NULL;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG || broken(FAILED(hr)), "no key: PeerGraphCreate returned %#lx\n", hr);
+    security.pwzSspFilename = NULL;
+    security.cbSecurityInfo = sizeof(key);
+    security.pbSecurityInfo = (BYTE *)&key;
+    hr = PeerGraphCreate(&props, graph.db, &security, &handle);
+    ok(hr == E_INVALIDARG || broken(FAILED(hr)), "a package without its DLL: PeerGraphCreate returned %#lx\n", hr);
+}
+
+struct relay
+{
+    SOCKET listener;
+    USHORT port, target;
+    HANDLE thread;
+    char captured[1 << 20];
+    LONG size;
+};
+
+static SOCKET loopback_socket(USHORT port, BOOL listen_on)
+{
+    SOCKADDR_IN6 sin6;
+    SOCKET s = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    int len = sizeof(sin6);
+
+    if (s == INVALID_SOCKET) return s;
+    memset(&sin6, 0, sizeof(sin6));
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_port = htons(port);
+    sin6.sin6_addr.s6_addr[15] = 1;
+    if (listen_on ? bind(s, (SOCKADDR *)&sin6, sizeof(sin6)) || listen(s, 1) ||
+                        getsockname(s, (SOCKADDR *)&sin6, &len)
+                  : connect(s, (SOCKADDR *)&sin6, sizeof(sin6)))
+    {
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    return s;
+}
+
+/* Accepts one connection and passes its bytes on to the target port both ways, keeping what
+ * went by. */
+static DWORD WINAPI relay_proc(void *arg)
+{
+    struct relay *r = arg;
+    SOCKET in = accept(r->listener, NULL, NULL), out = INVALID_SOCKET;
+    char buffer[4096];
+    fd_set set;
+    int n;
+
+    if (in != INVALID_SOCKET) out = loopback_socket(r->target, FALSE);
+    while (in != INVALID_SOCKET && out != INVALID_SOCKET)
+    {
+        FD_ZERO(&set);
+        FD_SET(in, &set);
+        FD_SET(out, &set);
+        if (select(0, &set, NULL, NULL, NULL) <= 0) break;
+        if (FD_ISSET(in, &set))
+        {
+            if ((n = recv(in, buffer, sizeof(buffer), 0)) <= 0 || send(out, buffer, n, 0) != n) break;
+            if (r->size + n <= (LONG)sizeof(r->captured)) memcpy(r->captured + r->size, buffer, n), r->size += n;
+        }
+        if (FD_ISSET(out, &set))
+        {
+            if ((n = recv(out, buffer, sizeof(buffer), 0)) <= 0 || send(in, buffer, n, 0) != n) break;
+            if (r->size + n <= (LONG)sizeof(r->captured)) memcpy(r->captured + r->size, buffer, n), r->size += n;
+        }
+    }
+    if (in != INVALID_SOCKET) closesocket(in);
+    if (out != INVALID_SOCKET) closesocket(out);
+    return 0;
+}
+
+static BOOL captured_has(const struct relay *r, const char *text)
+{
+    size_t len = strlen(text);
+    LONG i;
+
+    for (i = 0; i + (LONG)len <= r->size; i++)
+        if (!memcmp(r->captured + i, text, len)) return TRUE;
+    return FALSE;
+}
+
+/* Waits until the connection at s ends (the peer closed it); FALSE when it stays open. */
+static BOOL dropped_within(SOCKET s, DWORD timeout)
+{
+    DWORD start = GetTickCount();
+    char buffer[256];
+    fd_set set;
+    struct timeval tv = {0, 100000};
+
+    while (GetTickCount() - start < timeout)
+    {
+        FD_ZERO(&set);
+        FD_SET(s, &set);
+        if (select(0, &set, NULL, NULL, &tv) > 0 && recv(s, buffer, sizeof(buffer), 0) <= 0) return TRUE;
+    }
+    return FALSE;
+}
+
+static const char secret[] = "SECRET-PAYLOAD-0123456789-abcdefghij";
+
+/* Graphs secured by the test package: the same key joins, synchronizes, floods and carries
+ * direct-connection data, and none of it is clear on the wire; another key, or a peer that
+ * skips the handshake, gets nothing. */
+static void test_secured_connections(void)
+{
+    static struct relay relay;
+    struct node a, b, c, d;
+    PEER_RECORD record;
+    PEER_ADDRESS address;
+    ULONGLONG direct = 0, id;
+    DWORD start, status = 0;
+    SOCKET raw, listener;
+    char first[512];
+    int got = 0, n;
+    GUID r1, r2;
+    HRESULT hr;
+
+    hr = start_node_ex(&a, "ssp", peer_a, 0, 1, NULL);
+    ok(hr == S_OK, "node a: %#lx\n", hr);
+    if (hr != S_OK) return;
+    init_record(&record, &type_plain, secret, peer_now(a.graph.handle));
+    hr = PeerGraphAddRecord(a.graph.handle, &record, &r1);
+    ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+
+    /* b joins through a relay that keeps the bytes. */
+    relay.listener = loopback_socket(0, TRUE);
+    ok(relay.listener != INVALID_SOCKET, "no relay socket: %d\n", WSAGetLastError());
+    if (relay.listener == INVALID_SOCKET) goto done_a;
+    {
+        SOCKADDR_IN6 sin6;
+        int len = sizeof(sin6);
+        getsockname(relay.listener, (SOCKADDR *)&sin6, &len);
+        relay.port = ntohs(sin6.sin6_port);
+    }
+    relay.target = a.port;
+    relay.thread = CreateThread(NULL, 0, relay_proc, &relay, 0, NULL);
+    hr = start_node_ex(&b, "ssp-b", peer_b, 0, 1, &a);
+    ok(hr == S_OK, "node b: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        struct node via = a;
+
+        via.port = relay.port;
+        hr = join(&b, &via);
+    }
+    ok(hr == S_OK, "b joining a through the relay: %#lx\n", hr);
+    if (hr != S_OK) goto done_b;
+    ok(has_record(&b, &r1, TRAVEL_MS), "b did not get a's record\n");
+    init_record(&record, &type_plain, "from b", peer_now(b.graph.handle));
+    hr = PeerGraphAddRecord(b.graph.handle, &record, &r2);
+    ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
+    ok(has_record(&a, &r2, TRAVEL_MS), "a did not get b's record\n");
+    ok(relay.size > 0, "nothing went through the relay\n");
+    ok(!captured_has(&relay, secret), "the record's payload crossed the wire in the clear\n");
+
+    /* A direct connection is secured the same way. */
+    loopback_address(&address, a.port);
+    hr = PeerGraphOpenDirectConnection(b.graph.handle, peer_a, &address, &direct);
+    ok(hr == S_OK, "PeerGraphOpenDirectConnection returned %#lx\n", hr);
+    start = GetTickCount();
+    while (!b.direct_connected && GetTickCount() - start < TRAVEL_MS)
+    {
+        WaitForSingleObject(b.event, 100);
+        drain_node_events(&b);
+    }
+    ok(b.direct_connected == 1, "the direct connection did not connect\n");
+    hr = PeerGraphSendData(b.graph.handle, direct, &type_plain, sizeof(secret), (void *)secret);
+    ok(hr == S_OK, "PeerGraphSendData returned %#lx\n", hr);
+    start = GetTickCount();
+    while (a.data_bytes < (LONG)sizeof(secret) && GetTickCount() - start < TRAVEL_MS)
+    {
+        WaitForSingleObject(a.event, 100);
+        drain_node_events(&a);
+    }
+    ok(a.data_bytes == sizeof(secret), "a received %ld bytes of data\n", a.data_bytes);
+
+    /* Another key: not authenticated, and nothing learned. */
+    hr = start_node_ex(&c, "ssp-c", peer_c, 0, 2, &a);
+    ok(hr == S_OK, "node c: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        loopback_address(&address, a.port);
+        hr = PeerGraphConnect(c.graph.handle, NULL, &address, &id);
+        ok(hr == S_OK, "PeerGraphConnect returned %#lx\n", hr);
+        start = GetTickCount();
+        while (!c.failed && GetTickCount() - start < 30000)
+        {
+            WaitForSingleObject(c.event, 100);
+            drain_node_events(&c);
+        }
+        ok(c.failed == 1, "c's connection did not fail\n");
+        ok(c.failed_reason == PEER_E_CONNECTION_NOT_AUTHENTICATED, "c's connection failed with %#lx\n",
+           c.failed_reason);
+        PeerGraphGetStatus(c.graph.handle, &status);
+        ok(!(status & PEER_GRAPH_STATUS_SYNCHRONIZED), "c synchronized with the wrong key\n");
+        stop_node(&c);
+    }
+
+    /* A peer that skips the handshake: what an unsecured node sends first (AUTH_INFO, then
+     * CONNECT in the clear), replayed to a, gets the connection closed. */
+    listener = loopback_socket(0, TRUE);
+    hr = start_node_ex(&d, "ssp-d", peer_c, 0, 0, &a);
+    if (hr == S_OK && listener != INVALID_SOCKET)
+    {
+        SOCKADDR_IN6 sin6;
+        int len = sizeof(sin6);
+        SOCKET s;
+
+        getsockname(listener, (SOCKADDR *)&sin6, &len);
+        loopback_address(&address, ntohs(sin6.sin6_port));
+        /* d has record callbacks, not the package: it speaks in the clear. */
+        PeerGraphConnect(d.graph.handle, NULL, &address, &id);
+        s = accept(listener, NULL, NULL);
+        start = GetTickCount();
+        while (s != INVALID_SOCKET && got < (int)sizeof(first) && GetTickCount() - start < 2000)
+        {
+            fd_set set;
+            struct timeval tv = {0, 200000};
+
+            FD_ZERO(&set);
+            FD_SET(s, &set);
+            if (select(0, &set, NULL, NULL, &tv) <= 0) continue;
+            if ((n = recv(s, first + got, sizeof(first) - got, 0)) <= 0) break;
+            got += n;
+        }
+        if (s != INVALID_SOCKET) closesocket(s);
+        ok(got > 0, "the clear node sent nothing\n");
+        raw = loopback_socket(a.port, FALSE);
+        ok(raw != INVALID_SOCKET, "cannot reach a: %d\n", WSAGetLastError());
+        if (raw != INVALID_SOCKET)
+        {
+            send(raw, first, got, 0);
+            ok(dropped_within(raw, 15000), "a kept a connection that skipped the handshake\n");
+            closesocket(raw);
+        }
+        /* Garbage where the token should be. */
+        raw = loopback_socket(a.port, FALSE);
+        if (raw != INVALID_SOCKET)
+        {
+            static const char garbage[64] = "P2TS garbled handshake token";
+            int auth = got < 2 ? 0 : 2 + (((BYTE)first[0] << 8) | (BYTE)first[1]);
+
+            if (auth <= got) send(raw, first, auth, 0);
+            send(raw, garbage, sizeof(garbage), 0);
+            ok(dropped_within(raw, 15000), "a kept a connection with a garbled handshake\n");
+            closesocket(raw);
+        }
+        ok(has_record(&b, &r1, 0), "b lost its records\n");
+    }
+    if (listener != INVALID_SOCKET) closesocket(listener);
+    if (hr == S_OK) stop_node(&d);
+done_b:
+    if (b.graph.handle) stop_node(&b);
+    closesocket(relay.listener);
+    if (relay.thread)
+    {
+        WaitForSingleObject(relay.thread, 5000);
+        CloseHandle(relay.thread);
+    }
+done_a:
+    stop_node(&a);
+}
+
 START_TEST(security)
 {
     PEER_VERSION_DATA version;
@@ -667,6 +1045,17 @@ START_TEST(security)
     test_local_operations();
     test_open_checks_interface();
     test_received_records();
+    if (!find_test_ssp())
+        skip("testssp.dll is not beside the tests\n");
+    else
+    {
+        WSADATA wsa;
+
+        WSAStartup(MAKEWORD(2, 2), &wsa);
+        test_bad_packages();
+        test_secured_connections();
+        WSACleanup();
+    }
     hr = PeerGraphShutdown();
     ok(hr == S_OK, "PeerGraphShutdown returned %#lx\n", hr);
 }

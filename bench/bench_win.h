@@ -27,6 +27,7 @@
 #include <winsock2.h>
 #include <windows.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <p2p.h>
 
@@ -43,6 +44,26 @@ static BENCH_UNUSED HANDLE graph_event;
 static BENCH_UNUSED WCHAR graph_id[128], peer_id[32], database[200];
 /* Where the driving script puts its control files ("go", "stop"). */
 static BENCH_UNUSED char control_dir[MAX_PATH];
+
+/* The graph's security interface: NULL, or with P2PGRAPH_BENCH_SSP set to the path of the test
+ * SSPI package (dlls/p2pgraph/tests/testssp/testssp.dll), that package with a fixed key, so
+ * that the scripts can measure secured connections beside clear ones. */
+static inline PEER_SECURITY_INTERFACE *bench_security(void)
+{
+    static PEER_SECURITY_INTERFACE security;
+    static WCHAR path[MAX_PATH], package[] = L"P2PTestSSP";
+    static struct { DWORD size; BYTE key[16]; } key = {16, "bench-key-16byte"};
+    const char *dll = getenv("P2PGRAPH_BENCH_SSP");
+
+    if (!dll || !dll[0]) return NULL;
+    MultiByteToWideChar(CP_UTF8, 0, dll, -1, path, MAX_PATH);
+    security.dwSize = sizeof(security);
+    security.pwzSspFilename = path;
+    security.pwzPackageName = package;
+    security.cbSecurityInfo = sizeof(key);
+    security.pbSecurityInfo = (BYTE *)&key;
+    return &security;
+}
 
 static inline double now_seconds(void)
 {

@@ -72,7 +72,7 @@ static HRESULT start(const char *graph_name, const WCHAR *peer)
     props.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
     props.pwzGraphId = graph_id;
     props.pwzCreatorId = peer_id;
-    if (FAILED(hr = PeerGraphCreate(&props, database, NULL, &graph))) return hr;
+    if (FAILED(hr = PeerGraphCreate(&props, database, bench_security(), &graph))) return hr;
     graph_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     return PeerGraphRegisterEvent(graph, graph_event, 2, regs, &registration);
 }

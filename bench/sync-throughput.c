@@ -84,7 +84,7 @@ static int serve(ULONG n)
     props.dwScope = PEER_GRAPH_SCOPE_GLOBAL;
     props.pwzGraphId = graph_id;
     props.pwzCreatorId = peer_id;
-    if (FAILED(hr = PeerGraphCreate(&props, database, NULL, &graph))) return fail("PeerGraphCreate", hr);
+    if (FAILED(hr = PeerGraphCreate(&props, database, bench_security(), &graph))) return fail("PeerGraphCreate", hr);
 
     for (ULONG i = 0; i < sizeof(payload); i++) payload[i] = (BYTE)(i * 7);
     init_record(&record, graph, &bench_type, 24 * 3600, payload, sizeof(payload));
@@ -129,7 +129,7 @@ static int join(ULONG n, int port, DWORD timeout_s)
     ULONG count;
     HRESULT hr;
 
-    hr = PeerGraphOpen(graph_id, peer_id, database, NULL, 0, NULL, &graph);
+    hr = PeerGraphOpen(graph_id, peer_id, database, bench_security(), 0, NULL, &graph);
     if (hr != PEER_S_GRAPH_DATA_CREATED) return fail("PeerGraphOpen (PEER_S_GRAPH_DATA_CREATED)", hr);
     graph_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     if (FAILED(hr = PeerGraphRegisterEvent(graph, graph_event, 2, regs, &registration)))

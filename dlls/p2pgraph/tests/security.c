@@ -69,6 +69,7 @@ struct provider
 static WCHAR peer_a[] = L"p2ptest-security-a";
 static WCHAR peer_b[] = L"p2ptest-security-b";
 static WCHAR peer_c[] = L"p2ptest-security-c";
+static WCHAR peer_e[] = L"p2ptest-security-e";
 static WCHAR friendly_name[] = L"p2ptest security";
 
 static DWORD checksum(DWORD key, const PEER_RECORD *record)
@@ -572,6 +573,20 @@ static HRESULT start_node_ex(struct node *n, const char *tag, WCHAR *peer, DWORD
     return S_OK;
 }
 
+/* Makes n listen (it joined another node) and reads its port. */
+static HRESULT read_port(struct node *n, USHORT *port)
+{
+    PEER_NODE_INFO *info = NULL;
+    HRESULT hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
+
+    if (hr != S_OK) return hr;
+    hr = PeerGraphGetNodeInfo(n->graph.handle, 0, &info);
+    if (hr != S_OK) return hr;
+    *port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
+    PeerGraphFreeData(info);
+    return *port ? S_OK : E_FAIL;
+}
+
 static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD key, struct node *creator)
 {
     return start_node_ex(n, tag, peer, key, 0, creator);
@@ -875,7 +890,7 @@ static const char secret[] = "SECRET-PAYLOAD-0123456789-abcdefghij";
 static void test_secured_connections(void)
 {
     static struct relay relay;
-    struct node a, b, c, d;
+    struct node a, b, c, d, e;
     PEER_RECORD record;
     PEER_ADDRESS address;
     ULONGLONG direct = 0, id;
@@ -923,6 +938,20 @@ static void test_secured_connections(void)
     ok(has_record(&a, &r2, TRAVEL_MS), "a did not get b's record\n");
     ok(relay.size > 0, "nothing went through the relay\n");
     ok(!captured_has(&relay, secret), "the record's payload crossed the wire in the clear\n");
+
+    /* A third node with the key joins b, not a: the secured graph carries a's record on. */
+    hr = start_node_ex(&e, "ssp-e", peer_e, 0, 1, &a);
+    ok(hr == S_OK, "node e: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        struct node via = b;
+
+        via.port = 0;
+        if (read_port(&b, &via.port) == S_OK) hr = join(&e, &via);
+        ok(hr == S_OK, "e joining b: %#lx\n", hr);
+        ok(has_record(&e, &r1, TRAVEL_MS) && has_record(&e, &r2, TRAVEL_MS), "e did not get the graph's records\n");
+        stop_node(&e);
+    }
 
     /* A direct connection is secured the same way. */
     loopback_address(&address, a.port);

@@ -129,11 +129,22 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
 
 HRESULT close_graph(HGRAPH handle)
 {
-    ApiCall call;
-    if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
-    if (!handle) return E_INVALIDARG;
-    HRESULT hr = hresult_from_graph_error(p2pg::api::graph_close(handle_value(handle)));
-    if (SUCCEEDED(hr)) forget_record_security(handle);
+    HANDLE validator = nullptr;
+    HRESULT hr;
+    {
+        ApiCall call;
+        if (!call.initialized()) return PEER_E_NOT_INITIALIZED;
+        if (!handle) return E_INVALIDARG;
+        hr = hresult_from_graph_error(p2pg::api::graph_close(handle_value(handle)));
+        if (SUCCEEDED(hr)) validator = forget_record_security(handle);
+    }
+    /* No callback of the graph runs once PeerGraphClose returned: its
+     * validator ends with the graph (outside the library's lock, which it
+     * may need to finish). */
+    if (validator) {
+        WaitForSingleObject(validator, INFINITE);
+        CloseHandle(validator);
+    }
     return hr;
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "convert.h"
+#include "security.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(p2pgraph);
 WINE_DECLARE_DEBUG_CHANNEL(p2pgraph_link);
@@ -158,13 +159,24 @@ HRESULT startup(WORD requested, PEER_VERSION_DATA *version_data)
 HRESULT shutdown()
 {
     Library &lib = library();
-    std::unique_lock<std::shared_mutex> guard(lib.lock);
-    if (lib.references == 0) return PEER_E_NOT_INITIALIZED;
-    if (--lib.references == 0) return guarded([&] {
-        stop_library(lib);
-        return S_OK;
-    });
-    return S_OK;
+    std::vector<HANDLE> validators;
+    HRESULT hr = S_OK;
+    {
+        std::unique_lock<std::shared_mutex> guard(lib.lock);
+        if (lib.references == 0) return PEER_E_NOT_INITIALIZED;
+        if (--lib.references == 0) hr = guarded([&] {
+            stop_library(lib);
+            validators = forget_all_record_security();
+            return S_OK;
+        });
+    }
+    /* The graphs are closed: their validator threads end (as for
+     * PeerGraphClose, waited for without the lock). */
+    for (HANDLE thread : validators) {
+        WaitForSingleObject(thread, INFINITE);
+        CloseHandle(thread);
+    }
+    return hr;
 }
 
 } // namespace

@@ -57,11 +57,30 @@ constexpr int kValidatorSliceMs = 200;
  * under it. */
 constexpr int kMaxDrafts = 8;
 
+/* What secures each open graph, and its validator thread. */
+struct GraphEntry {
+    GraphSecurity security;
+    HANDLE validator = nullptr;
+    DWORD validator_id = 0;
+};
+
 std::mutex callbacks_lock;
-std::map<HGRAPH, GraphSecurity> &callbacks_of_graphs()
+std::map<HGRAPH, GraphEntry> &callbacks_of_graphs()
 {
-    static auto *callbacks = new std::map<HGRAPH, GraphSecurity>;
+    static auto *callbacks = new std::map<HGRAPH, GraphEntry>;
     return *callbacks;
+}
+
+/* The entry's thread, unless that is the calling thread (a callback that
+ * closes its own graph cannot wait for itself). */
+HANDLE validator_to_wait_for(GraphEntry &entry)
+{
+    if (!entry.validator) return nullptr;
+    if (entry.validator_id == GetCurrentThreadId()) {
+        CloseHandle(entry.validator);
+        return nullptr;
+    }
+    return entry.validator;
 }
 
 /* "name.dll" of a path, lowercased: what identifies a package's DLL
@@ -129,12 +148,10 @@ DWORD WINAPI validator_proc(void *arg)
     p2pg::api::Handle graph = handle_value(self->graph);
     for (;;) {
         p2pg::ValidationRequest request;
-        p2pg::GraphError err;
-        {
-            ApiCall call;
-            if (!call.initialized()) break;
-            err = p2pg::api::security_next(graph, kValidatorSliceMs, &request);
-        }
+        /* Waits without the library's lock (a waiting thread must not hold
+         * PeerGraphShutdown off): the engine's handles outlive the library,
+         * and closing the graph, which Shutdown does, wakes the wait. */
+        p2pg::GraphError err = p2pg::api::security_next(graph, kValidatorSliceMs, &request);
         if (err == p2pg::GraphError::would_block) continue;
         if (err != p2pg::GraphError::ok) break;
         HRESULT hr = guarded([&] {
@@ -209,33 +226,51 @@ HRESULT start_record_security(HGRAPH graph, const GraphSecurity &security)
     if (!security.callbacks.validate && !security.ssp) return S_OK;
     {
         std::lock_guard<std::mutex> guard(callbacks_lock);
-        callbacks_of_graphs()[graph] = security;
+        callbacks_of_graphs()[graph].security = security;
     }
     if (!security.callbacks.validate) return S_OK;
     auto validator = std::make_unique<Validator>(Validator{graph, security.callbacks});
-    HANDLE thread = CreateThread(nullptr, 0, validator_proc, validator.get(), 0, nullptr);
+    DWORD id = 0;
+    HANDLE thread = CreateThread(nullptr, 0, validator_proc, validator.get(), 0, &id);
     if (!thread) {
         DWORD err = GetLastError();
         forget_record_security(graph);
         return HRESULT_FROM_WIN32(err);
     }
     validator.release();
-    CloseHandle(thread);
+    std::lock_guard<std::mutex> guard(callbacks_lock);
+    GraphEntry &entry = callbacks_of_graphs()[graph];
+    entry.validator = thread;
+    entry.validator_id = id;
     return S_OK;
 }
 
-void forget_record_security(HGRAPH graph)
+HANDLE forget_record_security(HGRAPH graph)
 {
     std::lock_guard<std::mutex> guard(callbacks_lock);
-    callbacks_of_graphs().erase(graph);
+    auto it = callbacks_of_graphs().find(graph);
+    if (it == callbacks_of_graphs().end()) return nullptr;
+    HANDLE thread = validator_to_wait_for(it->second);
+    callbacks_of_graphs().erase(it);
+    return thread;
+}
+
+std::vector<HANDLE> forget_all_record_security()
+{
+    std::lock_guard<std::mutex> guard(callbacks_lock);
+    std::vector<HANDLE> threads;
+    for (auto &entry : callbacks_of_graphs())
+        if (HANDLE thread = validator_to_wait_for(entry.second)) threads.push_back(thread);
+    callbacks_of_graphs().clear();
+    return threads;
 }
 
 bool record_security_of(HGRAPH graph, RecordCallbacks *out)
 {
     std::lock_guard<std::mutex> guard(callbacks_lock);
     auto it = callbacks_of_graphs().find(graph);
-    if (it == callbacks_of_graphs().end() || !it->second.callbacks.validate) return false;
-    *out = it->second.callbacks;
+    if (it == callbacks_of_graphs().end() || !it->second.security.callbacks.validate) return false;
+    *out = it->second.security.callbacks;
     return true;
 }
 

@@ -21,6 +21,8 @@
 #ifndef __WINE_P2PGRAPH_SECURITY_H
 #define __WINE_P2PGRAPH_SECURITY_H
 
+#include <vector>
+
 #include "p2pgraph_private.h"
 #include "ssp_provider.h"
 
@@ -52,7 +54,14 @@ HRESULT security_from_win32(const PEER_SECURITY_INTERFACE *in, GraphSecurity *gr
  * starts and its Add/Update/Delete go through secured_operation (the thread
  * ends by itself once the graph closed). */
 HRESULT start_record_security(HGRAPH graph, const GraphSecurity &security);
-void forget_record_security(HGRAPH graph);
+/* The handle closed: returns the graph's validator thread for the caller
+ * to wait for once it holds no lock of the library (no callback of the
+ * graph runs after PeerGraphClose returned), or NULL (none, or the caller
+ * is that thread). */
+HANDLE forget_record_security(HGRAPH graph);
+/* PeerGraphShutdown closed every graph: the validator threads of all of
+ * them, to wait for in the same way. */
+std::vector<HANDLE> forget_all_record_security();
 bool record_security_of(HGRAPH graph, RecordCallbacks *out);
 
 /* PeerGraphAddRecord, UpdateRecord, DeleteRecord (not fLocal) of a graph

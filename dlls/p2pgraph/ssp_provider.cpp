@@ -62,8 +62,11 @@ public:
         for (;;) {
             /* The responder waits for the initiator's first token. */
             if (size - *consumed == 0 && (!initiator_ || have_context_)) return Step::more;
+            std::size_t before = *consumed;
             Step step = one_step(in + *consumed, size - *consumed, consumed, out);
             if (step != Step::more || *consumed >= size || stalled_) return step;
+            /* A package that takes nothing and asks for more: wait for bytes. */
+            if (*consumed == before) return step;
         }
     }
 
@@ -102,11 +105,12 @@ public:
                  std::vector<std::uint8_t> *out) override
     {
         *consumed = 0;
+        /* Decrypted in place: one copy of the input, taken record by record. */
+        scratch_.assign(in, in + size);
         while (*consumed < size) {
-            /* Decrypted in place: a copy of what is left. */
-            scratch_.assign(in + *consumed, in + size);
+            std::size_t left = size - *consumed;
             SecBuffer buffers[4] = {
-                {static_cast<ULONG>(scratch_.size()), SECBUFFER_DATA, scratch_.data()},
+                {static_cast<ULONG>(left), SECBUFFER_DATA, scratch_.data() + *consumed},
                 {0, SECBUFFER_EMPTY, nullptr},
                 {0, SECBUFFER_EMPTY, nullptr},
                 {0, SECBUFFER_EMPTY, nullptr},
@@ -124,8 +128,9 @@ public:
                 if (b.BufferType == SECBUFFER_DATA && p && b.cbBuffer) out->insert(out->end(), p, p + b.cbBuffer);
                 if (b.BufferType == SECBUFFER_EXTRA) extra = b.cbBuffer;
             }
-            if (extra > scratch_.size()) return Step::failed;
-            *consumed += scratch_.size() - extra;
+            /* A record takes at least one byte: no progress is a broken package. */
+            if (extra >= left) return Step::failed;
+            *consumed += left - extra;
             if (!extra) break;
         }
         return Step::more;
@@ -174,6 +179,12 @@ private:
             std::size_t extra = in_buffers[1].BufferType == SECBUFFER_EXTRA ? in_buffers[1].cbBuffer : 0;
             *consumed += size - std::min<std::size_t>(extra, size);
         }
+        if (status == SEC_E_OK && !(attributes & (initiator_ ? ISC_RET_CONFIDENTIALITY : ASC_RET_CONFIDENTIALITY))) {
+            /* Connections are to be encrypted (MS-PPGRH 3.1.7.28): a
+             * package that will not is refused. */
+            WINE_WARN("the package gives no confidentiality (attributes %#x)\n", (unsigned)attributes);
+            return Step::failed;
+        }
         if (status == SEC_I_CONTINUE_NEEDED) {
             /* Nothing consumed and nothing to send: wait for more bytes. */
             if (!(initiator_ && first) && in_buffers[1].BufferType != SECBUFFER_EXTRA) stalled_ = true;
@@ -203,8 +214,8 @@ SspiProvider::~SspiProvider()
 {
     if (have_outbound_) table_->FreeCredentialsHandle(&outbound_);
     if (have_inbound_) table_->FreeCredentialsHandle(&inbound_);
-    /* The module stays loaded: a session being torn down on another thread
-     * may still be in it. */
+    /* Every session holds the provider: none is left in the module now. */
+    if (module_) FreeLibrary(module_);
 }
 
 HRESULT SspiProvider::load(const WCHAR *dll, const WCHAR *package, const BYTE *info, ULONG info_size,
@@ -246,6 +257,7 @@ HRESULT SspiProvider::load(const WCHAR *dll, const WCHAR *package, const BYTE *i
      * package that refuses them fails the call that asked for it. */
     HRESULT hr = provider->acquire(true);
     if (SUCCEEDED(hr)) hr = provider->acquire(false);
+    /* On failure the provider goes, and the module with it. */
     if (FAILED(hr)) return hr;
     *out = std::move(provider);
     return S_OK;

@@ -247,6 +247,53 @@ void test_storage_quota(void **)
     assert_int_equal(err, GraphError::ok);
 }
 
+/* A record keeps its type for life: a neighbor's "newer version" of an
+ * application record with an internal type (which no record security
+ * validates and the application never sees) is dropped, and the record
+ * stays. */
+void test_type_change_dropped(void **)
+{
+    Mesh mesh("limits-type");
+    mesh.create_root();
+    RawPeer peer;
+    wire::Welcome welcome;
+    assert_true(join_as_neighbor(mesh, &peer, &welcome));
+    Record own = mallory_record(welcome.peer_time, 0);
+    own.creator_id.clear();
+    own.id = Guid();
+    own.version = 0;
+    GraphError err = GraphError::io_error;
+    Guid id;
+    mesh.on(0, [&](Graph &g) { err = g.add_record(own, &id); });
+    assert_int_equal(err, GraphError::ok);
+    Record stored;
+    mesh.on(0, [&](Graph &g) { err = g.get_record(id, &stored); });
+    assert_int_equal(err, GraphError::ok);
+
+    wire::Flood flood;
+    flood.graph_id = mesh.graph_id();
+    flood.record = stored;
+    flood.record.version = stored.version + 1;
+    flood.record.type = kRecordTypeContact;
+    flood.record.modified_by_id = "mallory";
+    flood.record.modification_time = stored.modification_time + 1;
+    assert_true(peer.send(flood));
+    /* Something after it, to know the FLOOD was read. */
+    Record mine = mallory_record(welcome.peer_time, 1);
+    flood.record = mine;
+    assert_true(peer.send(flood));
+    assert_true(eventually(std::chrono::seconds(5), [&] {
+        Record r;
+        mesh.on(0, [&](Graph &g) { err = g.get_record(mine.id, &r); });
+        return err == GraphError::ok;
+    }));
+    Record now;
+    mesh.on(0, [&](Graph &g) { err = g.get_record(id, &now); });
+    assert_int_equal(err, GraphError::ok);
+    assert_int_equal(now.version, stored.version);
+    assert_true(now.type == stored.type);
+}
+
 /* A neighbor that asks for synchronization (SOLICIT_*, REQUEST) again and
  * again loses the link (a real initiator asks a handful of times per
  * connection). */
@@ -360,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_invalid_records_budget),
         cmocka_unit_test(test_solicit_budget),
         cmocka_unit_test(test_storage_quota),
+        cmocka_unit_test(test_type_change_dropped),
         cmocka_unit_test(test_first_peer_time_bounded),
         cmocka_unit_test(test_referrals_in_scope),
     };

@@ -74,6 +74,15 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
 
     Store &store = *graph_.store_;
     std::optional<Record> local = store.get(record.id);
+    /* A record keeps its type for life: a "newer version" of another type
+     * would replace (an application's record by an internal one, out of
+     * the application's sight and its provider's reach). */
+    if (local && local->type != record.type) {
+        P2PG_WARN(flood, "connection %llu: record %s v%u changes its type; dropped", (unsigned long long)neighbor.id(),
+                  record.id.to_string().c_str(), record.version);
+        graph_.spend_budget(neighbor, Neighbor::Budget::invalid_records, kInvalidRecordBudget);
+        return;
+    }
     ConflictWinner winner = local ? resolve_conflict(record, *local) : ConflictWinner::received;
     if (winner == ConflictWinner::received && !within_quota(record_size(record))) {
         P2PG_WARN(flood, "graph %s: the database passed its storage quota of %llu bytes; dropping %s",
@@ -108,6 +117,11 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
     }
     if (!store.in_batch()) store.begin_batch();
     graph_.record_received(record, local, &neighbor);
+}
+
+void Flood::charge_invalid(Neighbor &neighbor)
+{
+    graph_.spend_budget(neighbor, Neighbor::Budget::invalid_records, kInvalidRecordBudget);
 }
 
 void Flood::acked(Neighbor &neighbor, const wire::Ack &ack)

@@ -51,6 +51,9 @@ public:
     void receive(Neighbor &neighbor, wire::Flood &&message);
     /* MS-PPGRH 3.1.7.33: the sender's side of connection utility. */
     void acked(Neighbor &neighbor, const wire::Ack &ack);
+    /* A record neighbor sent was found invalid after all (by the
+     * application's provider): its budget pays. */
+    void charge_invalid(Neighbor &neighbor);
     /* The read wakeup of neighbor is over: commit what it stored, then ACK. */
     void read_done(Neighbor &neighbor);
     /* Commits the open batch of received records, if any. */

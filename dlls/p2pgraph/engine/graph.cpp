@@ -417,10 +417,16 @@ void Graph::validated(const Record &record, std::uint64_t from_link)
 {
     if (!store_) return;
     std::optional<Record> local = store_->get(record.id);
-    if (local && resolve_conflict(record, *local) != ConflictWinner::received) return;
+    if (local && (local->type != record.type || resolve_conflict(record, *local) != ConflictWinner::received)) return;
     auto it = neighbors_.find(from_link);
     if (!store_->in_batch()) store_->begin_batch();
     record_received(record, local, it != neighbors_.end() ? it->second.get() : nullptr);
+}
+
+void Graph::invalid_from(std::uint64_t from_link)
+{
+    auto it = neighbors_.find(from_link);
+    if (it != neighbors_.end()) flood_.charge_invalid(*it->second);
 }
 
 GraphError Graph::publish(const Record &record, RecordChange change, bool notify, const Neighbor *from)
@@ -477,6 +483,8 @@ GraphError Graph::import_database(const std::string &path)
     for (Record &r : records) {
         if (r.type == kRecordTypePresence || r.type == kRecordTypeSignature || r.type == kRecordTypeContact) continue;
         std::optional<Record> local = store_->get(r.id);
+        /* A record keeps its type for life (as in Flood::receive). */
+        if (local && local->type != r.type) return GraphError::invalid_database;
         if (!local || resolve_conflict(r, *local) == ConflictWinner::received) newer.push_back(std::move(r));
     }
     GraphError err = graph_error(store_->put_many(newer));

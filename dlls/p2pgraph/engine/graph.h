@@ -245,6 +245,9 @@ private:
     /* The application found a received record valid (RecordSecurity): it
      * is taken if it is still newer than ours. */
     void validated(const Record &record, std::uint64_t from_link);
+    /* The application found a record from that link invalid: the
+     * neighbor's budget of invalid records pays (as Flood::receive's). */
+    void invalid_from(std::uint64_t from_link);
     /* Counts one event against the neighbor's budget; false (and the link
      * aborted) once it is spent. */
     bool spend_budget(Neighbor &neighbor, Neighbor::Budget which, double budget);

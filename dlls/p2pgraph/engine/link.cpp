@@ -61,6 +61,10 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
+/* A security handshake's token waiting to be whole: TLS with a certificate
+ * chain needs more than kHandshakeBufferLimit (Schannel's cbMaxToken is
+ * about 24 KiB). */
+constexpr std::size_t kSecurityHandshakeLimit = 64 * 1024;
 /* Received bytes a security provider has not turned into messages yet. */
 constexpr std::size_t kMaxRawBacklog = 4u << 20;
 
@@ -499,8 +503,8 @@ bool Link::security_step()
         return false;
     }
     if (step == ConnectionCipher::Step::more) {
-        if (raw_in_.size() > kHandshakeBufferLimit) {
-            P2PG_WARN(link, "connection %llu: over %zu bytes of security handshake", (ull)id_, kHandshakeBufferLimit);
+        if (raw_in_.size() > kSecurityHandshakeLimit) {
+            P2PG_WARN(link, "connection %llu: over %zu bytes of security handshake", (ull)id_, kSecurityHandshakeLimit);
             abort(LinkEnd::not_authenticated);
             return false;
         }

@@ -21,21 +21,51 @@
 #include "security.h"
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include "graph.h"
 #include "log.h"
+#include "record_rules.h"
 
 namespace p2pg {
 
+namespace {
+
+/* What Record Security Data, the modifier and the times would make a
+ * forged copy differ in (MS-PPGRH 3.1.7.32's order), and the payload. */
+std::size_t record_digest(const Record &r)
+{
+    std::string text = r.modified_by_id;
+    text.push_back('\0');
+    text.append(reinterpret_cast<const char *>(&r.modification_time), sizeof(r.modification_time));
+    text.append(reinterpret_cast<const char *>(&r.expiration_time), sizeof(r.expiration_time));
+    text.append(reinterpret_cast<const char *>(&r.flags), sizeof(r.flags));
+    text.append(r.security_data.begin(), r.security_data.end());
+    text.push_back('\0');
+    text.append(r.attributes);
+    text.push_back('\0');
+    text.append(r.data.begin(), r.data.end());
+    return std::hash<std::string>()(text);
+}
+
+} // namespace
+
+RecordSecurity::Key RecordSecurity::key_of(const Record &record)
+{
+    return Key{record.id, record.version, record_digest(record)};
+}
+
 bool RecordSecurity::submit(const Record &record, RecordChange change, std::uint64_t from_link)
 {
-    Key key{record.id, record.version};
+    Key key = key_of(record);
     if (invalid_.count(key) || deferred_.count(key)) return false;
+    std::size_t bytes = record_size(record);
     std::lock_guard<std::mutex> guard(lock_);
     if (closed_ || pending_.count(key)) return false;
-    if (queued_.size() + taken_.size() + answered_.size() >= kMaxWaiting) {
-        P2PG_WARN(flood, "record %s v%u: %zu records wait for validation already; dropped",
-                  record.id.to_string().c_str(), record.version, kMaxWaiting);
+    if (queued_.size() + taken_.size() + answered_.size() >= kMaxWaiting || waiting_bytes_ + bytes > kMaxWaitingBytes) {
+        P2PG_WARN(flood, "record %s v%u: %zu records (%zu bytes) wait for validation already; dropped",
+                  record.id.to_string().c_str(), record.version, queued_.size() + taken_.size(), waiting_bytes_);
         return false;
     }
     queue_locked(Entry{record, change, from_link});
@@ -44,20 +74,22 @@ bool RecordSecurity::submit(const Record &record, RecordChange change, std::uint
 
 void RecordSecurity::queue_locked(Entry entry)
 {
-    pending_.insert(Key{entry.record.id, entry.record.version});
+    pending_.insert(key_of(entry.record));
+    waiting_bytes_ += record_size(entry.record);
     queued_.emplace_back(next_request_++, std::move(entry));
     ready_.notify_one();
 }
 
 void RecordSecurity::revalidate(const std::vector<Guid> &ids)
 {
+    std::set<Guid> which(ids.begin(), ids.end());
     std::lock_guard<std::mutex> guard(lock_);
     if (closed_) return;
     for (auto it = deferred_.begin(); it != deferred_.end();) {
-        bool wanted = ids.empty();
-        for (const Guid &id : ids) wanted = wanted || id == it->first.first;
+        bool wanted = which.empty() || which.count(it->first.id);
         if (wanted && !pending_.count(it->first)) {
-            P2PG_TRACE(flood, "record %s v%u: validated again", it->first.first.to_string().c_str(), it->first.second);
+            P2PG_TRACE(flood, "record %s v%u: validated again", it->first.id.to_string().c_str(), it->first.version);
+            deferred_bytes_ -= record_size(it->second.record);
             queue_locked(std::move(it->second));
             it = deferred_.erase(it);
         } else {
@@ -75,9 +107,11 @@ void RecordSecurity::close()
         taken_.clear();
         answered_.clear();
         pending_.clear();
+        waiting_bytes_ = 0;
     }
     ready_.notify_all();
     deferred_.clear();
+    deferred_bytes_ = 0;
 }
 
 bool RecordSecurity::next(ValidationRequest *out, int timeout_ms)
@@ -114,31 +148,38 @@ void RecordSecurity::apply_answers()
         apply_posted_ = false;
         if (closed_) return;
         answers.swap(answered_);
-        for (const auto &answer : answers) pending_.erase(Key{answer.first.record.id, answer.first.record.version});
+        for (const auto &answer : answers) {
+            pending_.erase(key_of(answer.first.record));
+            waiting_bytes_ -= std::min(waiting_bytes_, record_size(answer.first.record));
+        }
     }
     for (auto &answer : answers) {
         Entry &entry = answer.first;
-        Key key{entry.record.id, entry.record.version};
+        Key key = key_of(entry.record);
+        std::string id = key.id.to_string();
         switch (answer.second) {
         case Verdict::valid:
             graph_.validated(entry.record, entry.from_link);
             break;
         case Verdict::invalid:
-            P2PG_TRACE(flood, "record %s v%u: invalid; dropped", key.first.to_string().c_str(), key.second);
+            P2PG_TRACE(flood, "record %s v%u: invalid; dropped", id.c_str(), key.version);
             remember_invalid(key);
+            /* Invalid records cost their sender as records that fail the
+             * protocol's checks do. */
+            graph_.invalid_from(entry.from_link);
             break;
-        case Verdict::defer:
-            if (deferred_.size() >= kMaxDeferred) {
-                P2PG_WARN(flood, "record %s v%u: the Deferred Record List is full; dropped",
-                          key.first.to_string().c_str(), key.second);
+        case Verdict::defer: {
+            std::size_t bytes = record_size(entry.record);
+            if (deferred_.size() >= kMaxDeferred || deferred_bytes_ + bytes > kMaxDeferredBytes) {
+                P2PG_WARN(flood, "record %s v%u: the Deferred Record List is full; dropped", id.c_str(), key.version);
                 break;
             }
-            P2PG_TRACE(flood, "record %s v%u: validation deferred", key.first.to_string().c_str(), key.second);
-            deferred_.emplace(key, std::move(entry));
+            P2PG_TRACE(flood, "record %s v%u: validation deferred", id.c_str(), key.version);
+            if (deferred_.emplace(key, std::move(entry)).second) deferred_bytes_ += bytes;
             break;
+        }
         case Verdict::failed:
-            P2PG_TRACE(flood, "record %s v%u: the validation failed; dropped", key.first.to_string().c_str(),
-                       key.second);
+            P2PG_TRACE(flood, "record %s v%u: the validation failed; dropped", id.c_str(), key.version);
             break;
         }
     }

@@ -90,6 +90,9 @@ public:
      * them again later). */
     static constexpr std::size_t kMaxWaiting = 16384;
     static constexpr std::size_t kMaxDeferred = 16384;
+    /* ... and at most this many bytes of them (payload and attributes). */
+    static constexpr std::size_t kMaxWaitingBytes = 64u << 20;
+    static constexpr std::size_t kMaxDeferredBytes = 64u << 20;
     /* Versions found invalid that are remembered. */
     static constexpr std::size_t kMaxInvalid = 65536;
 
@@ -99,7 +102,18 @@ private:
         RecordChange change;
         std::uint64_t from_link;
     };
-    using Key = std::pair<Guid, std::uint32_t>; /* record id, version */
+    /* A version of a record, told apart from a forged copy with the same
+     * id and version by everything conflict resolution looks at. */
+    struct Key {
+        Guid id;
+        std::uint32_t version;
+        std::size_t digest;
+        bool operator<(const Key &o) const
+        {
+            return id != o.id ? id < o.id : version != o.version ? version < o.version : digest < o.digest;
+        }
+    };
+    static Key key_of(const Record &record);
 
     /* With lock_ held. */
     void queue_locked(Entry entry);
@@ -116,12 +130,14 @@ private:
      * both and of the answered ones not applied yet. */
     std::deque<std::pair<std::uint64_t, Entry>> queued_;
     std::set<Key> pending_;
+    std::size_t waiting_bytes_ = 0;
     std::map<std::uint64_t, Entry> taken_;
     std::vector<std::pair<Entry, Verdict>> answered_;
     bool apply_posted_ = false;
 
     /* Loop thread only. */
     std::map<Key, Entry> deferred_;
+    std::size_t deferred_bytes_ = 0;
     std::set<Key> invalid_;
     std::deque<Key> invalid_order_;
 };

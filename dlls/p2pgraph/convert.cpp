@@ -203,11 +203,13 @@ void peer_address_from_sockaddr(const sockaddr_in6 &in, PEER_ADDRESS *out)
     out->sin6.sin6_family = WS_AF_INET6;
 }
 
-bool engine_settings(p2pg::api::Settings *out)
+HRESULT engine_settings(p2pg::api::Settings *out)
 {
-    out->addresses = configured_addresses();
-    out->storage_quota = configured_storage_quota();
-    if (!graph_data_directory(&out->data_directory)) return false;
-    WINE_TRACE("databases in %s\n", out->data_directory.c_str());
-    return true;
+    return guarded([&] {
+        out->addresses = configured_addresses();
+        out->storage_quota = configured_storage_quota();
+        if (!graph_data_directory(&out->data_directory)) return E_FAIL;
+        WINE_TRACE("databases in %s\n", out->data_directory.c_str());
+        return S_OK;
+    });
 }

@@ -83,8 +83,9 @@ bool graph_data_directory(std::string *out);
 p2pg::AddressPolicy configured_addresses();
 
 /* Where this user's graphs live and what they may take: the engine's
- * settings for graph_create, graph_open and graph_delete. */
-bool engine_settings(p2pg::api::Settings *out);
+ * settings for graph_create, graph_open and graph_delete (E_FAIL without an
+ * application data folder, E_OUTOFMEMORY). */
+HRESULT engine_settings(p2pg::api::Settings *out);
 
 /* The storage quota of a graph's database for what neighbors send: the
  * P2PGRAPH_STORAGE_QUOTA environment variable, else the registry value

@@ -77,7 +77,7 @@ HRESULT create_graph(PEER_GRAPH_PROPERTIES *properties, const WCHAR *database_na
     p2pg::api::Security engine_security;
     if (FAILED(hr = security_from_win32(security, &callbacks, &engine_security))) return hr;
     p2pg::api::Settings settings;
-    if (FAILED(hr = guarded([&] { return engine_settings(&settings) ? S_OK : E_FAIL; }))) return hr;
+    if (FAILED(hr = engine_settings(&settings))) return hr;
 
     p2pg::api::Handle graph = 0;
     p2pg::GraphError err = p2pg::api::graph_create(settings, props, name, engine_security, &graph);
@@ -110,9 +110,9 @@ HRESULT open_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *dat
     std::vector<p2pg::Guid> order;
     hr = guarded([&] {
         for (ULONG i = 0; i < precedence_count; ++i) order.push_back(guid_from_win32(precedence[i]));
-        return engine_settings(&settings) ? S_OK : E_FAIL;
+        return S_OK;
     });
-    if (FAILED(hr)) return hr;
+    if (FAILED(hr) || FAILED(hr = engine_settings(&settings))) return hr;
 
     p2pg::api::Handle graph = 0;
     bool data_created = false;
@@ -159,7 +159,7 @@ HRESULT delete_graph(const WCHAR *graph_id, const WCHAR *peer_id, const WCHAR *d
         !utf8_from_wide(database_name, kMaxDatabaseNameChars, &name) || name.empty())
         return E_INVALIDARG;
     p2pg::api::Settings settings;
-    HRESULT hr = guarded([&] { return engine_settings(&settings) ? S_OK : E_FAIL; });
+    HRESULT hr = engine_settings(&settings);
     if (FAILED(hr)) return hr;
     return hresult_from_graph_error(p2pg::api::graph_delete(settings, gid, pid, name));
 }

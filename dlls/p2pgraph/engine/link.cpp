@@ -457,7 +457,6 @@ void Link::send_introduction()
     auth.source_peer_id = intro_.local_peer_id;
     if (!intro_.remote_peer_id.empty()) auth.destination_peer_id = intro_.remote_peer_id;
     send(auth, true);
-    connect_sent_ = std::chrono::steady_clock::now();
     if (CipherFactory *factory = handler_ ? handler_->cipher_factory() : nullptr) {
         /* MS-PPGRH 3.1.5.1.1: OUT_CONN_STATE_SENT_AUTHINFO; the provider
          * speaks first.  The connect timer bounds the handshake. */

@@ -63,9 +63,9 @@ bool RecordSecurity::submit(const Record &record, RecordChange change, std::uint
     std::size_t bytes = record_size(record);
     std::lock_guard<std::mutex> guard(lock_);
     if (closed_ || pending_.count(key)) return false;
-    if (queued_.size() + taken_.size() + answered_.size() >= kMaxWaiting || waiting_bytes_ + bytes > kMaxWaitingBytes) {
+    if (waiting_locked() >= kMaxWaiting || waiting_bytes_ + bytes > kMaxWaitingBytes) {
         P2PG_WARN(flood, "record %s v%u: %zu records (%zu bytes) wait for validation already; dropped",
-                  record.id.to_string().c_str(), record.version, queued_.size() + taken_.size(), waiting_bytes_);
+                  record.id.to_string().c_str(), record.version, waiting_locked(), waiting_bytes_);
         return false;
     }
     queue_locked(Entry{record, change, from_link});
@@ -205,7 +205,7 @@ bool RecordSecurity::closed() const
 std::size_t RecordSecurity::waiting() const
 {
     std::lock_guard<std::mutex> guard(lock_);
-    return queued_.size() + taken_.size() + answered_.size();
+    return waiting_locked();
 }
 
 std::size_t RecordSecurity::deferred() const

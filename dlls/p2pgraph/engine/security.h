@@ -117,6 +117,7 @@ private:
 
     /* With lock_ held. */
     void queue_locked(Entry entry);
+    std::size_t waiting_locked() const { return queued_.size() + taken_.size() + answered_.size(); }
     void remember_invalid(const Key &key);
 
     Graph &graph_;

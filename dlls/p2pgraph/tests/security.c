@@ -523,6 +523,20 @@ static void drain_node_events(struct node *n)
     }
 }
 
+/* Makes n listen and reads its port. */
+static HRESULT read_port(struct node *n, USHORT *port)
+{
+    PEER_NODE_INFO *info = NULL;
+    HRESULT hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
+
+    if (hr != S_OK) return hr;
+    hr = PeerGraphGetNodeInfo(n->graph.handle, 0, &info);
+    if (hr != S_OK) return hr;
+    *port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
+    PeerGraphFreeData(info);
+    return *port ? S_OK : E_FAIL;
+}
+
 /* ssp_seed: 0 for record callbacks, else the connections are secured with the test SSP and
  * that key (and no record callbacks). */
 static HRESULT start_node_ex(struct node *n, const char *tag, WCHAR *peer, DWORD key, BYTE ssp_seed,
@@ -532,7 +546,6 @@ static HRESULT start_node_ex(struct node *n, const char *tag, WCHAR *peer, DWORD
         {PEER_GRAPH_EVENT_RECORD_CHANGED, NULL}, {PEER_GRAPH_EVENT_NEIGHBOR_CONNECTION, NULL},
         {PEER_GRAPH_EVENT_DIRECT_CONNECTION, NULL}, {PEER_GRAPH_EVENT_INCOMING_DATA, NULL},
     };
-    PEER_NODE_INFO *info = NULL;
     HRESULT hr;
 
     memset(n, 0, sizeof(*n));
@@ -564,27 +577,7 @@ static HRESULT start_node_ex(struct node *n, const char *tag, WCHAR *peer, DWORD
     hr = PeerGraphRegisterEvent(n->graph.handle, n->event, ARRAYSIZE(regs), regs, &n->peer_event);
     if (hr != S_OK || creator) return hr;
     /* Only the creator listens: the others join it. */
-    hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
-    if (hr != S_OK) return hr;
-    hr = PeerGraphGetNodeInfo(n->graph.handle, 0, &info);
-    if (hr != S_OK) return hr;
-    n->port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
-    PeerGraphFreeData(info);
-    return S_OK;
-}
-
-/* Makes n listen (it joined another node) and reads its port. */
-static HRESULT read_port(struct node *n, USHORT *port)
-{
-    PEER_NODE_INFO *info = NULL;
-    HRESULT hr = PeerGraphListen(n->graph.handle, PEER_GRAPH_SCOPE_ANY, 0, 0);
-
-    if (hr != S_OK) return hr;
-    hr = PeerGraphGetNodeInfo(n->graph.handle, 0, &info);
-    if (hr != S_OK) return hr;
-    *port = info->cAddresses ? swap16(info->pAddresses[0].sin6.sin6_port) : 0;
-    PeerGraphFreeData(info);
-    return *port ? S_OK : E_FAIL;
+    return read_port(n, &n->port);
 }
 
 static HRESULT start_node(struct node *n, const char *tag, WCHAR *peer, DWORD key, struct node *creator)
@@ -801,7 +794,9 @@ struct relay
     LONG size;
 };
 
-static SOCKET loopback_socket(USHORT port, BOOL listen_on)
+/* A socket connected to [::1]:port, or (bound not NULL) listening on [::1] at a port of its
+ * own, written to *bound. */
+static SOCKET loopback_socket(USHORT port, USHORT *bound)
 {
     SOCKADDR_IN6 sin6;
     SOCKET s = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
@@ -812,13 +807,14 @@ static SOCKET loopback_socket(USHORT port, BOOL listen_on)
     sin6.sin6_family = AF_INET6;
     sin6.sin6_port = htons(port);
     sin6.sin6_addr.s6_addr[15] = 1;
-    if (listen_on ? bind(s, (SOCKADDR *)&sin6, sizeof(sin6)) || listen(s, 1) ||
-                        getsockname(s, (SOCKADDR *)&sin6, &len)
-                  : connect(s, (SOCKADDR *)&sin6, sizeof(sin6)))
+    if (bound ? bind(s, (SOCKADDR *)&sin6, sizeof(sin6)) || listen(s, 1) ||
+                    getsockname(s, (SOCKADDR *)&sin6, &len)
+              : connect(s, (SOCKADDR *)&sin6, sizeof(sin6)))
     {
         closesocket(s);
         return INVALID_SOCKET;
     }
+    if (bound) *bound = ntohs(sin6.sin6_port);
     return s;
 }
 
@@ -832,7 +828,7 @@ static DWORD WINAPI relay_proc(void *arg)
     fd_set set;
     int n;
 
-    if (in != INVALID_SOCKET) out = loopback_socket(r->target, FALSE);
+    if (in != INVALID_SOCKET) out = loopback_socket(r->target, NULL);
     while (in != INVALID_SOCKET && out != INVALID_SOCKET)
     {
         FD_ZERO(&set);
@@ -896,6 +892,7 @@ static void test_secured_connections(void)
     ULONGLONG direct = 0, id;
     DWORD start, status = 0;
     SOCKET raw, listener;
+    USHORT listen_port = 0;
     char first[512];
     int got = 0, n;
     GUID r1, r2;
@@ -909,15 +906,9 @@ static void test_secured_connections(void)
     ok(hr == S_OK, "PeerGraphAddRecord returned %#lx\n", hr);
 
     /* b joins through a relay that keeps the bytes. */
-    relay.listener = loopback_socket(0, TRUE);
+    relay.listener = loopback_socket(0, &relay.port);
     ok(relay.listener != INVALID_SOCKET, "no relay socket: %d\n", WSAGetLastError());
     if (relay.listener == INVALID_SOCKET) goto done_a;
-    {
-        SOCKADDR_IN6 sin6;
-        int len = sizeof(sin6);
-        getsockname(relay.listener, (SOCKADDR *)&sin6, &len);
-        relay.port = ntohs(sin6.sin6_port);
-    }
     relay.target = a.port;
     relay.thread = CreateThread(NULL, 0, relay_proc, &relay, 0, NULL);
     hr = start_node_ex(&b, "ssp-b", peer_b, 0, 1, &a);
@@ -998,16 +989,13 @@ static void test_secured_connections(void)
 
     /* A peer that skips the handshake: what an unsecured node sends first (AUTH_INFO, then
      * CONNECT in the clear), replayed to a, gets the connection closed. */
-    listener = loopback_socket(0, TRUE);
+    listener = loopback_socket(0, &listen_port);
     hr = start_node_ex(&d, "ssp-d", peer_c, 0, 0, &a);
     if (hr == S_OK && listener != INVALID_SOCKET)
     {
-        SOCKADDR_IN6 sin6;
-        int len = sizeof(sin6);
         SOCKET s;
 
-        getsockname(listener, (SOCKADDR *)&sin6, &len);
-        loopback_address(&address, ntohs(sin6.sin6_port));
+        loopback_address(&address, listen_port);
         /* d has record callbacks, not the package: it speaks in the clear. */
         PeerGraphConnect(d.graph.handle, NULL, &address, &id);
         s = accept(listener, NULL, NULL);
@@ -1025,7 +1013,7 @@ static void test_secured_connections(void)
         }
         if (s != INVALID_SOCKET) closesocket(s);
         ok(got > 0, "the clear node sent nothing\n");
-        raw = loopback_socket(a.port, FALSE);
+        raw = loopback_socket(a.port, NULL);
         ok(raw != INVALID_SOCKET, "cannot reach a: %d\n", WSAGetLastError());
         if (raw != INVALID_SOCKET)
         {
@@ -1034,7 +1022,7 @@ static void test_secured_connections(void)
             closesocket(raw);
         }
         /* Garbage where the token should be. */
-        raw = loopback_socket(a.port, FALSE);
+        raw = loopback_socket(a.port, NULL);
         if (raw != INVALID_SOCKET)
         {
             static const char garbage[64] = "P2TS garbled handshake token";

@@ -26,11 +26,13 @@
  * "listening PORT" and counts the PEER_GRAPH_EVENT_INCOMING_DATA events it
  * drains.  The sender creates GRAPH as peer "sender", opens a direct
  * connection to [::1]:PORT and, for each SIZE, announces the phase, streams
- * messages of SIZE bytes for SECONDS, tells how many it sent and waits for
- * the receiver's answer.  Per phase the receiver prints
- *   "api SIZE RECEIVED BYTES SECONDS SENT GAPS"
+ * messages of SIZE bytes for SECONDS, tells how many it sent and their
+ * checksum and waits for the receiver's answer.  The receiver reads every
+ * byte it is handed (checksum.h).  Per phase it prints
+ *   "api SIZE RECEIVED BYTES SECONDS SENT GAPS SUM"
  * SECONDS from the first data message of the phase to the last, GAPS the
- * sequence numbers that never arrived.  Both delete their graph at the end. */
+ * sequence numbers that never arrived, SUM "ok" when the checksum of what
+ * arrived is that of what was sent (else "bad").  Both delete their graph at the end. */
 
 #include <winsock2.h>
 #include <windows.h>
@@ -41,6 +43,7 @@
 
 #define BENCH_NAME "direct-throughput"
 #include "bench_win.h"
+#include "checksum.h"
 
 static const GUID data_type = {0x3b0d6f52, 0x8c1e, 0x4a97, {0xb2, 0x64, 0x1f, 0x5a, 0x93, 0xc0, 0x7e, 0x21}};
 static const GUID control_type = {0x3b0d6f53, 0x8c1e, 0x4a97, {0xb2, 0x64, 0x1f, 0x5a, 0x93, 0xc0, 0x7e, 0x21}};
@@ -51,6 +54,7 @@ struct control
     DWORD what;         /* START, END or DONE */
     DWORD size;         /* message size of the phase */
     ULONGLONG count;    /* END: messages sent */
+    struct bench_sum sum; /* END: the checksum of the messages sent */
 };
 enum { START = 1, END = 2, DONE = 3 };
 
@@ -92,6 +96,7 @@ static int receive(void)
 {
     PEER_GRAPH_EVENT_DATA *event;
     ULONGLONG received = 0, bytes = 0, next_seq = 0, gaps = 0, connection = 0;
+    struct bench_sum sum = {0, 0};
     double first = 0, last = 0;
     DWORD size = 0;
     HRESULT hr;
@@ -119,6 +124,7 @@ static int receive(void)
                 last = now_seconds();
                 if (!received++) first = last;
                 bytes += in->data.cbData;
+                bench_sum_bytes(&sum, in->data.pbData, in->data.cbData);
                 memcpy(&seq, in->data.pbData, sizeof(seq));
                 if (seq != next_seq) gaps += seq > next_seq ? seq - next_seq : 0;
                 next_seq = seq + 1;
@@ -131,11 +137,13 @@ static int receive(void)
                 {
                     size = c.size;
                     received = bytes = next_seq = gaps = 0;
+                    sum.a = sum.b = 0;
                 }
                 else if (c.what == END)
                 {
-                    printf("api %lu %llu %llu %.6f %llu %llu\n", (unsigned long)size, received, bytes,
-                           last - first, c.count, gaps + (c.count > next_seq ? c.count - next_seq : 0));
+                    printf("api %lu %llu %llu %.6f %llu %llu %s\n", (unsigned long)size, received, bytes,
+                           last - first, c.count, gaps + (c.count > next_seq ? c.count - next_seq : 0),
+                           sum.a == c.sum.a && sum.b == c.sum.b ? "ok" : "bad");
                     fflush(stdout);
                     c.what = DONE;
                     if (FAILED(hr = PeerGraphSendData(graph, in->ullConnectionId, &control_type, sizeof(c), &c)))
@@ -150,14 +158,16 @@ static int receive(void)
 
 static int send_phase(ULONGLONG connection, DWORD size, double seconds)
 {
-    struct control c = {START, size, 0};
+    struct control c = {START, size, 0, {0, 0}};
+    struct bench_sum base = {0, 0};
     PEER_GRAPH_EVENT_DATA *event;
     BYTE *payload = malloc(size);
     ULONGLONG seq = 0;
     double deadline;
     HRESULT hr;
 
-    for (DWORD i = 0; i < size; i++) payload[i] = (BYTE)(i * 7);
+    for (DWORD i = 0; i < size; i++) payload[i] = i < sizeof(seq) ? 0 : (BYTE)(i * 7);
+    bench_sum_bytes(&base, payload, size);
     if (FAILED(hr = PeerGraphSendData(graph, connection, &control_type, sizeof(c), &c)))
         return fail("PeerGraphSendData (start)", hr);
     deadline = now_seconds() + seconds;
@@ -166,6 +176,7 @@ static int send_phase(ULONGLONG connection, DWORD size, double seconds)
         memcpy(payload, &seq, sizeof(seq));
         if (FAILED(hr = PeerGraphSendData(graph, connection, &data_type, size, payload)))
             return fail("PeerGraphSendData", hr);
+        bench_sum_with_seq(&c.sum, &base, size, seq);
         seq++;
     } while (now_seconds() < deadline);
     c.what = END;

@@ -25,10 +25,10 @@
  * [::1], the parent streams messages of SIZE bytes, each behind a 4-byte
  * length, one send() per message, for SECONDS, then closes.  The receiver
  * reads through a buffer, delivers each message whole (contiguous, as an
- * INCOMING_DATA event does) and prints
- *   "tcp SIZE RECEIVED BYTES SECONDS"
+ * INCOMING_DATA event does), reads every byte of it (checksum.h) and prints
+ *   "tcp SIZE RECEIVED BYTES SECONDS SUM_A SUM_B"
  * SECONDS from the first message to the last; then the sender prints
- *   "tcp-sent SIZE SENT".  TCP_NODELAY is set on both
+ *   "tcp-sent SIZE SENT SUM_A SUM_B" (the checksum of what it sent).  TCP_NODELAY is set on both
  * ends, as the DLL does on its connections; P2PGRAPH_BENCH_NAGLE=1 leaves
  * Nagle's algorithm on instead. */
 
@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "loopback_pair.h"
 
 #include <algorithm>
@@ -64,9 +65,6 @@ void nodelay_unless_nagle(int fd)
     if (!nagle || std::strcmp(nagle, "1") != 0) set_nodelay(fd);
 }
 
-/* Consumes a delivered message so that the work is not optimized away. */
-volatile std::uint8_t sink;
-
 void receive(int listener, std::uint32_t size)
 {
     int fd = accept(listener, nullptr, nullptr);
@@ -76,6 +74,7 @@ void receive(int listener, std::uint32_t size)
     std::vector<std::uint8_t> buffer(std::max<std::size_t>(256 * 1024, 4 * (size + 4)));
     std::size_t start = 0, end = 0;
     std::uint64_t received = 0, bytes = 0;
+    bench_sum sum = {0, 0};
     double first = 0, last = 0;
     for (;;) {
         ssize_t n = recv(fd, buffer.data() + end, buffer.size() - end, 0);
@@ -95,7 +94,7 @@ void receive(int listener, std::uint32_t size)
             last = now_seconds();
             if (!received++) first = last;
             bytes += length;
-            sink = message[length - 1];
+            bench_sum_bytes(&sum, message, length);
             start += 4 + length;
         }
         if (start == end) {
@@ -106,18 +105,20 @@ void receive(int listener, std::uint32_t size)
             start = 0;
         }
     }
-    std::printf("tcp %u %llu %llu %.6f\n", size, static_cast<unsigned long long>(received),
-                static_cast<unsigned long long>(bytes), last - first);
+    std::printf("tcp %u %llu %llu %.6f %llu %llu\n", size, static_cast<unsigned long long>(received),
+                static_cast<unsigned long long>(bytes), last - first, sum.a, sum.b);
     std::fflush(stdout);
     close(fd);
 }
 
-std::uint64_t send_for(int fd, std::uint32_t size, double seconds)
+std::uint64_t send_for(int fd, std::uint32_t size, double seconds, bench_sum *sum)
 {
     std::vector<std::uint8_t> message(4 + size);
     std::uint32_t length = htonl(size);
     std::memcpy(message.data(), &length, 4);
-    for (std::uint32_t i = 0; i < size; i++) message[4 + i] = static_cast<std::uint8_t>(i * 7);
+    for (std::uint32_t i = 0; i < size; i++) message[4 + i] = i < 8 ? 0 : static_cast<std::uint8_t>(i * 7);
+    bench_sum base = {0, 0};
+    bench_sum_bytes(&base, message.data() + 4, size);
     std::uint64_t sent = 0;
     double deadline = now_seconds() + seconds;
     do {
@@ -128,6 +129,7 @@ std::uint64_t send_for(int fd, std::uint32_t size, double seconds)
             if (n < 0) die("send");
             done += static_cast<std::size_t>(n);
         }
+        bench_sum_with_seq(sum, &base, size, sent);
         sent++;
     } while (now_seconds() < deadline);
     return sent;
@@ -138,13 +140,14 @@ void run(std::uint32_t size, double seconds)
     pid_t child = 0;
     int fd = loopback_pair([size](int listener) { receive(listener, size); }, &child);
     nodelay_unless_nagle(fd);
-    std::uint64_t sent = send_for(fd, size, seconds);
+    bench_sum sum = {0, 0};
+    std::uint64_t sent = send_for(fd, size, seconds, &sum);
     close(fd);
     if (!child_succeeded(child)) {
         std::fprintf(stderr, "tcp-baseline: the receiver failed\n");
         std::exit(1);
     }
-    std::printf("tcp-sent %u %llu\n", size, static_cast<unsigned long long>(sent));
+    std::printf("tcp-sent %u %llu %llu %llu\n", size, static_cast<unsigned long long>(sent), sum.a, sum.b);
     std::fflush(stdout);
 }
 

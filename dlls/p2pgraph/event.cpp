@@ -79,7 +79,9 @@ HRESULT get_event_data(HPEEREVENT handle, PEER_GRAPH_EVENT_DATA **out)
         return PEER_S_NO_EVENT_DATA;
     }
     return guarded([&] {
-        void *block = pack_result([&](Packer &p) { pack_event(p, *event); });
+        std::shared_ptr<const void> keep;
+        if (event_keeps_data(*event)) keep = event->data;
+        void *block = pack_result([&](Packer &p) { pack_event(p, *event); }, std::move(keep));
         if (!block) return E_OUTOFMEMORY;
         *out = static_cast<PEER_GRAPH_EVENT_DATA *>(block);
         return S_OK;

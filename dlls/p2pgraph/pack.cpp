@@ -113,13 +113,22 @@ static HRESULT connection_failure_hresult(p2pg::ConnectionFailure failure)
     return S_OK;
 }
 
+bool event_keeps_data(const p2pg::GraphEvent &event)
+{
+    return event.type == p2pg::EventType::incoming_data && event.data_size() && !event.data_shared;
+}
+
 void pack_event(Packer &packer, const p2pg::GraphEvent &event)
 {
     PEER_GRAPH_EVENT_DATA *out = static_cast<PEER_GRAPH_EVENT_DATA *>(
         packer.reserve(sizeof(PEER_GRAPH_EVENT_DATA), alignof(PEER_GRAPH_EVENT_DATA)));
-    BYTE *payload = event.type == p2pg::EventType::incoming_data && event.data_size()
-                        ? packer.bytes(event.data->data() + event.data_offset, event.data_size())
-                        : nullptr;
+    /* The payload is read where it arrived, with no copy, unless the
+     * application has it twice (see data_shared). */
+    BYTE *payload = nullptr;
+    if (event_keeps_data(event))
+        payload = const_cast<BYTE *>(event.data->data() + event.data_offset);
+    else if (event.type == p2pg::EventType::incoming_data && event.data_size())
+        payload = packer.bytes(event.data->data() + event.data_offset, event.data_size());
     WCHAR *peer_id = event.type == p2pg::EventType::node_changed ? packer.string(event.peer_id, false) : nullptr;
     if (!packer.writing()) return;
     if (event.type == p2pg::EventType::incoming_data) {

@@ -21,6 +21,7 @@
 #ifndef __WINE_P2PGRAPH_PACK_H
 #define __WINE_P2PGRAPH_PACK_H
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,13 +48,13 @@ private:
 };
 
 /* Measures, allocates from the result blocks and writes; nullptr when out
- * of memory. */
+ * of memory.  keep: what the block points into, held until it is freed. */
 template <class Fill>
-void *pack_result(Fill fill)
+void *pack_result(Fill fill, std::shared_ptr<const void> keep = nullptr)
 {
     Packer measure(nullptr);
     fill(measure);
-    void *block = p2pg::api::result_allocate(measure.size());
+    void *block = p2pg::api::result_allocate(measure.size(), std::move(keep));
     if (!block) return nullptr;
     Packer write(static_cast<unsigned char *>(block));
     fill(write);
@@ -62,7 +63,11 @@ void *pack_result(Fill fill)
 
 void pack_record(Packer &packer, const p2pg::Record &record);
 void pack_properties(Packer &packer, const p2pg::GraphProperties &properties);
+/* INCOMING_DATA's payload stays in the received message unless another
+ * registration has the event too: the block must then hold event.data
+ * (event_keeps_data). */
 void pack_event(Packer &packer, const p2pg::GraphEvent &event);
+bool event_keeps_data(const p2pg::GraphEvent &event);
 void pack_connection_info(Packer &packer, const p2pg::ConnectionInfo &info);
 void pack_node_info(Packer &packer, const p2pg::NodeInfo &node);
 

@@ -73,6 +73,28 @@ void test_signal_once_per_drain(void **)
     assert_int_equal(signals, 4);
 }
 
+/* A signal held back is owed once, however many events follow before the
+ * owner sends it; sending it is the owner's call. */
+void test_signal_held_for_the_owner(void **)
+{
+    int signals = 0;
+    EventRegistration r({{EventType::record_changed, std::nullopt}}, [&signals] { ++signals; });
+    assert_true(r.offer_holding_signal(record_event(1)) == EventRegistration::Offered::signal_owed);
+    for (int i = 0; i < 5; ++i)
+        assert_true(r.offer_holding_signal(record_event(1)) == EventRegistration::Offered::queued);
+    assert_int_equal(signals, 0);
+    r.signal();
+    assert_int_equal(signals, 1);
+    GraphEvent status;
+    status.type = EventType::status_changed;
+    assert_true(r.offer_holding_signal(status) == EventRegistration::Offered::refused);
+    assert_int_equal(r.pending(), 6);
+    /* After the application asked, the next event owes a signal again. */
+    assert_true(r.pop().has_value());
+    assert_true(r.offer_holding_signal(record_event(1)) == EventRegistration::Offered::signal_owed);
+    assert_int_equal(signals, 1);
+}
+
 void test_data_marks(void **)
 {
     EventRegistration r({{EventType::incoming_data, std::nullopt}}, nullptr);
@@ -112,6 +134,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_signal_once_per_drain),
+        cmocka_unit_test(test_signal_held_for_the_owner),
         cmocka_unit_test(test_data_marks),
         cmocka_unit_test(test_queue_bound_drops_oldest),
     };

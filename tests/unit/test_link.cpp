@@ -183,6 +183,79 @@ void test_open_send_close(void **)
     b.close(gb);
 }
 
+/* SendData from several threads at once, small and big messages mixed:
+ * every message arrives whole, and each thread's in the order it sent them
+ * (small ones are framed together into shared pieces, big ones alone). */
+void test_send_data_streams_in_order(void **)
+{
+    Node a, b;
+    auto ga = a.create("g", "alice");
+    auto gb = b.create("g", "bob");
+    auto ea = a.listen_events(*ga, {EventType::direct_connection});
+    auto eb = b.listen_events(*gb, {EventType::direct_connection, EventType::incoming_data});
+    GraphError err;
+    b.loop->call([&] { err = gb->listen(0, 0, 0); });
+    assert_int_equal(err, GraphError::ok);
+    sockaddr_in6 target = address_of(b, *gb);
+    std::uint64_t id = 0;
+    a.loop->call([&] { err = ga->open_direct_connection("bob", target, &id); });
+    assert_int_equal(err, GraphError::ok);
+    assert_true(wait_for(*ea, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); }).has_value());
+    assert_true(wait_for(*eb, [](const GraphEvent &e) { return is_status(e, ConnectionStatus::connected); }).has_value());
+
+    constexpr int kThreads = 3, kMessages = 400;
+    const std::size_t sizes[] = {1, 9, 300, 4096, 16379, 65536, 70000, 200000};
+    /* Message i of thread t: t, i, then bytes that depend on both. */
+    auto message = [&](int t, int i) {
+        std::vector<std::uint8_t> m(std::max<std::size_t>(sizes[(i + t) % 8], 8));
+        m[0] = static_cast<std::uint8_t>(t);
+        std::memcpy(&m[1], &i, sizeof(i));
+        for (std::size_t k = 5; k < m.size(); ++k) m[k] = static_cast<std::uint8_t>(k * 31 + i + t);
+        return m;
+    };
+    Guid type;
+    type.bytes[0] = 7;
+    std::vector<std::thread> senders;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t)
+        senders.emplace_back([&, t] {
+            for (int i = 0; i < kMessages; ++i) {
+                std::vector<std::uint8_t> m = message(t, i);
+                GraphError e;
+                while ((e = ga->send_data(id, type, m.data(), m.size())) == GraphError::would_block)
+                    ga->wait_writable(id, 100);
+                if (e != GraphError::ok) ++failures;
+            }
+        });
+    int next[kThreads] = {};
+    int received = 0, wrong = 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (received < kThreads * kMessages && std::chrono::steady_clock::now() < deadline) {
+        std::optional<GraphEvent> e = eb->pop();
+        if (!e) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            continue;
+        }
+        if (e->type != EventType::incoming_data) continue;
+        ++received;
+        const std::uint8_t *p = e->data->data() + e->data_offset;
+        int t = p[0], i;
+        std::memcpy(&i, p + 1, sizeof(i));
+        if (t >= kThreads || i != next[t]) {
+            ++wrong;
+            continue;
+        }
+        std::vector<std::uint8_t> m = message(t, next[t]++);
+        if (e->data_size() != m.size() || !std::equal(m.begin(), m.end(), p)) ++wrong;
+    }
+    for (std::thread &sender : senders) sender.join();
+    assert_int_equal(failures.load(), 0);
+    assert_int_equal(received, kThreads * kMessages);
+    assert_int_equal(wrong, 0);
+    a.close(ga);
+    b.close(gb);
+}
+
 void test_refused_without_registration(void **)
 {
     Node a, b;
@@ -669,6 +742,7 @@ int main(void)
     event_set_mem_functions(libevent_malloc, libevent_realloc, libevent_free);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_send_close),
+        cmocka_unit_test(test_send_data_streams_in_order),
         cmocka_unit_test(test_refused_without_registration),
         cmocka_unit_test(test_nobody_listening_and_wrong_peer),
         cmocka_unit_test(test_graphs_share_a_port),

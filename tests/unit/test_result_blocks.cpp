@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,22 @@ void test_allocate_is_zeroed_and_aligned(void **)
         std::memset(p, 0xab, size);
     }
     assert_int_equal(blocks.outstanding(), 5);
+}
+
+/* What a block points into lives as long as the block, and no longer. */
+void test_block_keeps_what_it_points_into(void **)
+{
+    ResultBlocks blocks;
+    auto message = std::make_shared<const std::vector<unsigned char>>(100, 7);
+    std::weak_ptr<const std::vector<unsigned char>> watch = message;
+    void *p = blocks.allocate(48, message);
+    assert_non_null(p);
+    message.reset();
+    assert_false(watch.expired());
+    assert_false(blocks.release(&watch)); /* not a block: nothing let go */
+    assert_false(watch.expired());
+    assert_true(blocks.release(p));
+    assert_true(watch.expired());
 }
 
 void test_release_only_what_was_handed_out(void **)
@@ -93,6 +110,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_allocate_is_zeroed_and_aligned),
+        cmocka_unit_test(test_block_keeps_what_it_points_into),
         cmocka_unit_test(test_release_only_what_was_handed_out),
         cmocka_unit_test(test_zero_and_absurd_sizes),
         cmocka_unit_test(test_concurrent_allocate_release),

@@ -521,9 +521,9 @@ GraphError enum_end(Handle enumeration)
     return close_handle(enumeration, ObjectKind::enumeration);
 }
 
-void *result_allocate(std::size_t size)
+void *result_allocate(std::size_t size, std::shared_ptr<const void> keep)
 {
-    return result_blocks().allocate(size);
+    return result_blocks().allocate(size, std::move(keep));
 }
 
 bool result_free(void *block)

@@ -199,8 +199,9 @@ GraphError enum_end(Handle enumeration);
 
 /* ---- Memory handed to the application (PeerGraphFreeData) ----
  * Zero-filled, aligned for any structure, valid across start and stop;
- * result_free refuses (false) any pointer result_allocate did not return. */
-void *result_allocate(std::size_t size);
+ * result_free refuses (false) any pointer result_allocate did not return.
+ * keep is held until the block is freed (memory the block points into). */
+void *result_allocate(std::size_t size, std::shared_ptr<const void> keep = nullptr);
 bool result_free(void *block);
 
 } // namespace api

@@ -52,7 +52,7 @@ std::shared_ptr<Link> DataLinks::find(std::uint64_t id) const
     return it == links_.end() ? nullptr : it->second.lock();
 }
 
-GraphError DataLinks::send(Loop &loop, std::uint64_t id, const Guid &type, const std::uint8_t *data,
+GraphError DataLinks::send(std::uint64_t id, const Guid &type, const std::uint8_t *data,
                            std::size_t size) const
 {
     std::shared_ptr<Link> link = find(id);
@@ -61,14 +61,7 @@ GraphError DataLinks::send(Loop &loop, std::uint64_t id, const Guid &type, const
         link->wait_for_space();
         return GraphError::would_block;
     }
-    std::vector<std::uint8_t> frames;
-    wire::append_pt2pt_frames(type, data, size, wire::kDefaultFrameSize, &frames);
-    std::size_t bytes = frames.size();
-    link->add_posted(bytes);
-    if (loop.post([link, frames = std::move(frames)]() mutable { link->write_posted_frames(std::move(frames)); }))
-        return GraphError::ok;
-    link->remove_posted(bytes);
-    return GraphError::connection_not_found;
+    return link->post_data(type, data, size) ? GraphError::ok : GraphError::connection_not_found;
 }
 
 void DataLinks::wait_writable(std::uint64_t id, int timeout_ms) const

@@ -56,7 +56,7 @@ public:
      * connection's send buffer is above its high-water mark (then
      * wait_writable and try again); connection_not_found when no connected
      * link has that id. */
-    GraphError send(Loop &loop, std::uint64_t id, const Guid &type, const std::uint8_t *data,
+    GraphError send(std::uint64_t id, const Guid &type, const std::uint8_t *data,
                     std::size_t size) const;
     /* Any thread: until that link can take data again, goes, or timeout_ms
      * passes. */

@@ -48,22 +48,25 @@ bool EventRegistration::wants_type(EventType type) const
 
 bool EventRegistration::offer(const GraphEvent &event)
 {
-    if (!wants(event)) return false;
-    bool signal;
-    {
-        std::lock_guard<std::mutex> guard(lock_);
-        if (queue_.size() >= kMaxPending) {
-            queued_bytes_ -= queue_.front().data_size();
-            queue_.pop_front();
-            ++dropped_;
-        }
-        queue_.push_back(event);
-        queued_bytes_ += event.data_size();
-        signal = signal_due_;
-        signal_due_ = false;
+    Offered offered = offer_holding_signal(event);
+    if (offered == Offered::signal_owed) signal();
+    return offered != Offered::refused;
+}
+
+EventRegistration::Offered EventRegistration::offer_holding_signal(const GraphEvent &event)
+{
+    if (!wants(event)) return Offered::refused;
+    std::lock_guard<std::mutex> guard(lock_);
+    if (queue_.size() >= kMaxPending) {
+        queued_bytes_ -= queue_.front().data_size();
+        queue_.pop_front();
+        ++dropped_;
     }
-    if (signal && signal_) signal_();
-    return true;
+    queue_.push_back(event);
+    queued_bytes_ += event.data_size();
+    bool signal = signal_due_;
+    signal_due_ = false;
+    return signal ? Offered::signal_owed : Offered::queued;
 }
 
 std::optional<GraphEvent> EventRegistration::pop()
@@ -73,7 +76,7 @@ std::optional<GraphEvent> EventRegistration::pop()
      * again after this call. */
     signal_due_ = true;
     if (queue_.empty()) return std::nullopt;
-    GraphEvent event = queue_.front();
+    GraphEvent event = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= event.data_size();
     return event;

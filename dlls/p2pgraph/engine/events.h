@@ -50,8 +50,18 @@ public:
 
     bool wants(const GraphEvent &event) const;
     bool wants_type(EventType type) const;
-    /* Queues the event if the filters want it; returns whether it did. */
+    /* Queues the event if the filters want it; returns whether it did.  A
+     * due signal is sent at once. */
     bool offer(const GraphEvent &event);
+    /* The same, but a due signal is left to the caller, who calls signal()
+     * once it has queued everything it has at hand (a read wakeup's data
+     * messages): one SetEvent, one wineserver round trip, for many events. */
+    enum class Offered { refused, queued, signal_owed };
+    Offered offer_holding_signal(const GraphEvent &event);
+    void signal() const
+    {
+        if (signal_) signal_();
+    }
     std::optional<GraphEvent> pop();
     std::size_t pending() const;
     /* Payload bytes of the queued INCOMING_DATA events. */

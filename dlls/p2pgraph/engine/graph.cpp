@@ -593,6 +593,9 @@ void Graph::add_registration(std::shared_ptr<EventRegistration> registration)
 
 void Graph::remove_registration(const EventRegistration *registration)
 {
+    owed_signals_.erase(std::remove_if(owed_signals_.begin(), owed_signals_.end(),
+                                       [registration](const auto &r) { return r.get() == registration; }),
+                        owed_signals_.end());
     registrations_.erase(std::remove_if(registrations_.begin(), registrations_.end(),
                                         [registration](const auto &r) { return r.get() == registration; }),
                          registrations_.end());
@@ -603,6 +606,11 @@ void Graph::remove_registration(const EventRegistration *registration)
 void Graph::raise(const GraphEvent &event)
 {
     for (auto &registration : registrations_) registration->offer(event);
+}
+
+void Graph::send_owed_signals()
+{
+    for (const auto &registration : std::exchange(owed_signals_, {})) registration->signal();
 }
 
 void Graph::raise_status()
@@ -627,7 +635,7 @@ GraphError Graph::send_data(std::uint64_t connection_id, const Guid &type, const
                              std::size_t size) const
 {
     if (!env_.loop) return GraphError::connection_not_found;
-    return data_links_.send(*env_.loop, connection_id, type, data, size);
+    return data_links_.send(connection_id, type, data, size);
 }
 
 void Graph::wait_writable(std::uint64_t connection_id, int timeout_ms) const
@@ -745,6 +753,8 @@ void Graph::raise_connection_event(EventType type, Link &link, ConnectionStatus 
 
 void Graph::on_closed(Link &link, LinkEnd end)
 {
+    /* A link that ended in the middle of a read hears no on_read_done. */
+    send_owed_signals();
     data_links_.remove(link.id());
     if (link.type() == wire::ConnectionType::neighbor)
         neighbor_closed(link, end);
@@ -775,7 +785,13 @@ void Graph::on_data(Link &link, const Guid &type, std::shared_ptr<const std::vec
     event.data_type = type;
     event.data = std::move(message);
     event.data_offset = offset;
-    raise(event);
+    event.data_shared =
+        std::count_if(registrations_.begin(), registrations_.end(), [&](const auto &r) { return r->wants(event); }) > 1;
+    /* The signals wait for the end of the read wakeup: the application hears
+     * once of everything one read brought. */
+    for (const auto &registration : registrations_)
+        if (registration->offer_holding_signal(event) == EventRegistration::Offered::signal_owed)
+            owed_signals_.push_back(registration);
     for (const auto &registration : registrations_) {
         if (registration->congested()) {
             registration->set_throttled(true);

@@ -279,6 +279,8 @@ private:
     void raise(const GraphEvent &event);
     /* STATUS_CHANGED with the status as it is now. */
     void raise_status();
+    /* Signals the registrations owed one (see owed_signals_). */
+    void send_owed_signals();
 
     GraphEnvironment env_;
     std::unique_ptr<Store> store_;
@@ -291,6 +293,9 @@ private:
     bool network_started_ = false; /* Listen or Connect was called (ImportDatabase may not follow) */
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
+    /* Registrations given application data during this read wakeup whose
+     * signal is still to be sent (on_read_done sends them). */
+    std::vector<std::shared_ptr<EventRegistration>> owed_signals_;
     DataLinks data_links_;
     std::uint64_t node_id_ = 0;
     std::string graph_id_; /* known before the Graph Info record is */

@@ -312,11 +312,72 @@ bool Link::append_bytes(const Frames &frames)
     return true;
 }
 
-void Link::write_posted_frames(std::vector<std::uint8_t> frames)
+namespace {
+
+/* Pieces kept for framing again: a few, and none that a big message made
+ * big. */
+constexpr std::size_t kSparePieces = 4;
+constexpr std::size_t kSpareCapacity = 2 * Link::kPostedPiece;
+
+} // namespace
+
+bool Link::post_data(const Guid &type, const std::uint8_t *data, std::size_t size)
 {
-    std::size_t size = frames.size();
-    if (state_ == State::connected) append_output(std::make_shared<const std::vector<std::uint8_t>>(std::move(frames)));
-    remove_posted(size);
+    std::size_t bytes = wire::pt2pt_framed_size(size, wire::kDefaultFrameSize);
+    bool flush;
+    {
+        std::lock_guard<std::mutex> guard(posted_data_->lock);
+        std::vector<std::vector<std::uint8_t>> &pieces = posted_data_->pieces;
+        if (pieces.empty() || pieces.back().size() + bytes > kPostedPiece) {
+            std::vector<std::uint8_t> piece;
+            if (!posted_data_->spare.empty()) {
+                piece.swap(posted_data_->spare.back());
+                posted_data_->spare.pop_back();
+            }
+            piece.reserve(std::max(bytes, kPostedPiece));
+            pieces.push_back(std::move(piece));
+        }
+        std::size_t before = pieces.back().size();
+        wire::append_pt2pt_frames(type, data, size, wire::kDefaultFrameSize, &pieces.back());
+        bytes = pieces.back().size() - before;
+        flush = !posted_data_->flush_queued;
+        posted_data_->flush_queued = true;
+    }
+    posted_ += bytes;
+    if (!flush) return true;
+    std::shared_ptr<Link> self = shared_from_this();
+    if (loop_.post([self] { self->write_posted(); })) return true;
+    /* The loop is stopping, and the link with it: nothing posted will go. */
+    std::lock_guard<std::mutex> guard(posted_data_->lock);
+    for (const auto &piece : posted_data_->pieces) posted_ -= piece.size();
+    posted_data_->pieces.clear();
+    posted_data_->flush_queued = false;
+    return false;
+}
+
+void Link::write_posted()
+{
+    std::vector<std::vector<std::uint8_t>> pieces;
+    {
+        std::lock_guard<std::mutex> guard(posted_data_->lock);
+        pieces.swap(posted_data_->pieces);
+        posted_data_->flush_queued = false;
+    }
+    /* Once sent (or copied), a piece goes back to be framed in again. */
+    std::shared_ptr<Posted> posted = posted_data_;
+    auto recycle = [posted](const std::vector<std::uint8_t> *used) {
+        std::unique_ptr<std::vector<std::uint8_t>> piece(const_cast<std::vector<std::uint8_t> *>(used));
+        if (piece->capacity() > kSpareCapacity) return;
+        piece->clear();
+        std::lock_guard<std::mutex> guard(posted->lock);
+        if (posted->spare.size() < kSparePieces) posted->spare.push_back(std::move(*piece));
+    };
+    for (std::vector<std::uint8_t> &piece : pieces) {
+        std::size_t size = piece.size();
+        Frames frames(new std::vector<std::uint8_t>(std::move(piece)), recycle);
+        if (state_ == State::connected) append_output(frames);
+        posted_ -= size;
+    }
 }
 
 std::size_t Link::backlog() const

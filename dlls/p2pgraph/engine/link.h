@@ -133,6 +133,8 @@ public:
      * the low one. */
     static constexpr std::size_t kSendHighWater = 8u << 20;
     static constexpr std::size_t kSendLowWater = 2u << 20;
+    /* SendData's small messages are framed together in pieces this big. */
+    static constexpr std::size_t kPostedPiece = 64 * 1024;
 
     enum class State { connecting, accepted, securing, authenticated, connect_wait, connected, closing, closed };
 
@@ -186,17 +188,15 @@ public:
     void wait_writable(int timeout_ms);
 
     /* PeerGraphSendData without a round trip to the loop: any thread may
-     * check accepting_data() and backlog() (posted plus buffered bytes),
-     * frame the message itself, count it with add_posted() and post
-     * write_posted_frames() to the loop. */
+     * check accepting_data() and backlog() (posted plus buffered bytes) and
+     * post_data(), which frames the message straight into the link's
+     * posted bytes; the loop takes all of them in one piece. */
     bool accepting_data() const { return accepting_data_; }
     std::size_t backlog() const;
-    void add_posted(std::size_t bytes) { posted_ += bytes; }
-    void remove_posted(std::size_t bytes) { posted_ -= bytes; }
+    /* Any thread: false (nothing queued) when the loop no longer runs. */
+    bool post_data(const Guid &type, const std::uint8_t *data, std::size_t size);
     /* Marks the link full before waiting for it to drain. */
     void wait_for_space();
-    /* Loop thread: appends the frames (dropped if the link closed since). */
-    void write_posted_frames(std::vector<std::uint8_t> frames);
 
     /* DirectConnection */
     void close() override { close_with(wire::DisconnectReason::app_disconnect); }
@@ -291,6 +291,21 @@ private:
     std::vector<wire::In6Address> referrals_;
     std::chrono::steady_clock::time_point connect_sent_, welcome_received_;
     std::atomic<bool> accepting_data_{false};
+    /* What API threads framed for the loop (post_data): pieces of up to
+     * kPostedPiece bytes, small messages framed one after the other in one
+     * piece (a big message is a piece of its own), and pieces sent before,
+     * to be framed in again: no allocation per message once the link is
+     * streaming, and none of the big fresh buffers that cost a page fault
+     * per page.  Shared with the pieces the evbuffer still refers to. */
+    struct Posted {
+        std::mutex lock;
+        std::vector<std::vector<std::uint8_t>> pieces;
+        bool flush_queued = false; /* write_posted() is on its way */
+        std::vector<std::vector<std::uint8_t>> spare;
+    };
+    std::shared_ptr<Posted> posted_data_ = std::make_shared<Posted>();
+    /* Loop thread: takes the posted frames into the output. */
+    void write_posted();
     std::atomic<std::size_t> posted_{0};   /* handed over by API threads, not yet in the evbuffer */
     std::atomic<std::size_t> buffered_{0}; /* in the evbuffer, as last seen on the loop */
     bool pending_end_ = false; /* connect failed at once; reported by the timer */

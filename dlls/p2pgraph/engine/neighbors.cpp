@@ -319,6 +319,7 @@ void Graph::on_output_drained(Link &link)
 
 void Graph::on_read_done(Link &link)
 {
+    send_owed_signals();
     std::shared_ptr<Neighbor> neighbor = link.type() == wire::ConnectionType::neighbor ? neighbor_of(link) : nullptr;
     if (neighbor)
         flood_.read_done(*neighbor);

@@ -35,10 +35,10 @@ constexpr std::size_t kMaxBlock = std::size_t(1) << 32;
 
 ResultBlocks::~ResultBlocks()
 {
-    for (void *block : blocks_) std::free(block);
+    for (auto &entry : blocks_) std::free(entry.first);
 }
 
-void *ResultBlocks::allocate(std::size_t size)
+void *ResultBlocks::allocate(std::size_t size, std::shared_ptr<const void> keep)
 {
     if (size == 0) size = 1;
     if (size > kMaxBlock) return nullptr;
@@ -46,7 +46,7 @@ void *ResultBlocks::allocate(std::size_t size)
     if (!block) return nullptr;
     try {
         std::lock_guard<std::mutex> guard(lock_);
-        blocks_.insert(block);
+        blocks_.emplace(block, std::move(keep));
     } catch (const std::bad_alloc &) {
         std::free(block);
         return nullptr;
@@ -57,9 +57,13 @@ void *ResultBlocks::allocate(std::size_t size)
 bool ResultBlocks::release(void *block)
 {
     if (!block) return false;
+    std::shared_ptr<const void> keep; /* let go of outside the lock */
     {
         std::lock_guard<std::mutex> guard(lock_);
-        if (blocks_.erase(block) == 0) return false;
+        auto it = blocks_.find(block);
+        if (it == blocks_.end()) return false;
+        keep = std::move(it->second);
+        blocks_.erase(it);
     }
     std::free(block);
     return true;

@@ -22,8 +22,9 @@
 #define P2PG_ENGINE_RESULT_BLOCKS_H
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace p2pg {
 
@@ -38,8 +39,10 @@ public:
     ResultBlocks &operator=(const ResultBlocks &) = delete;
 
     /* Zero-filled, aligned for any structure; nullptr when out of memory or
-     * when size is absurd. */
-    void *allocate(std::size_t size);
+     * when size is absurd.  keep, if any, is held until the block is freed:
+     * memory the block points into (a received message the application
+     * reads in place). */
+    void *allocate(std::size_t size, std::shared_ptr<const void> keep = nullptr);
 
     /* Frees a block from allocate(); returns false (and frees nothing) for
      * nullptr or any other pointer. */
@@ -49,7 +52,7 @@ public:
 
 private:
     mutable std::mutex lock_;
-    std::unordered_set<void *> blocks_;
+    std::unordered_map<void *, std::shared_ptr<const void>> blocks_;
 };
 
 } // namespace p2pg

@@ -161,6 +161,9 @@ struct GraphEvent {
      * the registrations (it is the received message itself). */
     std::shared_ptr<const std::vector<std::uint8_t>> data;
     std::size_t data_offset = 0;
+    /* incoming_data: more than one registration has it; each application
+     * copy is then its own (one may change its bytes in place). */
+    bool data_shared = false;
     std::size_t data_size() const { return data ? data->size() - data_offset : 0; }
 };
 

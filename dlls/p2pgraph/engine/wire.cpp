@@ -906,13 +906,25 @@ DecodeError decode_record(const std::uint8_t *data, std::size_t size, Record *re
 namespace {
 
 /* Frames the concatenation head + tail without building it. */
+std::size_t usable_frame_size(std::size_t frame_size)
+{
+    return frame_size == 0 ? kDefaultFrameSize : std::min(frame_size, kMaxFrameSize);
+}
+
+std::size_t framed_size(std::size_t total, std::size_t frame_size)
+{
+    return total + 2 * ((total + frame_size - 1) / frame_size);
+}
+
 void append_frames(const std::uint8_t *head, std::size_t head_size, const std::uint8_t *tail, std::size_t tail_size,
                    std::size_t frame_size, std::vector<std::uint8_t> *out)
 {
-    if (frame_size == 0) frame_size = kDefaultFrameSize;
-    frame_size = std::min(frame_size, kMaxFrameSize);
+    frame_size = usable_frame_size(frame_size);
     std::size_t total = head_size + tail_size;
-    out->reserve(out->size() + total + 2 * ((total + frame_size - 1) / frame_size));
+    /* Room for these frames, but never exactly that little: a buffer that
+     * frames one message after another grows geometrically. */
+    std::size_t needed = out->size() + framed_size(total, frame_size);
+    if (needed > out->capacity()) out->reserve(std::max(needed, 2 * out->capacity()));
     ByteWriter w(out);
     for (std::size_t at = 0; at < total; at += frame_size) {
         std::size_t n = std::min(frame_size, total - at);
@@ -939,6 +951,12 @@ void append_pt2pt_frames(const Guid &data_type, const std::uint8_t *payload, std
     /* The same message with the payload appended: only its size differs. */
     ByteWriter(&header).patch_u32(0, static_cast<std::uint32_t>(header.size() + size));
     append_frames(header.data(), header.size(), payload, size, frame_size, out);
+}
+
+std::size_t pt2pt_framed_size(std::size_t size, std::size_t frame_size)
+{
+    static const std::size_t head_size = encode(Pt2Pt{}).size();
+    return framed_size(head_size + size, usable_frame_size(frame_size));
 }
 
 StreamDecoder::StreamDecoder(std::size_t max_frame, std::size_t max_message)

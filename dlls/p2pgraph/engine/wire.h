@@ -249,6 +249,8 @@ void append_frames(const std::vector<std::uint8_t> &message, std::size_t frame_s
  * less). */
 void append_pt2pt_frames(const Guid &data_type, const std::uint8_t *payload, std::size_t size, std::size_t frame_size,
                          std::vector<std::uint8_t> *out);
+/* How many bytes append_pt2pt_frames appends for size bytes of payload. */
+std::size_t pt2pt_framed_size(std::size_t size, std::size_t frame_size);
 
 /* Reassembles messages from a received byte stream.  Memory grows only as
  * bytes arrive (never by a size the peer merely announces), is bounded by

@@ -61,6 +61,13 @@ constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
+/* A link's buffer pools (buffer_pool.h) keep buffers of up to a 1 MiB
+ * message each, and 2 MiB in all: a streaming link allocates nothing per
+ * message, an idle one holds no more than that. */
+constexpr std::size_t kPoolBuffer = (1u << 20) + 64 * 1024;
+constexpr std::size_t kPoolBytes = 2u << 20;
+/* Bytes written to one link per wakeup before the others get their turn. */
+constexpr std::size_t kWriteBudget = 4u << 20;
 /* A security handshake's token waiting to be whole: TLS with a certificate
  * chain needs more than kHandshakeBufferLimit (Schannel's cbMaxToken is
  * about 24 KiB). */
@@ -110,8 +117,11 @@ const char *type_name(wire::ConnectionType type)
 Link::Link(Loop &loop, std::uint64_t id, bool initiator)
     : loop_(loop), id_(id), initiator_(initiator), state_(initiator ? State::connecting : State::accepted),
       decoder_(initiator ? wire::StreamDecoder() : wire::StreamDecoder(wire::kMaxFrameSize, kHandshakeBufferLimit)),
-      handshake_decoder_(!initiator)
+      handshake_decoder_(!initiator),
+      send_pool_(std::make_shared<BufferPool>(kPoolBuffer, kPoolBytes)),
+      receive_pool_(std::make_shared<BufferPool>(kPoolBuffer, kPoolBytes))
 {
+    if (!handshake_decoder_) decoder_.set_pool(receive_pool_);
 }
 
 /* Only a link that never closed has events left; dispose() brings those
@@ -151,6 +161,10 @@ bool Link::start_socket(int fd)
      * messages. */
     bufferevent_setcb(bev_, nullptr, write_cb, event_cb, this);
     bufferevent_setwatermark(bev_, EV_WRITE, kSendLowWater, 0);
+    /* Nor does it write more than 16 KiB per wakeup unless told: a write
+     * call (and a trip round the loop) per quarter of a 64 KiB message.
+     * As much as the socket takes, up to the fairness budget. */
+    bufferevent_set_max_single_write(bev_, kWriteBudget);
     bufferevent_enable(bev_, EV_WRITE);
     return true;
 }
@@ -312,15 +326,6 @@ bool Link::append_bytes(const Frames &frames)
     return true;
 }
 
-namespace {
-
-/* Pieces kept for framing again: a few, and none that a big message made
- * big. */
-constexpr std::size_t kSparePieces = 4;
-constexpr std::size_t kSpareCapacity = 2 * Link::kPostedPiece;
-
-} // namespace
-
 bool Link::post_data(const Guid &type, const std::uint8_t *data, std::size_t size)
 {
     std::size_t bytes = wire::pt2pt_framed_size(size, wire::kDefaultFrameSize);
@@ -329,13 +334,7 @@ bool Link::post_data(const Guid &type, const std::uint8_t *data, std::size_t siz
         std::lock_guard<std::mutex> guard(posted_data_->lock);
         std::vector<std::vector<std::uint8_t>> &pieces = posted_data_->pieces;
         if (pieces.empty() || pieces.back().size() + bytes > kPostedPiece) {
-            std::vector<std::uint8_t> piece;
-            if (!posted_data_->spare.empty()) {
-                piece.swap(posted_data_->spare.back());
-                posted_data_->spare.pop_back();
-            }
-            piece.reserve(std::max(bytes, kPostedPiece));
-            pieces.push_back(std::move(piece));
+            pieces.push_back(send_pool_->take(std::max(bytes, kPostedPiece)));
         }
         std::size_t before = pieces.back().size();
         wire::append_pt2pt_frames(type, data, size, wire::kDefaultFrameSize, &pieces.back());
@@ -364,17 +363,9 @@ void Link::write_posted()
         posted_data_->flush_queued = false;
     }
     /* Once sent (or copied), a piece goes back to be framed in again. */
-    std::shared_ptr<Posted> posted = posted_data_;
-    auto recycle = [posted](const std::vector<std::uint8_t> *used) {
-        std::unique_ptr<std::vector<std::uint8_t>> piece(const_cast<std::vector<std::uint8_t> *>(used));
-        if (piece->capacity() > kSpareCapacity) return;
-        piece->clear();
-        std::lock_guard<std::mutex> guard(posted->lock);
-        if (posted->spare.size() < kSparePieces) posted->spare.push_back(std::move(*piece));
-    };
     for (std::vector<std::uint8_t> &piece : pieces) {
         std::size_t size = piece.size();
-        Frames frames(new std::vector<std::uint8_t>(std::move(piece)), recycle);
+        Frames frames = BufferPool::share(send_pool_, std::move(piece));
         if (state_ == State::connected) append_output(frames);
         posted_ -= size;
     }
@@ -844,14 +835,14 @@ void Link::on_read()
                     abort(LinkEnd::protocol_error);
                     return;
                 }
-                if (handler_)
-                    handler_->on_data(*this, type, std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes)),
-                                      offset);
+                if (handler_) handler_->on_data(*this, type, BufferPool::share(receive_pool_, std::move(bytes)), offset);
                 bytes = std::vector<std::uint8_t>();
                 continue;
             }
             wire::Message message;
             wire::DecodeError error = wire::decode(bytes.data(), bytes.size(), &message);
+            receive_pool_->give(std::move(bytes));
+            bytes = std::vector<std::uint8_t>();
             /* MS-PPGRH 3.1.7.27: an invalid record is discarded, the link stays. */
             if (error == wire::DecodeError::bad_record && state_ == State::connected) {
                 P2PG_WARN(flood, "connection %llu: FLOOD with an invalid record discarded", (ull)id_);
@@ -876,6 +867,7 @@ void Link::on_read()
          * handshake limit until the decoder drained.) */
         if (handshake_decoder_ && state_ == State::connected && decoder_.buffered() == 0) {
             decoder_ = wire::StreamDecoder();
+            decoder_.set_pool(receive_pool_);
             handshake_decoder_ = false;
         }
         /* Until the link is connected only the handshake may arrive, and its

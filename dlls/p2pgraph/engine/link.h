@@ -33,6 +33,7 @@
 
 #include <netinet/in.h>
 
+#include "buffer_pool.h"
 #include "connection.h"
 #include "loop.h"
 #include "wire.h"
@@ -293,17 +294,17 @@ private:
     std::atomic<bool> accepting_data_{false};
     /* What API threads framed for the loop (post_data): pieces of up to
      * kPostedPiece bytes, small messages framed one after the other in one
-     * piece (a big message is a piece of its own), and pieces sent before,
-     * to be framed in again: no allocation per message once the link is
-     * streaming, and none of the big fresh buffers that cost a page fault
-     * per page.  Shared with the pieces the evbuffer still refers to. */
+     * piece (a big message is a piece of its own). */
     struct Posted {
         std::mutex lock;
         std::vector<std::vector<std::uint8_t>> pieces;
         bool flush_queued = false; /* write_posted() is on its way */
-        std::vector<std::vector<std::uint8_t>> spare;
     };
     std::shared_ptr<Posted> posted_data_ = std::make_shared<Posted>();
+    /* Buffers to build messages in: SendData's pieces, and the messages
+     * received (given back once handled, or once the application freed
+     * the event that holds them). */
+    std::shared_ptr<BufferPool> send_pool_, receive_pool_;
     /* Loop thread: takes the posted frames into the output. */
     void write_posted();
     std::atomic<std::size_t> posted_{0};   /* handed over by API threads, not yet in the evbuffer */

@@ -997,7 +997,15 @@ void StreamDecoder::push(const std::uint8_t *data, std::size_t size)
         if (expected_ && partial_.size() + n > expected_) return fail(DecodeError::bad_frame);
         /* Small messages get their room at once; big ones grow as their
          * bytes arrive, never by what a peer merely announced. */
-        if (expected_ && expected_ <= kEagerReserve && partial_.capacity() < expected_) partial_.reserve(expected_);
+        if (expected_ && expected_ <= kEagerReserve && partial_.capacity() < expected_) {
+            if (pool_) {
+                std::vector<std::uint8_t> buffer = pool_->take(expected_);
+                buffer.insert(buffer.end(), partial_.begin(), partial_.end());
+                partial_.swap(buffer);
+            } else {
+                partial_.reserve(expected_);
+            }
+        }
         partial_.insert(partial_.end(), p, p + n);
         if (expected_ && partial_.size() == expected_) {
             ready_.push_back(std::move(partial_));

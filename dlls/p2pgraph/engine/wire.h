@@ -25,11 +25,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "buffer_pool.h"
 #include "record.h"
 
 namespace p2pg {
@@ -269,6 +271,9 @@ public:
     DecodeError error() const { return error_; }
     /* Bytes held: the unparsed tail plus the partial message. */
     std::size_t buffered() const;
+    /* Messages are then built in buffers taken from pool (the receiver
+     * gives them back). */
+    void set_pool(std::shared_ptr<BufferPool> pool) { pool_ = std::move(pool); }
 
 private:
     std::size_t max_frame_, max_message_;
@@ -278,6 +283,7 @@ private:
     std::size_t expected_ = 0; /* Message Size of the partial message, once known */
     std::deque<std::vector<std::uint8_t>> ready_;
     DecodeError error_ = DecodeError::none;
+    std::shared_ptr<BufferPool> pool_;
 };
 
 } // namespace wire

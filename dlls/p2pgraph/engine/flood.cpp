@@ -51,7 +51,11 @@ void Flood::send(const Record &record, const Neighbor *except)
             message.graph_id = graph_.graph_id_;
             frames = Link::frame(message);
         }
+        /* A link with nothing queued sends at once: the next hop has the
+         * record while this one commits it and tells its application. */
+        bool idle = neighbor.link().pending_output() == 0;
         neighbor.link().send_frames(frames, true);
+        if (idle) neighbor.link().write_now();
         ++sent;
     }
     if (sent)

@@ -278,6 +278,7 @@ void Graph::close()
     for (auto &entry : std::exchange(neighbors_, {}))
         entry.second->link().close_with(wire::DisconnectReason::leaving, std::move(referrals[entry.first]));
     direct_.close_all();
+    send_owed_signals();
     registrations_.clear();
     records_.stop();
     presence_.stop();
@@ -605,11 +606,21 @@ void Graph::remove_registration(const EventRegistration *registration)
 
 void Graph::raise(const GraphEvent &event)
 {
-    for (auto &registration : registrations_) registration->offer(event);
+    /* One SetEvent (a wineserver round trip) for all the events of a read
+     * wakeup or a loop turn.  Without a loop (unit tests) at once. */
+    for (auto &registration : registrations_) {
+        if (!env_.loop) {
+            registration->offer(event);
+        } else if (registration->offer_holding_signal(event) == EventRegistration::Offered::signal_owed) {
+            owed_signals_.push_back(registration);
+            signal_timer_.arm_unless_pending(0);
+        }
+    }
 }
 
 void Graph::send_owed_signals()
 {
+    signal_timer_.stop();
     for (const auto &registration : std::exchange(owed_signals_, {})) registration->signal();
 }
 
@@ -787,11 +798,7 @@ void Graph::on_data(Link &link, const Guid &type, std::shared_ptr<const std::vec
     event.data_offset = offset;
     event.data_shared =
         std::count_if(registrations_.begin(), registrations_.end(), [&](const auto &r) { return r->wants(event); }) > 1;
-    /* The signals wait for the end of the read wakeup: the application hears
-     * once of everything one read brought. */
-    for (const auto &registration : registrations_)
-        if (registration->offer_holding_signal(event) == EventRegistration::Offered::signal_owed)
-            owed_signals_.push_back(registration);
+    raise(event);
     for (const auto &registration : registrations_) {
         if (registration->congested()) {
             registration->set_throttled(true);

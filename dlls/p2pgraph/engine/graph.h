@@ -48,6 +48,7 @@
 #include "record_book.h"
 #include "security.h"
 #include "sync.h"
+#include "timer.h"
 #include "transport.h"
 
 namespace p2pg {
@@ -293,9 +294,11 @@ private:
     bool network_started_ = false; /* Listen or Connect was called (ImportDatabase may not follow) */
     std::vector<Guid> sync_precedence_;
     std::vector<std::shared_ptr<EventRegistration>> registrations_;
-    /* Registrations given application data during this read wakeup whose
-     * signal is still to be sent (on_read_done sends them). */
+    /* Registrations given events whose signal is still to be sent: a read
+     * wakeup's events are signalled once, when it is done (on_read_done,
+     * after the commit), the others when the loop next goes round. */
     std::vector<std::shared_ptr<EventRegistration>> owed_signals_;
+    Timer signal_timer_{env_.loop, [this] { send_owed_signals(); }};
     DataLinks data_links_;
     std::uint64_t node_id_ = 0;
     std::string graph_id_; /* known before the Graph Info record is */

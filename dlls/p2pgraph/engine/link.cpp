@@ -398,6 +398,17 @@ bool Link::writable() const
     return pending_output() < kSendHighWater;
 }
 
+void Link::write_now()
+{
+    if (!bev_ || state_ != State::connected) return;
+    struct evbuffer *output = bufferevent_get_output(bev_);
+    if (evbuffer_get_length(output) == 0) return;
+    /* A failure is the bufferevent's to find and report when it writes. */
+    evbuffer_write_atmost(output, bufferevent_getfd(bev_), kWriteBudget);
+    buffered_ = pending_output();
+    if (buffered_ <= kSendLowWater) notify_writers();
+}
+
 void Link::wait_writable(int timeout_ms)
 {
     std::unique_lock<std::mutex> guard(space_lock_);

@@ -183,6 +183,10 @@ public:
     bool send_frames(const Frames &frames, bool force = false);
     std::size_t pending_output() const;
     bool writable() const;
+    /* Writes what is queued to the socket now instead of when the loop next
+     * goes round (a record forwarded before the commit and the events that
+     * follow it). */
+    void write_now();
 
     /* Waits (on an API thread, without the loop) until the link drops below
      * the low-water mark or closes, or timeout_ms passes. */

@@ -319,12 +319,13 @@ void Graph::on_output_drained(Link &link)
 
 void Graph::on_read_done(Link &link)
 {
-    send_owed_signals();
     std::shared_ptr<Neighbor> neighbor = link.type() == wire::ConnectionType::neighbor ? neighbor_of(link) : nullptr;
     if (neighbor)
         flood_.read_done(*neighbor);
     else
         flood_.close_batch();
+    /* The application hears of what the wakeup brought once it is stored. */
+    send_owed_signals();
 }
 
 bool Graph::connected_to(std::uint64_t node_id) const

@@ -52,12 +52,12 @@ constexpr std::chrono::seconds kCloseLinger{5};
  * message and holds no more than this of a peer's bytes: a connection that
  * has not said who it is costs little. */
 constexpr std::size_t kHandshakeBufferLimit = 16 * 1024;
-/* Before CONNECTED reads go through a small buffer on the stack; a
- * CONNECTED link gets kReadChunk of its own (an unauthenticated flood of
- * thousands of sockets must not cost 256 KiB each).  One wakeup reads up
- * to the budget. */
+/* Before CONNECTED reads go through a small buffer on the stack (an
+ * unauthenticated flood of thousands of sockets costs little); CONNECTED
+ * links read kReadChunk at a time into their loop thread's buffer.  One
+ * wakeup reads up to the budget. */
 constexpr std::size_t kHandshakeReadChunk = 4096;
-constexpr std::size_t kReadChunk = 256 * 1024;
+constexpr std::size_t kReadChunk = 1024 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
@@ -816,9 +816,11 @@ void Link::on_read()
         std::uint8_t *buffer = small;
         std::size_t size = sizeof(small);
         if (state_ == State::connected) {
-            if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
-            buffer = read_buffer_.data();
-            size = read_buffer_.size();
+            /* One buffer for all the links of the loop: what a read
+             * brings is taken out of it before the next read. */
+            static thread_local std::vector<std::uint8_t> read_buffer(kReadChunk);
+            buffer = read_buffer.data();
+            size = read_buffer.size();
         }
         ssize_t n = ::read(fd, buffer, size);
         if (n == 0) {

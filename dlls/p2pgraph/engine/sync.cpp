@@ -176,11 +176,15 @@ void Sync::pump(Neighbor &neighbor)
      * on_output_drained for more when it is down to the mark. */
     std::deque<SyncSession::OutItem> &box = neighbor.sync.outbox;
     Link &link = neighbor.link();
+    /* One transaction for the lot: a lookup on its own is a transaction of
+     * its own, with its file locks and its search of the WAL index. */
+    Store &store = *graph_.store_;
+    bool batch = !box.empty() && !store.in_batch() && store.begin_batch() == StoreStatus::ok;
     while (!box.empty() && link.connected() && link.pending_output() < 2 * Link::kSendLowWater) {
         SyncSession::OutItem item = box.front();
         box.pop_front();
         if (item.kind == SyncSession::OutItem::Kind::record) {
-            std::optional<Record> record = graph_.store_->get(item.id);
+            std::optional<Record> record = store.get(item.id);
             if (!record) continue; /* gone (expired) since it was queued */
             wire::Flood flood;
             flood.record = std::move(*record);
@@ -192,6 +196,7 @@ void Sync::pump(Neighbor &neighbor)
             link.send(end, true);
         }
     }
+    if (batch) store.end_batch();
     if (box.empty()) std::deque<SyncSession::OutItem>().swap(box); /* the memory of a long answer goes */
 }
 

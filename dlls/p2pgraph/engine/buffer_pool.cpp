@@ -27,30 +27,30 @@ namespace p2pg {
 std::vector<std::uint8_t> BufferPool::take(std::size_t capacity)
 {
     std::vector<std::uint8_t> buffer;
-    {
-        std::lock_guard<std::mutex> guard(lock_);
-        /* The smallest that is big enough; else the biggest, to grow. */
-        std::size_t pick = free_.size(), biggest = free_.size();
-        for (std::size_t i = 0; i < free_.size(); ++i) {
-            std::size_t have = free_[i].capacity();
-            if (have >= capacity && (pick == free_.size() || have < free_[pick].capacity())) pick = i;
-            if (biggest == free_.size() || have > free_[biggest].capacity()) biggest = i;
-        }
-        if (pick == free_.size()) pick = biggest;
-        if (pick < free_.size()) {
-            buffer.swap(free_[pick]);
-            free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(pick));
-            held_ -= buffer.capacity();
-        }
+    if (capacity < kMinBuffer) return buffer; /* the allocator's small bins are as fast */
+    std::lock_guard<std::mutex> guard(lock_);
+    /* The smallest that is big enough, and never one over twice the size:
+     * a small message must not hold a big buffer (the application may
+     * keep many received messages, each counted by its size). */
+    std::size_t pick = free_.size();
+    for (std::size_t i = 0; i < free_.size(); ++i) {
+        std::size_t have = free_[i].capacity();
+        if (have >= capacity && have / 2 <= capacity && (pick == free_.size() || have < free_[pick].capacity()))
+            pick = i;
     }
-    buffer.reserve(capacity);
+    if (pick < free_.size()) {
+        buffer.swap(free_[pick]);
+        free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(pick));
+        held_ -= buffer.capacity();
+    }
     return buffer;
 }
+
 
 void BufferPool::give(std::vector<std::uint8_t> buffer)
 {
     std::size_t capacity = buffer.capacity();
-    if (capacity == 0 || capacity > max_buffer_) return;
+    if (capacity < kMinBuffer || capacity > max_buffer_) return;
     buffer.clear();
     std::lock_guard<std::mutex> guard(lock_);
     if (held_ + capacity > max_total_ || free_.size() >= kMaxBuffers) return;

@@ -33,17 +33,21 @@ namespace p2pg {
  * the next message: a fresh buffer of 64 KiB and more costs the allocator
  * a trip to the kernel and a page fault per page, a used one nothing.  Any
  * thread (the application lets go of received messages on its own).  It
- * keeps no buffer bigger than max_buffer, no more than max_total bytes in
- * all and no more than kMaxBuffers buffers. */
+ * keeps no buffer bigger than max_buffer or smaller than kMinBuffer, no
+ * more than max_total bytes in all and no more than kMaxBuffers buffers,
+ * and hands out none over twice the size asked for. */
 class BufferPool {
 public:
     static constexpr std::size_t kMaxBuffers = 64;
+    static constexpr std::size_t kMinBuffer = 4096;
 
     BufferPool(std::size_t max_buffer, std::size_t max_total) : max_buffer_(max_buffer), max_total_(max_total) {}
     BufferPool(const BufferPool &) = delete;
     BufferPool &operator=(const BufferPool &) = delete;
 
-    /* An empty buffer with room for at least capacity bytes. */
+    /* An empty buffer: a used one with room for capacity bytes (but not
+     * twice as much), else a new one with no room yet (the caller
+     * reserves). */
     std::vector<std::uint8_t> take(std::size_t capacity);
     void give(std::vector<std::uint8_t> buffer);
     /* buffer, shared; the last holder's letting go gives it back to pool. */

@@ -334,7 +334,9 @@ bool Link::post_data(const Guid &type, const std::uint8_t *data, std::size_t siz
         std::lock_guard<std::mutex> guard(posted_data_->lock);
         std::vector<std::vector<std::uint8_t>> &pieces = posted_data_->pieces;
         if (pieces.empty() || pieces.back().size() + bytes > kPostedPiece) {
-            pieces.push_back(send_pool_->take(std::max(bytes, kPostedPiece)));
+            std::size_t room = std::max(bytes, kPostedPiece);
+            pieces.push_back(send_pool_->take(room));
+            pieces.back().reserve(room);
         }
         std::size_t before = pieces.back().size();
         wire::append_pt2pt_frames(type, data, size, wire::kDefaultFrameSize, &pieces.back());

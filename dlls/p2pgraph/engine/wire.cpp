@@ -1000,6 +1000,7 @@ void StreamDecoder::push(const std::uint8_t *data, std::size_t size)
         if (expected_ && expected_ <= kEagerReserve && partial_.capacity() < expected_) {
             if (pool_) {
                 std::vector<std::uint8_t> buffer = pool_->take(expected_);
+                buffer.reserve(expected_);
                 buffer.insert(buffer.end(), partial_.begin(), partial_.end());
                 partial_.swap(buffer);
             } else {

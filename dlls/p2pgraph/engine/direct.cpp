@@ -22,7 +22,6 @@
 
 #include "direct.h"
 #include "graph.h"
-#include "loop.h"
 #include "wire.h"
 
 namespace p2pg {
@@ -52,8 +51,7 @@ std::shared_ptr<Link> DataLinks::find(std::uint64_t id) const
     return it == links_.end() ? nullptr : it->second.lock();
 }
 
-GraphError DataLinks::send(std::uint64_t id, const Guid &type, const std::uint8_t *data,
-                           std::size_t size) const
+GraphError DataLinks::send(std::uint64_t id, const Guid &type, const std::uint8_t *data, std::size_t size) const
 {
     std::shared_ptr<Link> link = find(id);
     if (!link || !link->accepting_data()) return GraphError::connection_not_found;

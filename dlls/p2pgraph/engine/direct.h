@@ -37,7 +37,6 @@
 namespace p2pg {
 
 class Graph;
-class Loop;
 
 /* The connected links of a graph (neighbor and direct) by connection id,
  * readable from any thread: what PeerGraphSendData looks up without a
@@ -56,8 +55,7 @@ public:
      * connection's send buffer is above its high-water mark (then
      * wait_writable and try again); connection_not_found when no connected
      * link has that id. */
-    GraphError send(std::uint64_t id, const Guid &type, const std::uint8_t *data,
-                    std::size_t size) const;
+    GraphError send(std::uint64_t id, const Guid &type, const std::uint8_t *data, std::size_t size) const;
     /* Any thread: until that link can take data again, goes, or timeout_ms
      * passes. */
     void wait_writable(std::uint64_t id, int timeout_ms) const;

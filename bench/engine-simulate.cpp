@@ -21,23 +21,32 @@
  * Columns:
  *   nodes, links      N and the neighbor links in the end
  *   waves             rounds of simultaneous joins (the tree's depth)
- *   join s            first connect to the last node synchronized
- *   join p50/max ms   one node's connect to its final SYNC_END
- *   add s             the K AddRecord calls
- *   conv ms           last AddRecord returned -> every node has every record
- *   rec p50/max ms    one record's AddRecord -> the last node has it
+ *   join_s            first connect to the last node synchronized
+ *   join_p50/max ms   one node's connect to its final SYNC_END
+ *   add_s             the K AddRecord calls
+ *   conv_ms           last AddRecord returned -> every node has every record
+ *   rec_p50/max ms    one record's AddRecord -> the last node has it
  *   FLOOD/rec         FLOODs sent per record: the origin sends one to each
  *                     neighbor, every other node one to each neighbor but
  *                     the one it came from (sum of degrees - (N-1)); each
  *                     is answered by an ACK.  Computed, not counted: the
  *                     engine has no message counter.
- *   wire B/rec        those FLOODs and ACKs in bytes (frames as encoded)
- *   lo B/rec, pkt/rec loopback traffic measured while flooding (IP and TCP
+ *   wire_B/rec        those FLOODs and ACKs in bytes (frames as encoded)
+ *   lo_B/rec, pkt/rec loopback traffic measured while flooding (IP and TCP
  *                     headers and TCP ACKs included; meaningful only in a
  *                     network namespace of our own, as bench/run-simulate
  *                     makes)
+ *   RSS/node KiB      the process's resident memory after convergence, less
+ *                     what it was before the nodes were made, over N
+ *   heap/node KiB     the same for malloc's heap in use (mallinfo2; SQLite's
+ *                     page caches included)
+ *   sqlite/node KiB   of which SQLite's own allocations (sqlite3_memory_used)
+ *   files/node KiB    the databases' files (database, WAL, shared memory) on
+ *                     disk, over N; in /dev/shm (the default) that is memory too
  *   same              every node shows identical records (ids, versions, data)
  *
+ * Column names are single words (underscores), so that scripts can pick
+ * columns by name (bench/run-simulate prints growth factors that way).
  * Exit code 0 when every run converged within the timeout.  P2PGRAPH_LOG
  * (README, Diagnostics) shows the engine's diagnostics on stderr.
  */
@@ -55,7 +64,11 @@
 #include <thread>
 #include <vector>
 
+#include <dirent.h>
+#include <malloc.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/log.h"
@@ -96,6 +109,7 @@ struct Result {
     double join_s = 0, join_p50 = 0, join_max = 0;
     double add_s = 0, conv_ms = 0, rec_p50 = 0, rec_max = 0;
     double floods_per_record = 0, wire_per_record = 0, lo_bytes = 0, lo_packets = 0;
+    double rss_kib = 0, heap_kib = 0, sqlite_kib = 0, files_kib = 0; /* per node */
     bool same = false;
     bool ok = false;
     std::string error;
@@ -131,6 +145,41 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(i, v.size() - 1)];
 }
 
+/* What the process holds: resident set, malloc's heap in use, SQLite's
+ * share of it (bytes). */
+struct Memory {
+    double rss = 0, heap = 0, sqlite = 0;
+
+    static Memory now()
+    {
+        Memory m;
+        std::ifstream in("/proc/self/status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.compare(0, 6, "VmRSS:") == 0) m.rss = std::strtod(line.c_str() + 6, nullptr) * 1024;
+        struct mallinfo2 info = mallinfo2();
+        m.heap = static_cast<double>(info.uordblks + info.hblkhd);
+        m.sqlite = static_cast<double>(sqlite3_memory_used());
+        return m;
+    }
+};
+
+/* Bytes the files of a folder occupy (allocated blocks). */
+double folder_bytes(const std::string &path)
+{
+    double total = 0;
+    if (DIR *dir = opendir(path.c_str())) {
+        while (struct dirent *entry = readdir(dir)) {
+            struct stat st;
+            std::string file = path + "/" + entry->d_name;
+            if (entry->d_name[0] != '.' && stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+                total += static_cast<double>(st.st_blocks) * 512;
+        }
+        closedir(dir);
+    }
+    return total;
+}
+
 using testing::Mesh;
 using testing::MeshOptions;
 
@@ -153,7 +202,8 @@ MeshOptions mesh_options(const Options &options)
 class Simulation {
 public:
     Simulation(const Options &options, std::size_t n)
-        : options_(options), n_(n), rng_(options.seed + n), mesh_("simulation", mesh_options(options)),
+        : options_(options), n_(n), rng_(options.seed + n), before_(Memory::now()),
+          mesh_("simulation", mesh_options(options)),
           deadline_(Steady::now() + std::chrono::duration_cast<Steady::duration>(
                                         std::chrono::duration<double>(options.timeout)))
     {
@@ -168,6 +218,11 @@ public:
         for (auto &entry : links_) result.links += entry.second.size();
         result.links /= 2;
         if (!flood_records(&result)) return result;
+        Memory after = Memory::now();
+        result.rss_kib = (after.rss - before_.rss) / 1024 / n_;
+        result.heap_kib = (after.heap - before_.heap) / 1024 / n_;
+        result.sqlite_kib = (after.sqlite - before_.sqlite) / 1024 / n_;
+        result.files_kib = folder_bytes(mesh_.directory()) / 1024 / n_;
         result.same = same_everywhere();
         result.ok = result.same;
         if (!result.same) result.error = "nodes differ";
@@ -365,6 +420,7 @@ private:
     const Options &options_;
     const std::size_t n_;
     std::mt19937 rng_;
+    Memory before_; /* before the nodes were made */
     Mesh mesh_;
     Steady::time_point deadline_;
     testing::Links links_;
@@ -408,19 +464,34 @@ int main(int argc, char **argv)
         if (n < 2) usage();
 
     /* Each node holds a database (three files in WAL mode), a listening
-     * socket and its links. */
+     * socket and its links (both ends of each in this process): about 8
+     * descriptors a node; 12 leave room for connections under way.  The
+     * hard limit rises only where we may raise it. */
+    std::size_t largest = *std::max_element(options.sizes.begin(), options.sizes.end());
+    rlim_t wanted = static_cast<rlim_t>(12 * largest + 256);
     struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) {
+            struct rlimit raised = {wanted, wanted};
+            if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+        }
+        if (limit.rlim_cur < limit.rlim_max) {
+            limit.rlim_cur = limit.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        getrlimit(RLIMIT_NOFILE, &limit);
+        if (limit.rlim_cur < wanted)
+            std::fprintf(stderr, "engine-simulate: warning: %llu file descriptors allowed, %zu nodes may want %llu\n",
+                         static_cast<unsigned long long>(limit.rlim_cur), largest,
+                         static_cast<unsigned long long>(wanted));
     }
 
     std::printf("%zu records of %zu bytes from random nodes; random tree%s; %zu loops; seed %u\n", options.records,
                 options.size, options.extra ? (" + " + std::to_string(options.extra) + " extra links").c_str() : "",
                 options.loops, options.seed);
-    std::printf("%6s %6s %5s %7s %9s %9s %6s %8s %8s %8s %9s %9s %9s %8s %5s\n", "nodes", "links", "waves", "join s",
-                "join p50", "join max", "add s", "conv ms", "rec p50", "rec max", "FLOOD/rec", "wire B/rec",
-                "lo B/rec", "pkt/rec", "same");
+    std::printf("%6s %6s %5s %7s %9s %9s %6s %8s %8s %8s %9s %10s %9s %8s %9s %9s %11s %10s %5s\n", "nodes", "links",
+                "waves", "join_s", "join_p50", "join_max", "add_s", "conv_ms", "rec_p50", "rec_max", "FLOOD/rec",
+                "wire_B/rec", "lo_B/rec", "pkt/rec", "RSS/node", "heap/node", "sqlite/node", "files/node", "same");
     std::fflush(stdout);
     int status = 0;
     for (std::size_t n : options.sizes) {
@@ -435,9 +506,11 @@ int main(int argc, char **argv)
             std::printf("%6zu  FAILED: %s\n", n, r.error.c_str());
             status = 1;
         } else {
-            std::printf("%6zu %6zu %5zu %7.2f %9.1f %9.1f %6.2f %8.1f %8.1f %8.1f %9.0f %9.0f %9.0f %8.1f %5s\n", r.nodes,
-                        r.links, r.waves, r.join_s, r.join_p50, r.join_max, r.add_s, r.conv_ms, r.rec_p50, r.rec_max,
-                        r.floods_per_record, r.wire_per_record, r.lo_bytes, r.lo_packets, r.same ? "yes" : "NO");
+            std::printf("%6zu %6zu %5zu %7.2f %9.1f %9.1f %6.2f %8.1f %8.1f %8.1f %9.0f %10.0f %9.0f %8.1f %9.0f %9.0f "
+                        "%11.0f %10.0f %5s\n",
+                        r.nodes, r.links, r.waves, r.join_s, r.join_p50, r.join_max, r.add_s, r.conv_ms, r.rec_p50,
+                        r.rec_max, r.floods_per_record, r.wire_per_record, r.lo_bytes, r.lo_packets, r.rss_kib,
+                        r.heap_kib, r.sqlite_kib, r.files_kib, r.same ? "yes" : "NO");
             if (!r.ok) status = 1;
         }
         std::fflush(stdout);

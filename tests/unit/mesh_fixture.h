@@ -181,6 +181,8 @@ public:
     std::size_t size() const { return members_.size(); }
     Member &operator[](int i) { return members_[i]; }
     const std::string &graph_id() const { return graph_id_; }
+    /* The folder of every node's database. */
+    const std::string &directory() const { return dir_; }
     std::size_t lanes() const { return lanes_.size(); }
 
     /* Runs fn(graph) on node i's loop. */

@@ -238,10 +238,11 @@ std::string where_clause(const RecordFilter &f)
 {
     std::string w = " WHERE 1";
     if (f.type) w += " AND type = ?1";
-    /* With a type, the type index narrows best (the internal types have a
-     * handful of records, while one creator may have made them all): the
-     * unary + keeps SQLite off the creator index. */
-    if (f.creator_id) w += f.type ? " AND +creator_id = ?2" : " AND creator_id = ?2";
+    /* With a type, the index on both narrows to one creator's records of
+     * that type: a node's own Presence record among the thousand others'
+     * (the type alone would scan them all, the creator alone every record
+     * the application made). */
+    if (f.creator_id) w += " AND creator_id = ?2";
     if (!f.include_deleted) w += " AND (flags & ?3) = 0";
     if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
     return w;
@@ -421,7 +422,7 @@ StoreStatus create_database(const std::string &path, bool *made)
                           "BEGIN; "
                           "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL); " +
                           records_table_sql("") + "; "
-                          "CREATE INDEX records_type ON records(type); "
+                          "CREATE INDEX records_type_creator ON records(type, creator_id); "
                           "CREATE INDEX records_creator ON records(creator_id); "
                           "CREATE INDEX records_expiration ON records(expiration_time); "
                           "COMMIT;";
@@ -580,6 +581,9 @@ StoreStatus Store::open(const std::string &path, bool create, std::unique_ptr<St
         std::string sql = std::string("PRAGMA synchronous = ") + (full_sync ? "FULL" : "NORMAL") +
                           "; PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit) +
                           "; PRAGMA cache_size = -" + std::to_string(kCacheKiB) + ";";
+        /* Databases made before the index on type and creator get it now
+         * (their index on type alone stays). */
+        sql += " CREATE INDEX IF NOT EXISTS records_type_creator ON records(type, creator_id);";
         int rc = exec(db, sql);
         if (rc != SQLITE_OK) status = status_of(db, rc);
         else sqlite3_wal_hook(db, checkpoint_hook, nullptr);

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <utility>
@@ -53,12 +54,22 @@ constexpr std::chrono::seconds kCloseLinger{5};
  * has not said who it is costs little. */
 constexpr std::size_t kHandshakeBufferLimit = 16 * 1024;
 /* Before CONNECTED reads go through a small buffer on the stack; a
- * CONNECTED link gets kReadChunk of its own (an unauthenticated flood of
- * thousands of sockets must not cost 256 KiB each).  One wakeup reads up
- * to the budget. */
+ * CONNECTED link reads kReadChunk at a time into its loop thread's buffer
+ * (read_chunk()).  One wakeup reads up to the budget. */
 constexpr std::size_t kHandshakeReadChunk = 4096;
 constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
+
+/* Every read is copied out (into the decoder or the raw input) before the
+ * next, so the links of one loop thread share one buffer: one per link
+ * would cost 256 KiB for each link a node has (a thousand nodes in the
+ * simulator held a gigabyte of them), and an unauthenticated flood of
+ * sockets must not cost 256 KiB each either. */
+std::uint8_t *read_chunk()
+{
+    thread_local std::unique_ptr<std::uint8_t[]> buffer(new std::uint8_t[kReadChunk]);
+    return buffer.get();
+}
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
 /* A security handshake's token waiting to be whole: TLS with a certificate
@@ -753,9 +764,8 @@ void Link::on_read()
         std::uint8_t *buffer = small;
         std::size_t size = sizeof(small);
         if (state_ == State::connected) {
-            if (read_buffer_.empty()) read_buffer_.resize(kReadChunk);
-            buffer = read_buffer_.data();
-            size = read_buffer_.size();
+            buffer = read_chunk();
+            size = kReadChunk;
         }
         ssize_t n = ::read(fd, buffer, size);
         if (n == 0) {

@@ -274,7 +274,6 @@ private:
     struct bufferevent *bev_ = nullptr;
     struct event *timer_ = nullptr;
     struct event *read_event_ = nullptr;
-    std::vector<std::uint8_t> read_buffer_; /* made once CONNECTED */
     wire::StreamDecoder decoder_;
     /* Bytes not yet for the decoder: before AUTH_INFO was handled, during the
      * security handshake, and records not yet decrypted. */

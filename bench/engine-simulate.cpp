@@ -6,7 +6,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S]
- *                        [--extra E] [--timeout SECONDS] N...
+ *                        [--extra E] [--presence-max M] [--serial] [--timeout SECONDS] N...
  *
  * For each N: N graphs (one creator, N-1 that open it without data) spread
  * over L loops, each graph with its own database.  The nodes join a random
@@ -17,6 +17,11 @@
  * records of BYTES bytes are added, one after the other, on random nodes,
  * and the program waits until every node has raised RECORD_CHANGED (added)
  * for every record, and checks that every node shows the same records.
+ * With --serial each record is added only once the one before reached every
+ * node (the graph converges after every flood, and a record's time is its
+ * own flood's, not its queue's behind the others).
+ * --presence-max M creates the graph with that Presence Max (default: every
+ * node publishes its presence, whose records then flood to all N nodes).
  *
  * Columns:
  *   nodes, links      N and the neighbor links in the end
@@ -105,6 +110,8 @@ struct Options {
     std::size_t loops = 2;
     unsigned seed = 1;
     std::size_t extra = 0;
+    bool serial = false;
+    std::uint32_t presence_max = 0xffffffff; /* PEER_GRAPH_PROPERTIES' -1: all */
     double timeout = 60;
     std::vector<std::size_t> sizes;
 };
@@ -241,7 +248,7 @@ private:
     /* Every node opens the graph first, so that the join time is joining. */
     void join_tree(Result *result)
     {
-        mesh_.create_root();
+        mesh_.create_root([this](GraphProperties &p) { p.presence_max = options_.presence_max; });
         while (mesh_.size() < n_) mesh_.add_member();
         std::vector<int> parent = mesh_.random_tree(n_, rng_);
         std::vector<std::size_t> depth(n_, 0);
@@ -395,6 +402,7 @@ private:
             record_index_[id] = k;
             /* Polled from here only, so every event's record is known. */
             poll_signalled(std::chrono::milliseconds(0));
+            while (options_.serial && holders_[k] < n_ && !late()) poll_signalled(std::chrono::milliseconds(20));
             if (k == 0) {
                 wire::Flood flood;
                 flood.record = record;
@@ -484,7 +492,7 @@ private:
 void usage()
 {
     std::fprintf(stderr, "usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S] [--extra E] "
-                         "[--timeout SECONDS] N...\n");
+                         "[--presence-max M] [--serial] [--timeout SECONDS] N...\n");
     std::exit(2);
 }
 
@@ -505,6 +513,8 @@ int main(int argc, char **argv)
         else if (arg == "--loops") options.loops = std::max(1ul, std::strtoul(value(), nullptr, 10));
         else if (arg == "--seed") options.seed = std::strtoul(value(), nullptr, 10);
         else if (arg == "--extra") options.extra = std::strtoul(value(), nullptr, 10);
+        else if (arg == "--serial") options.serial = true;
+        else if (arg == "--presence-max") options.presence_max = std::strtoul(value(), nullptr, 10);
         else if (arg == "--timeout") options.timeout = std::strtod(value(), nullptr);
         else if (!arg.empty() && arg[0] != '-') options.sizes.push_back(std::strtoul(arg.c_str(), nullptr, 10));
         else usage();
@@ -536,9 +546,12 @@ int main(int argc, char **argv)
                          static_cast<unsigned long long>(wanted));
     }
 
-    std::printf("%zu records of %zu bytes from random nodes; random tree%s; %zu loops; seed %u\n", options.records,
-                options.size, options.extra ? (" + " + std::to_string(options.extra) + " extra links").c_str() : "",
-                options.loops, options.seed);
+    std::printf("%zu records of %zu bytes from random nodes%s; random tree%s; %zu loops; seed %u%s\n",
+                options.records, options.size, options.serial ? ", each once the last converged" : "",
+                options.extra ? (" + " + std::to_string(options.extra) + " extra links").c_str() : "", options.loops,
+                options.seed,
+                options.presence_max == 0xffffffff ? ""
+                                                   : ("; Presence Max " + std::to_string(options.presence_max)).c_str());
     std::printf("%6s %6s %5s %7s %9s %9s %8s %6s %8s %8s %8s %9s %10s %9s %8s %9s %9s %11s %10s %5s\n", "nodes", "links",
                 "waves", "join_s", "join_p50", "join_max", "settle_s", "add_s", "conv_ms", "rec_p50", "rec_max", "FLOOD/rec",
                 "wire_B/rec", "lo_B/rec", "pkt/rec", "RSS/node", "heap/node", "sqlite/node", "files/node", "same");

@@ -6,7 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S]
- *                        [--extra E] [--presence-max M] [--serial] [--timeout SECONDS] N...
+ *                        [--extra E] [--presence-max M] [--serial] [--phases]
+ *                        [--timeout SECONDS] N...
  *
  * For each N: N graphs (one creator, N-1 that open it without data) spread
  * over L loops, each graph with its own database.  The nodes join a random
@@ -20,6 +21,8 @@
  * With --serial each record is added only once the one before reached every
  * node (the graph converges after every flood, and a record's time is its
  * own flood's, not its queue's behind the others).
+ * --phases prints when each phase (join, settle, flood) starts on stderr,
+ * for profiles: perf record -k CLOCK_MONOTONIC, perf report --time.
  * --presence-max M creates the graph with that Presence Max (default: every
  * node publishes its presence, whose records then flood to all N nodes).
  *
@@ -33,6 +36,7 @@
  *                     records are added after it
  *   add_s             the K AddRecord calls
  *   conv_ms           last AddRecord returned -> every node has every record
+ *                     (about 0 with --serial: the last record waited for it)
  *   rec_p50/max ms    one record's AddRecord -> the last node has it
  *   FLOOD/rec         FLOODs sent per record: the origin sends one to each
  *                     neighbor, every other node one to each neighbor but
@@ -64,6 +68,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -111,6 +116,7 @@ struct Options {
     unsigned seed = 1;
     std::size_t extra = 0;
     bool serial = false;
+    bool phases = false;
     std::uint32_t presence_max = 0xffffffff; /* PEER_GRAPH_PROPERTIES' -1: all */
     double timeout = 60;
     std::vector<std::size_t> sizes;
@@ -225,12 +231,16 @@ public:
     {
         Result result;
         result.nodes = n_;
+        phase("join");
         join_tree(&result);
         if (!add_links(&result.error)) return result;
         for (auto &entry : links_) result.links += entry.second.size();
         result.links /= 2;
+        phase("settle");
         settle(&result);
+        phase("flood");
         if (!flood_records(&result)) return result;
+        phase("done");
         Memory after = Memory::now();
         result.rss_kib = (after.rss - before_.rss) / 1024 / n_;
         result.heap_kib = (after.heap - before_.heap) / 1024 / n_;
@@ -244,6 +254,17 @@ public:
 
 private:
     bool late() const { return Steady::now() >= deadline_; }
+
+    /* --phases: when each phase starts, in CLOCK_MONOTONIC seconds (what
+     * `perf record -k CLOCK_MONOTONIC` stamps), for `perf report --time`. */
+    void phase(const char *name) const
+    {
+        if (!options_.phases) return;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        std::fprintf(stderr, "engine-simulate: %zu nodes: %s at %ld.%06ld\n", n_, name, static_cast<long>(ts.tv_sec),
+                     static_cast<long>(ts.tv_nsec / 1000));
+    }
 
     /* Every node opens the graph first, so that the join time is joining. */
     void join_tree(Result *result)
@@ -415,7 +436,7 @@ private:
         }
         auto last = Steady::now();
 
-        while (true) {
+        while (nodes_done_ < n_) {
             poll_signalled(std::chrono::milliseconds(20));
             if (nodes_done_ == n_) break;
             if (late()) {
@@ -492,7 +513,7 @@ private:
 void usage()
 {
     std::fprintf(stderr, "usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S] [--extra E] "
-                         "[--presence-max M] [--serial] [--timeout SECONDS] N...\n");
+                         "[--presence-max M] [--serial] [--phases] [--timeout SECONDS] N...\n");
     std::exit(2);
 }
 
@@ -514,6 +535,7 @@ int main(int argc, char **argv)
         else if (arg == "--seed") options.seed = std::strtoul(value(), nullptr, 10);
         else if (arg == "--extra") options.extra = std::strtoul(value(), nullptr, 10);
         else if (arg == "--serial") options.serial = true;
+        else if (arg == "--phases") options.phases = true;
         else if (arg == "--presence-max") options.presence_max = std::strtoul(value(), nullptr, 10);
         else if (arg == "--timeout") options.timeout = std::strtod(value(), nullptr);
         else if (!arg.empty() && arg[0] != '-') options.sizes.push_back(std::strtoul(arg.c_str(), nullptr, 10));

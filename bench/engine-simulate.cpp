@@ -6,7 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S]
- *                        [--extra E] [--timeout SECONDS] N...
+ *                        [--extra E] [--presence-max M] [--serial] [--phases]
+ *                        [--timeout SECONDS] N...
  *
  * For each N: N graphs (one creator, N-1 that open it without data) spread
  * over L loops, each graph with its own database.  The nodes join a random
@@ -17,45 +18,72 @@
  * records of BYTES bytes are added, one after the other, on random nodes,
  * and the program waits until every node has raised RECORD_CHANGED (added)
  * for every record, and checks that every node shows the same records.
+ * With --serial each record is added only once the one before reached every
+ * node (the graph converges after every flood, and a record's time is its
+ * own flood's, not its queue's behind the others).
+ * --phases prints when each phase (join, settle, flood) starts on stderr,
+ * for profiles: perf record -k CLOCK_MONOTONIC, perf report --time.
+ * --presence-max M creates the graph with that Presence Max (default: every
+ * node publishes its presence, whose records then flood to all N nodes).
  *
  * Columns:
  *   nodes, links      N and the neighbor links in the end
  *   waves             rounds of simultaneous joins (the tree's depth)
- *   join s            first connect to the last node synchronized
- *   join p50/max ms   one node's connect to its final SYNC_END
- *   add s             the K AddRecord calls
- *   conv ms           last AddRecord returned -> every node has every record
- *   rec p50/max ms    one record's AddRecord -> the last node has it
+ *   join_s            first connect to the last node synchronized
+ *   join_p50/max ms   one node's connect to its final SYNC_END
+ *   settle_s          the graph's own traffic after the joins (Presence,
+ *                     Contact and Signature records flooding) going quiet:
+ *                     records are added after it
+ *   add_s             the K AddRecord calls
+ *   conv_ms           last AddRecord returned -> every node has every record
+ *                     (about 0 with --serial: the last record waited for it)
+ *   rec_p50/max ms    one record's AddRecord -> the last node has it
  *   FLOOD/rec         FLOODs sent per record: the origin sends one to each
  *                     neighbor, every other node one to each neighbor but
  *                     the one it came from (sum of degrees - (N-1)); each
  *                     is answered by an ACK.  Computed, not counted: the
  *                     engine has no message counter.
- *   wire B/rec        those FLOODs and ACKs in bytes (frames as encoded)
- *   lo B/rec, pkt/rec loopback traffic measured while flooding (IP and TCP
+ *   wire_B/rec        those FLOODs and ACKs in bytes (frames as encoded)
+ *   lo_B/rec, pkt/rec loopback traffic measured while flooding (IP and TCP
  *                     headers and TCP ACKs included; meaningful only in a
  *                     network namespace of our own, as bench/run-simulate
  *                     makes)
+ *   RSS/node KiB      the process's resident memory after convergence, less
+ *                     what it was before the nodes were made, over N
+ *   heap/node KiB     the same for malloc's heap in use (mallinfo2; SQLite's
+ *                     page caches included)
+ *   sqlite/node KiB   of which SQLite's own allocations (sqlite3_memory_used)
+ *   files/node KiB    the databases' files (database, WAL, shared memory) on
+ *                     disk, over N; in /dev/shm (the default) that is memory too
  *   same              every node shows identical records (ids, versions, data)
  *
+ * Column names are single words (underscores), so that scripts can pick
+ * columns by name (bench/run-simulate prints growth factors that way).
  * Exit code 0 when every run converged within the timeout.  P2PGRAPH_LOG
  * (README, Diagnostics) shows the engine's diagnostics on stderr.
  */
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <dirent.h>
+#include <malloc.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/log.h"
@@ -87,15 +115,19 @@ struct Options {
     std::size_t loops = 2;
     unsigned seed = 1;
     std::size_t extra = 0;
+    bool serial = false;
+    bool phases = false;
+    std::uint32_t presence_max = 0xffffffff; /* PEER_GRAPH_PROPERTIES' -1: all */
     double timeout = 60;
     std::vector<std::size_t> sizes;
 };
 
 struct Result {
     std::size_t nodes = 0, links = 0, waves = 0;
-    double join_s = 0, join_p50 = 0, join_max = 0;
+    double join_s = 0, join_p50 = 0, join_max = 0, settle_s = 0;
     double add_s = 0, conv_ms = 0, rec_p50 = 0, rec_max = 0;
     double floods_per_record = 0, wire_per_record = 0, lo_bytes = 0, lo_packets = 0;
+    double rss_kib = 0, heap_kib = 0, sqlite_kib = 0, files_kib = 0; /* per node */
     bool same = false;
     bool ok = false;
     std::string error;
@@ -131,6 +163,41 @@ double percentile(std::vector<double> v, double p)
     return v[std::min(i, v.size() - 1)];
 }
 
+/* What the process holds: resident set, malloc's heap in use, SQLite's
+ * share of it (bytes). */
+struct Memory {
+    double rss = 0, heap = 0, sqlite = 0;
+
+    static Memory now()
+    {
+        Memory m;
+        std::ifstream in("/proc/self/status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.compare(0, 6, "VmRSS:") == 0) m.rss = std::strtod(line.c_str() + 6, nullptr) * 1024;
+        struct mallinfo2 info = mallinfo2();
+        m.heap = static_cast<double>(info.uordblks + info.hblkhd);
+        m.sqlite = static_cast<double>(sqlite3_memory_used());
+        return m;
+    }
+};
+
+/* Bytes the files of a folder occupy (allocated blocks). */
+double folder_bytes(const std::string &path)
+{
+    double total = 0;
+    if (DIR *dir = opendir(path.c_str())) {
+        while (struct dirent *entry = readdir(dir)) {
+            struct stat st;
+            std::string file = path + "/" + entry->d_name;
+            if (entry->d_name[0] != '.' && stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+                total += static_cast<double>(st.st_blocks) * 512;
+        }
+        closedir(dir);
+    }
+    return total;
+}
+
 using testing::Mesh;
 using testing::MeshOptions;
 
@@ -153,7 +220,8 @@ MeshOptions mesh_options(const Options &options)
 class Simulation {
 public:
     Simulation(const Options &options, std::size_t n)
-        : options_(options), n_(n), rng_(options.seed + n), mesh_("simulation", mesh_options(options)),
+        : options_(options), n_(n), rng_(options.seed + n), before_(Memory::now()),
+          mesh_("simulation", mesh_options(options)),
           deadline_(Steady::now() + std::chrono::duration_cast<Steady::duration>(
                                         std::chrono::duration<double>(options.timeout)))
     {
@@ -163,11 +231,21 @@ public:
     {
         Result result;
         result.nodes = n_;
+        phase("join");
         join_tree(&result);
         if (!add_links(&result.error)) return result;
         for (auto &entry : links_) result.links += entry.second.size();
         result.links /= 2;
+        phase("settle");
+        settle(&result);
+        phase("flood");
         if (!flood_records(&result)) return result;
+        phase("done");
+        Memory after = Memory::now();
+        result.rss_kib = (after.rss - before_.rss) / 1024 / n_;
+        result.heap_kib = (after.heap - before_.heap) / 1024 / n_;
+        result.sqlite_kib = (after.sqlite - before_.sqlite) / 1024 / n_;
+        result.files_kib = folder_bytes(mesh_.directory()) / 1024 / n_;
         result.same = same_everywhere();
         result.ok = result.same;
         if (!result.same) result.error = "nodes differ";
@@ -177,10 +255,21 @@ public:
 private:
     bool late() const { return Steady::now() >= deadline_; }
 
+    /* --phases: when each phase starts, in CLOCK_MONOTONIC seconds (what
+     * `perf record -k CLOCK_MONOTONIC` stamps), for `perf report --time`. */
+    void phase(const char *name) const
+    {
+        if (!options_.phases) return;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        std::fprintf(stderr, "engine-simulate: %zu nodes: %s at %ld.%06ld\n", n_, name, static_cast<long>(ts.tv_sec),
+                     static_cast<long>(ts.tv_nsec / 1000));
+    }
+
     /* Every node opens the graph first, so that the join time is joining. */
     void join_tree(Result *result)
     {
-        mesh_.create_root();
+        mesh_.create_root([this](GraphProperties &p) { p.presence_max = options_.presence_max; });
         while (mesh_.size() < n_) mesh_.add_member();
         std::vector<int> parent = mesh_.random_tree(n_, rng_);
         std::vector<std::size_t> depth(n_, 0);
@@ -209,15 +298,15 @@ private:
         auto still_since = Steady::now();
         while (true) {
             bool pending = false, changed = false;
+            std::vector<std::size_t> count(n_, 0), under_way(n_, 0);
+            mesh_.each([&](int i, Graph &g) {
+                count[i] = g.neighbor_count();
+                under_way[i] = g.pending_neighbor_count();
+            });
             for (std::size_t i = 0; i < n_; ++i) {
-                std::size_t count = 0, under_way = 0;
-                mesh_.on(i, [&](Graph &g) {
-                    count = g.neighbor_count();
-                    under_way = g.pending_neighbor_count();
-                });
-                pending = pending || under_way;
-                changed = changed || count != last[i];
-                last[i] = count;
+                pending = pending || under_way[i];
+                changed = changed || count[i] != last[i];
+                last[i] = count[i];
             }
             auto now = Steady::now();
             if (pending || changed) still_since = now;
@@ -232,15 +321,55 @@ private:
         return true;
     }
 
+    /* Joining goes on after the last node synchronized: each node's
+     * Presence record (and Contact and Signature records) floods to every
+     * node.  Records are added once loopback has carried under 4 KiB in
+     * 500 ms, so that their figures are flooding alone; waits at most half
+     * of what is left of the run (without a namespace of our own others'
+     * traffic may never stop). */
+    void settle(Result *result)
+    {
+        unsigned long long bytes = 0, packets = 0, previous = 0;
+        auto start = Steady::now();
+        if (!read_lo(&previous, &packets)) return;
+        auto give_up = start + (deadline_ - start) / 2;
+        auto quiet_since = start;
+        while (Steady::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            read_lo(&bytes, &packets);
+            auto now = Steady::now();
+            if (bytes - previous >= 4096) {
+                quiet_since = now;
+                previous = bytes;
+            }
+            if (ms_between(quiet_since, now) >= 500) break;
+        }
+        result->settle_s = ms_between(start, quiet_since) / 1000;
+    }
+
     /* Reads node i's RECORD_CHANGED events (any thread may pop). */
     void poll(std::size_t i, Steady::time_point now)
     {
         while (auto e = record_events_[i]->pop()) {
             if (e->type != EventType::record_changed || e->change != RecordChange::added) continue;
-            ++records_seen_[i];
+            if (++records_seen_[i] == options_.records) ++nodes_done_;
             auto it = record_index_.find(e->record_id);
             if (it != record_index_.end() && ++holders_[it->second] == n_) record_done_[it->second] = now;
         }
+    }
+
+    /* Polls the nodes whose registration signalled (waiting up to wait for
+     * one): the waiting costs what the events cost, not N polls a tick. */
+    void poll_signalled(std::chrono::milliseconds wait)
+    {
+        std::vector<std::size_t> nodes;
+        {
+            std::unique_lock<std::mutex> guard(signals_.lock);
+            if (signals_.nodes.empty()) signals_.cv.wait_for(guard, wait);
+            nodes.swap(signals_.nodes);
+        }
+        auto now = Steady::now();
+        for (std::size_t i : nodes) poll(i, now);
     }
 
     Record make_record(std::size_t k) const
@@ -261,14 +390,17 @@ private:
         records_seen_.assign(n_, 0);
         std::vector<Steady::time_point> added(k_total);
         for (std::size_t i = 0; i < n_; ++i)
-            record_events_.push_back(mesh_.subscribe(i, {{EventType::record_changed, std::nullopt}}));
+            record_events_.push_back(mesh_.subscribe(i, {{EventType::record_changed, std::nullopt}}, [this, i] {
+                std::lock_guard<std::mutex> guard(signals_.lock);
+                signals_.nodes.push_back(i);
+                signals_.cv.notify_one();
+            }));
         unsigned long long bytes0 = 0, packets0 = 0, bytes1 = 0, packets1 = 0;
         bool counters = read_lo(&bytes0, &packets0);
 
         std::uniform_int_distribution<std::size_t> pick(0, n_ - 1);
         auto first = Steady::now();
         std::size_t wire_bytes = 0;
-        Steady::time_point now;
         for (std::size_t k = 0; k < k_total; ++k) {
             if (late()) {
                 result->error = "only " + std::to_string(k) + " records added in time";
@@ -290,8 +422,8 @@ private:
             }
             record_index_[id] = k;
             /* Polled from here only, so every event's record is known. */
-            now = Steady::now();
-            for (std::size_t i = 0; i < n_; ++i) poll(i, now);
+            poll_signalled(std::chrono::milliseconds(0));
+            while (options_.serial && holders_[k] < n_ && !late()) poll_signalled(std::chrono::milliseconds(20));
             if (k == 0) {
                 wire::Flood flood;
                 flood.record = record;
@@ -304,21 +436,15 @@ private:
         }
         auto last = Steady::now();
 
-        while (true) {
-            now = Steady::now();
-            bool all = true;
-            for (std::size_t i = 0; i < n_; ++i) {
-                poll(i, now);
-                all = all && records_seen_[i] >= k_total;
-            }
-            if (all) break;
+        while (nodes_done_ < n_) {
+            poll_signalled(std::chrono::milliseconds(20));
+            if (nodes_done_ == n_) break;
             if (late()) {
                 std::size_t behind = 0;
                 for (std::size_t seen : records_seen_) behind += seen < k_total;
                 result->error = std::to_string(behind) + " nodes lack records";
                 return false;
             }
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
         auto converged = Steady::now();
         /* Let the last ACKs go out before reading the counters. */
@@ -365,6 +491,15 @@ private:
     const Options &options_;
     const std::size_t n_;
     std::mt19937 rng_;
+    Memory before_; /* before the nodes were made */
+    /* Nodes whose record registration signalled (from their loops; made
+     * before the Mesh, so that it outlives the graphs that signal). */
+    struct Signals {
+        std::mutex lock;
+        std::condition_variable cv;
+        std::vector<std::size_t> nodes;
+    } signals_;
+    std::size_t nodes_done_ = 0; /* nodes that have every record */
     Mesh mesh_;
     Steady::time_point deadline_;
     testing::Links links_;
@@ -378,7 +513,7 @@ private:
 void usage()
 {
     std::fprintf(stderr, "usage: engine-simulate [--records K] [--size BYTES] [--loops L] [--seed S] [--extra E] "
-                         "[--timeout SECONDS] N...\n");
+                         "[--presence-max M] [--serial] [--phases] [--timeout SECONDS] N...\n");
     std::exit(2);
 }
 
@@ -399,6 +534,9 @@ int main(int argc, char **argv)
         else if (arg == "--loops") options.loops = std::max(1ul, std::strtoul(value(), nullptr, 10));
         else if (arg == "--seed") options.seed = std::strtoul(value(), nullptr, 10);
         else if (arg == "--extra") options.extra = std::strtoul(value(), nullptr, 10);
+        else if (arg == "--serial") options.serial = true;
+        else if (arg == "--phases") options.phases = true;
+        else if (arg == "--presence-max") options.presence_max = std::strtoul(value(), nullptr, 10);
         else if (arg == "--timeout") options.timeout = std::strtod(value(), nullptr);
         else if (!arg.empty() && arg[0] != '-') options.sizes.push_back(std::strtoul(arg.c_str(), nullptr, 10));
         else usage();
@@ -408,19 +546,37 @@ int main(int argc, char **argv)
         if (n < 2) usage();
 
     /* Each node holds a database (three files in WAL mode), a listening
-     * socket and its links. */
+     * socket and its links (both ends of each in this process): about 8
+     * descriptors a node; 12 leave room for connections under way.  The
+     * hard limit rises only where we may raise it. */
+    std::size_t largest = *std::max_element(options.sizes.begin(), options.sizes.end());
+    rlim_t wanted = static_cast<rlim_t>(12 * largest + 256);
     struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) {
+            struct rlimit raised = {wanted, wanted};
+            if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+        }
+        if (limit.rlim_cur < limit.rlim_max) {
+            limit.rlim_cur = limit.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        getrlimit(RLIMIT_NOFILE, &limit);
+        if (limit.rlim_cur < wanted)
+            std::fprintf(stderr, "engine-simulate: warning: %llu file descriptors allowed, %zu nodes may want %llu\n",
+                         static_cast<unsigned long long>(limit.rlim_cur), largest,
+                         static_cast<unsigned long long>(wanted));
     }
 
-    std::printf("%zu records of %zu bytes from random nodes; random tree%s; %zu loops; seed %u\n", options.records,
-                options.size, options.extra ? (" + " + std::to_string(options.extra) + " extra links").c_str() : "",
-                options.loops, options.seed);
-    std::printf("%6s %6s %5s %7s %9s %9s %6s %8s %8s %8s %9s %9s %9s %8s %5s\n", "nodes", "links", "waves", "join s",
-                "join p50", "join max", "add s", "conv ms", "rec p50", "rec max", "FLOOD/rec", "wire B/rec",
-                "lo B/rec", "pkt/rec", "same");
+    std::printf("%zu records of %zu bytes from random nodes%s; random tree%s; %zu loops; seed %u%s\n",
+                options.records, options.size, options.serial ? ", each once the last converged" : "",
+                options.extra ? (" + " + std::to_string(options.extra) + " extra links").c_str() : "", options.loops,
+                options.seed,
+                options.presence_max == 0xffffffff ? ""
+                                                   : ("; Presence Max " + std::to_string(options.presence_max)).c_str());
+    std::printf("%6s %6s %5s %7s %9s %9s %8s %6s %8s %8s %8s %9s %10s %9s %8s %9s %9s %11s %10s %5s\n", "nodes", "links",
+                "waves", "join_s", "join_p50", "join_max", "settle_s", "add_s", "conv_ms", "rec_p50", "rec_max", "FLOOD/rec",
+                "wire_B/rec", "lo_B/rec", "pkt/rec", "RSS/node", "heap/node", "sqlite/node", "files/node", "same");
     std::fflush(stdout);
     int status = 0;
     for (std::size_t n : options.sizes) {
@@ -435,9 +591,11 @@ int main(int argc, char **argv)
             std::printf("%6zu  FAILED: %s\n", n, r.error.c_str());
             status = 1;
         } else {
-            std::printf("%6zu %6zu %5zu %7.2f %9.1f %9.1f %6.2f %8.1f %8.1f %8.1f %9.0f %9.0f %9.0f %8.1f %5s\n", r.nodes,
-                        r.links, r.waves, r.join_s, r.join_p50, r.join_max, r.add_s, r.conv_ms, r.rec_p50, r.rec_max,
-                        r.floods_per_record, r.wire_per_record, r.lo_bytes, r.lo_packets, r.same ? "yes" : "NO");
+            std::printf("%6zu %6zu %5zu %7.2f %9.1f %9.1f %8.2f %6.2f %8.1f %8.1f %8.1f %9.0f %10.0f %9.0f %8.1f %9.0f %9.0f "
+                        "%11.0f %10.0f %5s\n",
+                        r.nodes, r.links, r.waves, r.join_s, r.join_p50, r.join_max, r.settle_s, r.add_s, r.conv_ms, r.rec_p50,
+                        r.rec_max, r.floods_per_record, r.wire_per_record, r.lo_bytes, r.lo_packets, r.rss_kib,
+                        r.heap_kib, r.sqlite_kib, r.files_kib, r.same ? "yes" : "NO");
             if (!r.ok) status = 1;
         }
         std::fflush(stdout);

@@ -181,6 +181,8 @@ public:
     std::size_t size() const { return members_.size(); }
     Member &operator[](int i) { return members_[i]; }
     const std::string &graph_id() const { return graph_id_; }
+    /* The folder of every node's database. */
+    const std::string &directory() const { return dir_; }
     std::size_t lanes() const { return lanes_.size(); }
 
     /* Runs fn(graph) on node i's loop. */
@@ -188,6 +190,20 @@ public:
     {
         Member &m = members_[i];
         m.lane->loop->call([&] { fn(*m.graph); });
+    }
+
+    /* Runs fn(i, graph) for every open node on its loop: one call per loop,
+     * not per node (a fixture that looks at every node often must not cost
+     * the loops a thousand wakeups a look). */
+    void each(const std::function<void(int, Graph &)> &fn)
+    {
+        for (auto &lane : lanes_) {
+            Lane *l = lane.get();
+            l->loop->call([&] {
+                for (std::size_t i = 0; i < members_.size(); ++i)
+                    if (members_[i].open && members_[i].lane == l) fn(static_cast<int>(i), *members_[i].graph);
+            });
+        }
     }
 
     std::vector<int> open_nodes() const
@@ -299,10 +315,12 @@ public:
         return id;
     }
 
-    /* A registration of the test's own on node i. */
-    std::shared_ptr<EventRegistration> subscribe(int i, std::vector<EventFilter> filters)
+    /* A registration of the test's own on node i; signal as
+     * EventRegistration calls it (on node i's loop). */
+    std::shared_ptr<EventRegistration> subscribe(int i, std::vector<EventFilter> filters,
+                                                 std::function<void()> signal = nullptr)
     {
-        auto registration = std::make_shared<EventRegistration>(std::move(filters), nullptr);
+        auto registration = std::make_shared<EventRegistration>(std::move(filters), std::move(signal));
         on(i, [&](Graph &g) { g.add_registration(registration); });
         return registration;
     }
@@ -383,11 +401,11 @@ public:
         std::map<std::string, int> by_peer;
         for (std::size_t i = 0; i < members_.size(); ++i)
             if (members_[i].open) by_peer[members_[i].peer_id] = i;
+        std::vector<std::vector<ConnectionInfo>> all(members_.size());
+        each([&](int i, Graph &g) { all[i] = g.connections(kConnectionNeighbor); });
         Links out;
         for (auto &entry : by_peer) {
-            Member &m = members_[entry.second];
-            std::vector<ConnectionInfo> connections;
-            m.lane->loop->call([&] { connections = m.graph->connections(kConnectionNeighbor); });
+            const std::vector<ConnectionInfo> &connections = all[entry.second];
             if (connections.size() > Graph::kMaximumNeighbors) {
                 std::string note = " node " + std::to_string(entry.second) + " has " +
                                    std::to_string(connections.size()) + ";";

@@ -468,6 +468,41 @@ void test_put_many(void **state)
     assert_int_equal(store->count(RecordFilter()), 2001);
 }
 
+/* A small database checkpoints its WAL long before SQLite's or our large
+ * databases' threshold: thousands of commits of small records (what a node
+ * of a large graph receives) leave a WAL of a few MiB, not 32. */
+void test_small_database_keeps_a_small_wal(void **state)
+{
+    auto store = open_store(fx(state).db());
+    for (std::uint32_t n = 0; n < 3000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+    struct stat st;
+    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
+    assert_true(st.st_size < 8 * 1024 * 1024);
+    assert_int_equal(store->count(RecordFilter()), 3000);
+}
+
+/* A database made before the index on type and creator gets it when opened
+ * (the lookup of one creator's records of one type goes through it). */
+void test_open_adds_type_creator_index(void **state)
+{
+    open_store(fx(state).db());
+    run_sql(fx(state).db(), "DROP INDEX records_type_creator; CREATE INDEX records_type ON records(type);");
+    auto store = open_store(fx(state).db(), false);
+    store.reset();
+    sqlite3 *db = nullptr;
+    assert_int_equal(sqlite3_open(fx(state).db().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt *stmt = nullptr;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+                                        "name = 'records_type_creator'",
+                                        -1, &stmt, nullptr),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 /* ---- list, count, erase, expiration ---- */
 
 void test_list_default_filter(void **state)
@@ -1034,6 +1069,8 @@ int main(void)
         STORE_TEST(test_put_get_60mb_record),
         STORE_TEST(test_put_replaces_by_id),
         STORE_TEST(test_put_many),
+        STORE_TEST(test_small_database_keeps_a_small_wal),
+        STORE_TEST(test_open_adds_type_creator_index),
         STORE_TEST(test_list_default_filter),
         STORE_TEST(test_list_by_type_and_creator),
         STORE_TEST(test_list_deleted_and_internal),

@@ -77,6 +77,11 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
     }
 
     Store &store = *graph_.store_;
+    /* The read wakeup's transaction starts here, so that looking up what we
+     * hold shares it: alone each lookup is a read transaction of its own
+     * (locks and all), the most a node does per FLOOD while N nodes'
+     * Presence records flood through it. */
+    if (!store.in_batch()) store.begin_batch();
     std::optional<Record> local = store.get(record.id);
     /* A record keeps its type for life: a "newer version" of another type
      * would replace (an application's record by an internal one, out of
@@ -119,7 +124,6 @@ void Flood::receive(Neighbor &neighbor, wire::Flood &&message)
         graph_.security_.submit(record, received_change(record, local), neighbor.id());
         return;
     }
-    if (!store.in_batch()) store.begin_batch();
     graph_.record_received(record, local, &neighbor);
 }
 

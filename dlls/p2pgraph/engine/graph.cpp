@@ -410,7 +410,8 @@ void Graph::record_received(const Record &record, const std::optional<Record> &l
         raise(event);
     }
     /* The Presence Max or the number of presences changed. */
-    if (record.type == kRecordTypeGraphInfo || record.type == kRecordTypePresence) presence_.maintenance();
+    if (record.type == kRecordTypeGraphInfo) presence_.maintenance();
+    if (record.type == kRecordTypePresence) presence_.received(record);
     maintenance_.record_received(record);
 }
 

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <utility>
@@ -52,13 +53,23 @@ constexpr std::chrono::seconds kCloseLinger{5};
  * message and holds no more than this of a peer's bytes: a connection that
  * has not said who it is costs little. */
 constexpr std::size_t kHandshakeBufferLimit = 16 * 1024;
-/* Before CONNECTED reads go through a small buffer on the stack (an
- * unauthenticated flood of thousands of sockets costs little); CONNECTED
- * links read kReadChunk at a time into their loop thread's buffer.  One
- * wakeup reads up to the budget. */
+/* Before CONNECTED reads go through a small buffer on the stack; a
+ * CONNECTED link reads kReadChunk at a time into its loop thread's buffer
+ * (read_chunk()).  One wakeup reads up to the budget. */
 constexpr std::size_t kHandshakeReadChunk = 4096;
 constexpr std::size_t kReadChunk = 1024 * 1024;
 constexpr std::size_t kReadBudget = 4u << 20;
+
+/* Every read is copied out (into the decoder or the raw input) before the
+ * next, so the links of one loop thread share one buffer: one per link
+ * would cost kReadChunk for each link a node has (a thousand nodes in the
+ * simulator held a gigabyte of them at 256 KiB), and an unauthenticated
+ * flood of sockets must not cost that much each either. */
+std::uint8_t *read_chunk()
+{
+    thread_local std::unique_ptr<std::uint8_t[]> buffer(new std::uint8_t[kReadChunk]);
+    return buffer.get();
+}
 /* Messages up to this size are copied into the output buffer. */
 constexpr std::size_t kCopyLimit = 16 * 1024;
 /* A link's buffer pools (buffer_pool.h) keep buffers of up to a 1 MiB
@@ -818,11 +829,8 @@ void Link::on_read()
         std::uint8_t *buffer = small;
         std::size_t size = sizeof(small);
         if (state_ == State::connected) {
-            /* One buffer for all the links of the loop: what a read
-             * brings is taken out of it before the next read. */
-            static thread_local std::vector<std::uint8_t> read_buffer(kReadChunk);
-            buffer = read_buffer.data();
-            size = read_buffer.size();
+            buffer = read_chunk();
+            size = kReadChunk;
         }
         ssize_t n = ::read(fd, buffer, size);
         if (n == 0) {

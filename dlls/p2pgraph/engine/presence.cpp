@@ -127,6 +127,17 @@ void Presence::maintenance()
         timer_.arm_unless_pending(random_ticks(kPresenceTimerMin, kPresenceTimerMax));
 }
 
+void Presence::received(const Record &record)
+{
+    /* Only a limited Presence Max counts the presences; otherwise only our
+     * own record bears on ours.  Under no limit (the default) another
+     * node's presence changes nothing here, and looking would cost a
+     * query for each of the N nodes' records. */
+    std::uint32_t max = graph_.properties_.presence_max;
+    if ((max == kPresenceAll || max == 0) && record.creator_id != graph_.peer_id_) return;
+    maintenance();
+}
+
 void Presence::on_timer()
 {
     /* MS-PPGRH 3.1.6.9: check again and act. */

@@ -65,6 +65,9 @@ public:
     /* MS-PPGRH 3.1.7.17 (the graph calls it whenever what it depends on
      * changed; tests too). */
     void maintenance();
+    /* A Presence record came from a neighbor and was stored: maintenance,
+     * where it can change anything. */
+    void received(const Record &record);
     /* A Presence record was stored or went: NODE_CHANGED where a node
      * appeared, changed or left (previous: what the database held). */
     void changed(const Record &record, const std::optional<Record> &previous);

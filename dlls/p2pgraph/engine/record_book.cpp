@@ -342,7 +342,11 @@ void RecordBook::process_expirations()
     if (expiration_deferred()) return;
     FileTime now = graph_.peer_time();
     bool own_presence_expired = false, signature_expired = false, contact_expired = false;
-    for (const Record &record : graph_.store_->expired(now)) {
+    std::vector<Record> expired = graph_.store_->expired(now);
+    /* One transaction for them all (each erase alone would be a commit,
+     * and a thousand nodes' presences may expire together). */
+    bool batch = expired.size() > 1 && !graph_.store_->in_batch() && graph_.store_->begin_batch() == StoreStatus::ok;
+    for (const Record &record : expired) {
         /* The Graph Info record is the graph's identity: it is replaced by
          * newer versions, never dropped, or the properties would be lost. */
         if (record.type == kRecordTypeGraphInfo) continue;
@@ -365,6 +369,7 @@ void RecordBook::process_expirations()
         event.record_type = record.type;
         graph_.raise(event);
     }
+    if (batch) graph_.store_->end_batch();
     /* A presence the application forced has no Autorefresh: publish it
      * again rather than wait for the next maintenance pass. */
     if (own_presence_expired) graph_.presence_.maintenance();

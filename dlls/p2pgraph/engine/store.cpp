@@ -47,11 +47,18 @@ constexpr int kFormatVersion = 1;
 constexpr char kExportFormat[] = "p2pgraph-wine export";
 
 constexpr int kBusyTimeoutMs = 2000;
-/* Checkpointing every 8192 pages (32 MiB of WAL) rather than SQLite's 1000
- * lets one checkpoint write a hot index page once instead of many times:
- * about 30% more put()s per second.  The size limit then truncates the WAL
- * after a transaction larger than that (a 60 MB record). */
-constexpr int kWalAutocheckpointPages = 8192;
+/* Checkpointing a large database every 8192 pages (32 MiB of WAL) rather
+ * than SQLite's 1000 lets one checkpoint write a hot index page once
+ * instead of many times: about 30% more put()s per second.  A small
+ * database checkpoints once its WAL holds twice its size (at least 256
+ * pages): a checkpoint then costs no more than the writes it folds in,
+ * and a WAL of 32 MiB beside a database of a few hundred KiB (most graphs;
+ * a process with many graphs, as the simulator's thousand nodes, would
+ * hold gigabytes of WAL) is not kept.  The size limit then truncates the
+ * WAL after a transaction larger than that (a 60 MB record). */
+constexpr int kWalCheckpointMaxPages = 8192;
+constexpr int kWalCheckpointMinPages = 256;
+constexpr sqlite3_int64 kPageSize = 4096; /* SQLite's default; we never change it */
 constexpr int kJournalSizeLimit = 40 * 1024 * 1024;
 constexpr int kCacheKiB = 16 * 1024;
 
@@ -231,10 +238,11 @@ std::string where_clause(const RecordFilter &f)
 {
     std::string w = " WHERE 1";
     if (f.type) w += " AND type = ?1";
-    /* With a type, the type index narrows best (the internal types have a
-     * handful of records, while one creator may have made them all): the
-     * unary + keeps SQLite off the creator index. */
-    if (f.creator_id) w += f.type ? " AND +creator_id = ?2" : " AND creator_id = ?2";
+    /* With a type, the index on both narrows to one creator's records of
+     * that type: a node's own Presence record among the thousand others'
+     * (the type alone would scan them all, the creator alone every record
+     * the application made). */
+    if (f.creator_id) w += " AND creator_id = ?2";
     if (!f.include_deleted) w += " AND (flags & ?3) = 0";
     if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
     return w;
@@ -363,6 +371,22 @@ void harden(sqlite3 *db)
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
 }
 
+/* sqlite3_wal_hook: after each commit, a passive checkpoint (as
+ * wal_autocheckpoint makes) once the WAL holds pages frames, by the rule
+ * above kWalCheckpointMaxPages. */
+int checkpoint_hook(void *, sqlite3 *db, const char *name, int pages)
+{
+    if (pages < kWalCheckpointMinPages) return SQLITE_OK;
+    if (pages < kWalCheckpointMaxPages) {
+        struct stat st;
+        const char *file = sqlite3_db_filename(db, name);
+        if (file && *file && ::stat(file, &st) == 0 && pages * kPageSize < 2 * static_cast<sqlite3_int64>(st.st_size))
+            return SQLITE_OK;
+    }
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+}
+
 StoreStatus open_connection(const std::string &path, int flags, sqlite3 **out)
 {
     sqlite3 *db = nullptr;
@@ -398,7 +422,7 @@ StoreStatus create_database(const std::string &path, bool *made)
                           "BEGIN; "
                           "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL); " +
                           records_table_sql("") + "; "
-                          "CREATE INDEX records_type ON records(type); "
+                          "CREATE INDEX records_type_creator ON records(type, creator_id); "
                           "CREATE INDEX records_creator ON records(creator_id); "
                           "CREATE INDEX records_expiration ON records(expiration_time); "
                           "COMMIT;";
@@ -555,11 +579,14 @@ StoreStatus Store::open(const std::string &path, bool create, std::unique_ptr<St
     }
     if (status == StoreStatus::ok) {
         std::string sql = std::string("PRAGMA synchronous = ") + (full_sync ? "FULL" : "NORMAL") +
-                          "; PRAGMA wal_autocheckpoint = " + std::to_string(kWalAutocheckpointPages) +
                           "; PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit) +
                           "; PRAGMA cache_size = -" + std::to_string(kCacheKiB) + ";";
+        /* Databases made before the index on type and creator get it now
+         * (their index on type alone stays). */
+        sql += " CREATE INDEX IF NOT EXISTS records_type_creator ON records(type, creator_id);";
         int rc = exec(db, sql);
         if (rc != SQLITE_OK) status = status_of(db, rc);
+        else sqlite3_wal_hook(db, checkpoint_hook, nullptr);
     }
     if (status != StoreStatus::ok) {
         sqlite3_close_v2(db);

@@ -27,6 +27,7 @@
 #include "graph.h"
 #include "handle_table.h"
 #include "loop.h"
+#include "record_reader.h"
 #include "result_blocks.h"
 #include "search.h"
 #include "transport.h"
@@ -314,6 +315,13 @@ GraphError record_delete(Handle graph, const Guid &id, bool local)
 
 GraphError record_get(Handle graph, const Guid &id, Record *out)
 {
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    /* On this thread when the reader can answer as the loop would. */
+    if (RecordReader *reader = g->reader()) {
+        GraphError err = guarded([&] { return reader->get(id, out); });
+        if (err != GraphError::would_block) return err;
+    }
     return on_graph(graph, [&](Graph &g) { return g.get_record(id, out); });
 }
 

@@ -507,7 +507,10 @@ StoreStatus store_status_from_sqlite(int rc, int sys_errno)
     }
 }
 
-Store::Store(sqlite3 *db, const std::string &path, bool full_sync) : db_(db), path_(path), full_sync_(full_sync) {}
+Store::Store(sqlite3 *db, const std::string &path, bool full_sync)
+    : db_(db), path_(path), full_sync_(full_sync), batch_open_(std::make_shared<std::atomic<bool>>(false))
+{
+}
 
 Store::~Store()
 {
@@ -652,28 +655,39 @@ StoreStatus Store::put(const Record &record)
 
 StoreStatus Store::put_many(const std::vector<Record> &records)
 {
+    batch_open_->store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
-    if (!begin || begin.step() != SQLITE_DONE) return status();
-    for (const Record &r : records) {
-        StoreStatus status = upsert(r);
+    StoreStatus status = StoreStatus::ok;
+    if (!begin || begin.step() != SQLITE_DONE) status = this->status();
+    for (std::size_t i = 0; status == StoreStatus::ok && i < records.size(); ++i) {
+        status = upsert(records[i]);
         if (status != StoreStatus::ok) {
             Step rollback(prepare("ROLLBACK"));
             if (rollback) rollback.step();
-            return status;
         }
     }
-    Step commit(prepare("COMMIT"));
-    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
-    StoreStatus status = this->status();
-    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    if (status == StoreStatus::ok) {
+        Step commit(prepare("COMMIT"));
+        if (!commit || commit.step() != SQLITE_DONE) {
+            status = this->status();
+            if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+        }
+    }
+    batch_open_->store(!sqlite3_get_autocommit(db_));
     return status;
 }
 
 StoreStatus Store::begin_batch()
 {
     if (!sqlite3_get_autocommit(db_)) return StoreStatus::ok;
+    /* Raised before the first write, so that a reader that learnt of a
+     * write of this batch (an event) also learns that it cannot see it. */
+    batch_open_->store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
-    if (!begin || begin.step() != SQLITE_DONE) return status();
+    if (!begin || begin.step() != SQLITE_DONE) {
+        batch_open_->store(false);
+        return status();
+    }
     return StoreStatus::ok;
 }
 
@@ -681,9 +695,12 @@ StoreStatus Store::end_batch()
 {
     if (sqlite3_get_autocommit(db_)) return StoreStatus::ok;
     Step commit(prepare("COMMIT"));
-    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
-    StoreStatus status = this->status();
-    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    StoreStatus status = StoreStatus::ok;
+    if (!commit || commit.step() != SQLITE_DONE) {
+        status = this->status();
+        if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    }
+    batch_open_->store(false);
     return status;
 }
 
@@ -713,6 +730,31 @@ std::vector<Record> Store::list(const RecordFilter &filter) const
     bool all_valid;
     collect(db_, s, &records, &all_valid);
     return records;
+}
+
+StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, RecordPage *out) const
+{
+    out->records.clear();
+    out->last_rowid = after_rowid;
+    out->end = false;
+    /* The filter's parameters are ?1..?7. */
+    Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records" + where_clause(filter) +
+                   " AND rowid > ?8 ORDER BY rowid LIMIT ?9"));
+    if (!s) return status();
+    bind_filter(s, filter);
+    s.bind(8, after_rowid);
+    s.bind(9, static_cast<std::int64_t>(max));
+    std::size_t rows = 0;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        ++rows;
+        out->last_rowid = sqlite3_column_int64(s.get(), 12);
+        Record r;
+        if (read_record(s.get(), &r)) out->records.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return status_of(db_, rc);
+    out->end = rows < max;
+    return StoreStatus::ok;
 }
 
 std::size_t Store::count(const RecordFilter &filter) const
@@ -914,6 +956,54 @@ StoreStatus Store::read_export(const std::string &path, const std::string &graph
     sqlite3_close_v2(db);
     if (status != StoreStatus::ok) records->clear();
     return status;
+}
+
+StoreStatus Store::open_reader(std::unique_ptr<StoreReader> *out) const
+{
+    out->reset();
+    sqlite3 *db = nullptr;
+    StoreStatus status = open_connection(path_, SQLITE_OPEN_READWRITE, &db);
+    if (status != StoreStatus::ok) return status;
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    /* Read-write only so that it shares the WAL index like any other
+     * connection; it never writes. */
+    std::string sql = "PRAGMA query_only = 1; PRAGMA cache_size = -" + std::to_string(kCacheKiB) + ";";
+    int rc = exec(db, sql);
+    if (rc != SQLITE_OK) {
+        status = status_of(db, rc);
+        sqlite3_close_v2(db);
+        return status;
+    }
+    out->reset(new StoreReader(db, batch_open_));
+    return StoreStatus::ok;
+}
+
+StoreReader::StoreReader(sqlite3 *db, std::shared_ptr<std::atomic<bool>> batch_open)
+    : db_(db), batch_open_(std::move(batch_open))
+{
+}
+
+StoreReader::~StoreReader()
+{
+    sqlite3_finalize(get_);
+    sqlite3_close_v2(db_);
+}
+
+StoreStatus StoreReader::get(const Guid &id, Record *out)
+{
+    if (!get_) {
+        static const std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE id = ?1";
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &get_, nullptr) != SQLITE_OK) {
+            get_ = nullptr;
+            return status_of(db_, SQLITE_ERROR);
+        }
+    }
+    Step s(get_);
+    s.bind(1, id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return StoreStatus::not_found;
+    if (rc != SQLITE_ROW) return status_of(db_, rc);
+    return read_record(s.get(), out) ? StoreStatus::ok : StoreStatus::corrupt;
 }
 
 } // namespace p2pg

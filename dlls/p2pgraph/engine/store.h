@@ -49,6 +49,9 @@
  *
  * Threads: the connection is opened with SQLITE_OPEN_NOMUTEX.  A Store must
  * be used from one thread at a time (the engine loop); no locking is done.
+ * A StoreReader (open_reader()) is a second connection to the same file for
+ * reads on other threads: WAL lets it read while the Store writes, and it
+ * sees every transaction the Store committed before the read began.
  * Other processes may open the same file (SQLite's file locks serialize
  * writers; a writer waits up to two seconds for a busy lock).
  *
@@ -76,7 +79,9 @@
 
 #include "record.h"
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -120,6 +125,19 @@ struct RecordFilter {
     bool include_internal = false;           /* the reserved types of is_reserved_record_type() */
 };
 
+/* Keyset pagination over the records table: rows come in rowid order (the
+ * order in which records were first stored; an update keeps a record's
+ * place), a page at a time, each page starting after the last row the
+ * previous one read.  So a page costs the same however far the reader is,
+ * and rows added or deleted between pages neither repeat nor shift others. */
+struct RecordPage {
+    std::vector<Record> records;
+    std::int64_t last_rowid = 0; /* where the next page starts (unchanged when none was read) */
+    bool end = false;            /* nothing after this page */
+};
+
+class StoreReader;
+
 class Store {
 public:
     /* Opens the database at path (a Unix path).  create: make it (and missing
@@ -158,6 +176,9 @@ public:
     bool in_batch() const;
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
+    /* Up to max records the filter takes with a rowid after after_rowid
+     * (0: from the start); see RecordPage. */
+    StoreStatus page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, RecordPage *out) const;
     std::size_t count(const RecordFilter &filter) const;
     /* Payload plus attributes of every record, as bytes (the storage quota). */
     std::uint64_t payload_bytes() const;
@@ -190,6 +211,11 @@ public:
     static StoreStatus read_export(const std::string &path, const std::string &graph_id,
                                    const std::string &peer_id, std::vector<Record> *records);
 
+    /* A read connection to this database for another thread.  It lives
+     * on its own and must be closed (destroyed) before the database is
+     * removed. */
+    StoreStatus open_reader(std::unique_ptr<StoreReader> *out) const;
+
 private:
     Store(sqlite3 *db, const std::string &path, bool full_sync);
     /* A cached statement for sql, or nullptr (see status()). */
@@ -203,6 +229,33 @@ private:
     bool full_sync_;
     /* Prepared statements by SQL text, kept for the life of the store. */
     mutable std::map<std::string, sqlite3_stmt *> statements_;
+    /* Set while a transaction of several writes is open (begin_batch to
+     * end_batch, put_many): readers do not see its writes yet. */
+    std::shared_ptr<std::atomic<bool>> batch_open_;
+};
+
+/* A read-only view of a graph database through a connection of its own
+ * (Store::open_reader).  Used by one thread at a time: the caller
+ * serializes. */
+class StoreReader {
+public:
+    ~StoreReader();
+    StoreReader(const StoreReader &) = delete;
+    StoreReader &operator=(const StoreReader &) = delete;
+
+    /* Whether the Store holds a transaction open: what it wrote in it
+     * (and perhaps announced already) is not visible here yet. */
+    bool writer_in_batch() const { return batch_open_->load(); }
+    /* As Store::get: ok, not_found, or the failure. */
+    StoreStatus get(const Guid &id, Record *out);
+
+private:
+    friend class Store;
+    StoreReader(sqlite3 *db, std::shared_ptr<std::atomic<bool>> batch_open);
+
+    sqlite3 *db_;
+    sqlite3_stmt *get_ = nullptr;
+    std::shared_ptr<std::atomic<bool>> batch_open_;
 };
 
 } // namespace p2pg

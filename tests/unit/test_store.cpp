@@ -1026,7 +1026,7 @@ void test_page_walks_in_storage_order(void **state)
         assert_int_equal(store->put(make_record(n, n % 2 ? kTypeA : kTypeB, "alice", 200 - n)), StoreStatus::ok);
     RecordFilter f;
     p2pg::RecordPage page;
-    assert_int_equal(store->page(f, 0, 4, &page), StoreStatus::ok);
+    assert_int_equal(store->page(f, 0, 4, 1 << 20, &page), StoreStatus::ok);
     assert_int_equal(page.records.size(), 4);
     assert_false(page.end);
     for (std::uint32_t i = 0; i < 4; ++i) assert_true(page.records[i].id == make_guid(i + 1, 0x1d));
@@ -1038,20 +1038,31 @@ void test_page_walks_in_storage_order(void **state)
     std::vector<std::uint32_t> seen;
     std::int64_t after = page.last_rowid;
     do {
-        assert_int_equal(store->page(f, after, 4, &page), StoreStatus::ok);
+        assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
         for (const Record &r : page.records) seen.push_back(r.id.bytes[15]);
         after = page.last_rowid;
     } while (!page.end);
     assert_true(seen == (std::vector<std::uint32_t>{6, 7, 8, 9, 10, 11}));
     /* Past the end: an empty last page. */
-    assert_int_equal(store->page(f, after, 4, &page), StoreStatus::ok);
+    assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
     assert_true(page.records.empty() && page.end && page.last_rowid == after);
 
     f.type = &kTypeB;
-    assert_int_equal(store->page(f, 0, 100, &page), StoreStatus::ok);
+    assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
     assert_int_equal(page.records.size(), 5);
     assert_true(page.end);
     for (const Record &r : page.records) assert_true(r.type == kTypeB);
+    /* A byte budget smaller than a record still gives one. */
+    assert_int_equal(store->page(f, 0, 100, 1, &page), StoreStatus::ok);
+    assert_int_equal(page.records.size(), 1);
+    assert_false(page.end);
+    /* Only records alive at a time. */
+    FileTime at = make_record(8, kTypeB, "alice", 192).expiration_time - 1;
+    f.type = nullptr;
+    f.live_at = &at;
+    assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
+    for (const Record &r : page.records) assert_true(r.expiration_time > at);
+    assert_int_equal(page.records.size(), 8);
 }
 
 void test_page_skips_deleted_and_internal(void **state)
@@ -1062,7 +1073,7 @@ void test_page_skips_deleted_and_internal(void **state)
     std::size_t total = 0;
     std::int64_t after = 0;
     do {
-        assert_int_equal(store->page(RecordFilter(), after, 2, &page), StoreStatus::ok);
+        assert_int_equal(store->page(RecordFilter(), after, 2, 1 << 20, &page), StoreStatus::ok);
         for (const Record &r : page.records) assert_false(r.deleted() || p2pg::is_reserved_record_type(r.type));
         total += page.records.size();
         after = page.last_rowid;

@@ -599,6 +599,22 @@ GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *
     return records_.search(query, out);
 }
 
+GraphError Graph::record_page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+                              bool *end) const
+{
+    return records_.page(selection, after, out, end);
+}
+
+GraphError Graph::count_records(const RecordSelection &selection, std::size_t *count) const
+{
+    return records_.count(selection, count);
+}
+
+GraphError Graph::records_ceiling(std::int64_t *rowid) const
+{
+    return records_.ceiling(rowid);
+}
+
 void Graph::process_expirations()
 {
     records_.process_expirations();

@@ -225,7 +225,10 @@ int query_text(sqlite3 *db, const std::string &sql, std::string *out)
 }
 
 /* Binds the value parameters the filter's WHERE clause (below) uses. */
-const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserved = 4;
+const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserved = 4, kParamLiveAt = 8,
+          kParamMaxRowid = 9;
+/* The first parameter free for the statement around the clause. */
+const int kParamAfterFilter = 10;
 
 std::string where_clause(const RecordFilter &f)
 {
@@ -237,6 +240,8 @@ std::string where_clause(const RecordFilter &f)
     if (f.creator_id) w += f.type ? " AND +creator_id = ?2" : " AND creator_id = ?2";
     if (!f.include_deleted) w += " AND (flags & ?3) = 0";
     if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
+    if (f.live_at) w += " AND expiration_time > ?8";
+    if (f.max_rowid) w += " AND rowid <= ?9";
     return w;
 }
 
@@ -251,6 +256,8 @@ void bind_filter(Step &s, const RecordFilter &f)
         s.bind(kParamReserved + 2, kRecordTypeContact);
         s.bind(kParamReserved + 3, kRecordTypePresence);
     }
+    if (f.live_at) s.bind(kParamLiveAt, *f.live_at);
+    if (f.max_rowid) s.bind(kParamMaxRowid, f.max_rowid);
 }
 
 bool column_guid(sqlite3_stmt *stmt, int i, Guid *g)
@@ -732,28 +739,32 @@ std::vector<Record> Store::list(const RecordFilter &filter) const
     return records;
 }
 
-StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, RecordPage *out) const
+StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                        RecordPage *out) const
 {
     out->records.clear();
     out->last_rowid = after_rowid;
     out->end = false;
-    /* The filter's parameters are ?1..?7. */
     Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records" + where_clause(filter) +
-                   " AND rowid > ?8 ORDER BY rowid LIMIT ?9"));
+                   " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid"));
     if (!s) return status();
     bind_filter(s, filter);
-    s.bind(8, after_rowid);
-    s.bind(9, static_cast<std::int64_t>(max));
-    std::size_t rows = 0;
+    s.bind(kParamAfterFilter, after_rowid);
+    std::size_t rows = 0, bytes = 0;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    while (rows < max && bytes < max_bytes) {
+        if ((rc = s.step()) != SQLITE_ROW) {
+            if (rc != SQLITE_DONE) return status_of(db_, rc);
+            out->end = true;
+            break;
+        }
         ++rows;
         out->last_rowid = sqlite3_column_int64(s.get(), 12);
         Record r;
-        if (read_record(s.get(), &r)) out->records.push_back(std::move(r));
+        if (!read_record(s.get(), &r)) continue;
+        bytes += r.data.size() + r.attributes.size() + r.security_data.size();
+        out->records.push_back(std::move(r));
     }
-    if (rc != SQLITE_DONE) return status_of(db_, rc);
-    out->end = rows < max;
     return StoreStatus::ok;
 }
 
@@ -763,6 +774,13 @@ std::size_t Store::count(const RecordFilter &filter) const
     if (!s) return 0;
     bind_filter(s, filter);
     return s.step() == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
+}
+
+std::int64_t Store::last_rowid() const
+{
+    Step s(prepare("SELECT max(rowid) FROM records"));
+    if (!s || s.step() != SQLITE_ROW) return 0;
+    return sqlite3_column_int64(s.get(), 0);
 }
 
 std::uint64_t Store::payload_bytes() const

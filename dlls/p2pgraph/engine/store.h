@@ -123,6 +123,8 @@ struct RecordFilter {
     const std::string *creator_id = nullptr; /* only this creator (exact match) */
     bool include_deleted = false;            /* tombstones */
     bool include_internal = false;           /* the reserved types of is_reserved_record_type() */
+    const FileTime *live_at = nullptr;       /* only records that expire after this time */
+    std::int64_t max_rowid = 0;              /* only rows up to this rowid (last_rowid()); 0: all */
 };
 
 /* Keyset pagination over the records table: rows come in rowid order (the
@@ -177,9 +179,14 @@ public:
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
     /* Up to max records the filter takes with a rowid after after_rowid
-     * (0: from the start); see RecordPage. */
-    StoreStatus page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, RecordPage *out) const;
+     * (0: from the start), fewer when their payloads reach max_bytes
+     * (at least one record comes); see RecordPage. */
+    StoreStatus page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                     RecordPage *out) const;
     std::size_t count(const RecordFilter &filter) const;
+    /* The rowid of the row stored last (0: none): rows stored after now
+     * have greater ones (see RecordPage). */
+    std::int64_t last_rowid() const;
     /* Payload plus attributes of every record, as bytes (the storage quota). */
     std::uint64_t payload_bytes() const;
     /* What hash-based synchronization compares: id, version and times of

@@ -20,6 +20,7 @@
 
 #include "api.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <new>
@@ -349,8 +350,9 @@ namespace {
  * One read at a time is in flight; `after` belongs to it while it is. */
 class PagePipe {
 public:
-    PagePipe(std::weak_ptr<Graph> graph, std::shared_ptr<const RecordSelection> selection)
-        : graph_(std::move(graph)), selection_(std::move(selection))
+    PagePipe(std::weak_ptr<Graph> graph, std::shared_ptr<const RecordSelection> selection,
+             std::shared_ptr<const SearchQuery> query)
+        : graph_(std::move(graph)), selection_(std::move(selection)), query_(std::move(query))
     {
     }
 
@@ -372,6 +374,11 @@ public:
         pending_ = false;
         if (err != GraphError::ok) return false;
         if (!end) start();
+        /* Here, while the loop reads the next page. */
+        if (query_)
+            records.erase(std::remove_if(records.begin(), records.end(),
+                                         [this](const Record &r) { return !query_->matches(r); }),
+                          records.end());
         *page = Enumeration::items_of(std::move(records));
         return !end;
     }
@@ -418,11 +425,13 @@ private:
     };
     std::weak_ptr<Graph> graph_;
     std::shared_ptr<const RecordSelection> selection_;
+    std::shared_ptr<const SearchQuery> query_;
     std::shared_ptr<State> state_ = std::make_shared<State>();
     bool pending_ = false;
 };
 
-GraphError enumerate_records(Handle graph, RecordSelection selection, Handle *out)
+GraphError enumerate_records(Handle graph, RecordSelection selection, std::shared_ptr<const SearchQuery> query,
+                             Handle *out)
 {
     std::shared_ptr<Graph> g = lookup_graph(graph);
     if (!g) return GraphError::invalid_handle;
@@ -434,9 +443,9 @@ GraphError enumerate_records(Handle graph, RecordSelection selection, Handle *ou
         /* Not before the first GetNextItem: the first page is read after
          * the count (GetItemCount comes first, if at all), so that the two
          * agree unless records go while the application reads. */
-        auto pipe = std::make_shared<PagePipe>(weak, shared);
+        auto pipe = std::make_shared<PagePipe>(weak, shared, query);
         Enumeration::Fetch fetch = [pipe](Enumeration::Items *page) { return pipe->fetch(page); };
-        Enumeration::Count count = [weak, shared]() -> std::size_t {
+        Enumeration::Count count = [weak, shared, query]() -> std::size_t {
             std::shared_ptr<Graph> graph = weak.lock();
             std::size_t n = 0;
             if (!graph) return n;
@@ -447,7 +456,7 @@ GraphError enumerate_records(Handle graph, RecordSelection selection, Handle *ou
                     return result;
                 });
             };
-            if (!shared->query) {
+            if (!query) {
                 on_loop([&](Graph &g) { return g.count_records(*shared, &n); });
                 return n;
             }
@@ -457,7 +466,7 @@ GraphError enumerate_records(Handle graph, RecordSelection selection, Handle *ou
             std::vector<Record> records;
             while (!end && on_loop([&](Graph &g) { return g.record_page(*shared, &at, &records, &end); }) ==
                                GraphError::ok)
-                n += records.size();
+                n += std::count_if(records.begin(), records.end(), [&](const Record &r) { return query->matches(r); });
             return n;
         };
         *out = engine().handles.insert(
@@ -474,7 +483,7 @@ GraphError records_enum(Handle graph, const Guid *type, const std::string *creat
         RecordSelection selection;
         if (type) selection.type = *type;
         if (creator_id) selection.creator_id = *creator_id;
-        return enumerate_records(graph, std::move(selection), enumeration);
+        return enumerate_records(graph, std::move(selection), nullptr, enumeration);
     });
 }
 
@@ -487,9 +496,7 @@ GraphError records_search(Handle graph, const std::string &query, Handle *enumer
         if (!parsed)
             return error == SearchQuery::Error::invalid_argument ? GraphError::invalid_argument
                                                                  : GraphError::invalid_search;
-        RecordSelection selection;
-        selection.query = std::move(parsed);
-        return enumerate_records(graph, std::move(selection), enumeration);
+        return enumerate_records(graph, RecordSelection(), std::move(parsed), enumeration);
     });
 }
 

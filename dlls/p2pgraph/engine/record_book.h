@@ -40,11 +40,12 @@ class Graph;
 class SearchQuery;
 
 /* What a record enumeration (PeerGraphEnumRecords, SearchRecords) selects
- * of the records the application may see. */
+ * of the records the application may see.  A search's query is applied by
+ * whoever reads the pages, off the loop thread: matching parses each
+ * record's attributes, the costliest part of a search. */
 struct RecordSelection {
     std::optional<Guid> type;
     std::optional<std::string> creator_id;
-    std::shared_ptr<const SearchQuery> query; /* null: no search */
     /* Only records stored before the enumeration was made (Store::last_rowid
      * then; 0: none at all): what is added while it is open never comes. */
     std::int64_t ceiling = 0;
@@ -94,8 +95,7 @@ public:
      * short whatever the database holds. */
     GraphError page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
                     bool *end) const;
-    /* The number of visible records an enumeration without a query
-     * selects (one SQL count). */
+    /* The number of visible records selected (one SQL count). */
     GraphError count(const RecordSelection &selection, std::size_t *count) const;
     /* A new enumeration's ceiling, once the graph can be enumerated. */
     GraphError ceiling(std::int64_t *rowid) const;

@@ -1108,6 +1108,30 @@ void test_reader_sees_commits_not_batches(void **state)
     assert_int_equal(reader->get(make_guid(4, 0x1d), &back), StoreStatus::ok);
 }
 
+/* The reader keeps its snapshot between reads, but a commit of the store
+ * ends it: the WAL is never held back from a checkpoint by a reader that
+ * went quiet. */
+void test_reader_lets_go_on_commit(void **state)
+{
+    auto store = open_store(fx(state).db());
+    std::unique_ptr<p2pg::StoreReader> reader;
+    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(1)), StoreStatus::ok);
+    Record back;
+    assert_int_equal(reader->get(make_guid(1, 0x1d), &back), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(2)), StoreStatus::ok);
+    /* Another connection can checkpoint the whole WAL and truncate it:
+     * nobody reads an older snapshot. */
+    sqlite3 *db = nullptr;
+    assert_int_equal(sqlite3_open(fx(state).db().c_str(), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM records", nullptr, nullptr, nullptr), SQLITE_OK);
+    int log = -1, done = -1;
+    assert_int_equal(sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
+    assert_int_equal(log, 0);
+    sqlite3_close(db);
+    assert_int_equal(reader->get(make_guid(2, 0x1d), &back), StoreStatus::ok);
+}
+
 } // namespace
 
 #define STORE_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1137,6 +1161,7 @@ int main(void)
         STORE_TEST(test_page_walks_in_storage_order),
         STORE_TEST(test_page_skips_deleted_and_internal),
         STORE_TEST(test_reader_sees_commits_not_batches),
+        STORE_TEST(test_reader_lets_go_on_commit),
         STORE_TEST(test_erase),
         STORE_TEST(test_earliest_expiration),
         STORE_TEST(test_expired),

@@ -20,6 +20,7 @@
 
 #include "store.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -514,9 +515,36 @@ StoreStatus store_status_from_sqlite(int rc, int sys_errno)
     }
 }
 
+/* What a Store shares with its readers. */
+struct StoreShared {
+    /* Set while a transaction of several writes is open (begin_batch to
+     * end_batch, put_many): readers do not see its writes yet. */
+    std::atomic<bool> batch_open{false};
+    /* Transactions committed so far. */
+    std::atomic<std::uint64_t> commits{0};
+    std::mutex readers_lock;
+    std::vector<StoreReader *> readers;
+
+    /* SQLite's WAL hook, after every commit.  Setting one replaces
+     * wal_autocheckpoint's, so it checkpoints as that one does, once the
+     * readers let go. */
+    static int committed(void *context, sqlite3 *db, const char *name, int frames)
+    {
+        auto *shared = static_cast<StoreShared *>(context);
+        shared->commits.fetch_add(1);
+        {
+            std::lock_guard<std::mutex> guard(shared->readers_lock);
+            for (StoreReader *reader : shared->readers) reader->release_if_idle();
+        }
+        if (frames >= kWalAutocheckpointPages) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        return SQLITE_OK;
+    }
+};
+
 Store::Store(sqlite3 *db, const std::string &path, bool full_sync)
-    : db_(db), path_(path), full_sync_(full_sync), batch_open_(std::make_shared<std::atomic<bool>>(false))
+    : db_(db), path_(path), full_sync_(full_sync), shared_(std::make_shared<StoreShared>())
 {
+    sqlite3_wal_hook(db_, &StoreShared::committed, shared_.get());
 }
 
 Store::~Store()
@@ -662,7 +690,7 @@ StoreStatus Store::put(const Record &record)
 
 StoreStatus Store::put_many(const std::vector<Record> &records)
 {
-    batch_open_->store(true);
+    shared_->batch_open.store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
     StoreStatus status = StoreStatus::ok;
     if (!begin || begin.step() != SQLITE_DONE) status = this->status();
@@ -680,7 +708,7 @@ StoreStatus Store::put_many(const std::vector<Record> &records)
             if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
         }
     }
-    batch_open_->store(!sqlite3_get_autocommit(db_));
+    shared_->batch_open.store(!sqlite3_get_autocommit(db_));
     return status;
 }
 
@@ -689,10 +717,10 @@ StoreStatus Store::begin_batch()
     if (!sqlite3_get_autocommit(db_)) return StoreStatus::ok;
     /* Raised before the first write, so that a reader that learnt of a
      * write of this batch (an event) also learns that it cannot see it. */
-    batch_open_->store(true);
+    shared_->batch_open.store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
     if (!begin || begin.step() != SQLITE_DONE) {
-        batch_open_->store(false);
+        shared_->batch_open.store(false);
         return status();
     }
     return StoreStatus::ok;
@@ -707,7 +735,7 @@ StoreStatus Store::end_batch()
         status = this->status();
         if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
     }
-    batch_open_->store(false);
+    shared_->batch_open.store(false);
     return status;
 }
 
@@ -992,23 +1020,49 @@ StoreStatus Store::open_reader(std::unique_ptr<StoreReader> *out) const
         sqlite3_close_v2(db);
         return status;
     }
-    out->reset(new StoreReader(db, batch_open_));
+    out->reset(new StoreReader(db, shared_));
+    std::lock_guard<std::mutex> guard(shared_->readers_lock);
+    shared_->readers.push_back(out->get());
     return StoreStatus::ok;
 }
 
-StoreReader::StoreReader(sqlite3 *db, std::shared_ptr<std::atomic<bool>> batch_open)
-    : db_(db), batch_open_(std::move(batch_open))
-{
-}
+StoreReader::StoreReader(sqlite3 *db, std::shared_ptr<StoreShared> shared) : db_(db), shared_(std::move(shared)) {}
 
 StoreReader::~StoreReader()
 {
+    {
+        std::lock_guard<std::mutex> guard(shared_->readers_lock);
+        auto &readers = shared_->readers;
+        readers.erase(std::remove(readers.begin(), readers.end(), this), readers.end());
+    }
+    std::lock_guard<std::mutex> guard(lock_);
+    end_snapshot();
     sqlite3_finalize(get_);
     sqlite3_close_v2(db_);
 }
 
+bool StoreReader::writer_in_batch() const
+{
+    return shared_->batch_open.load();
+}
+
+void StoreReader::end_snapshot()
+{
+    if (!in_snapshot_) return;
+    if (get_) sqlite3_reset(get_);
+    exec(db_, "COMMIT");
+    in_snapshot_ = false;
+}
+
+void StoreReader::release_if_idle()
+{
+    std::unique_lock<std::mutex> guard(lock_, std::try_to_lock);
+    if (guard.owns_lock()) end_snapshot();
+}
+
 StoreStatus StoreReader::get(const Guid &id, Record *out)
 {
+    std::lock_guard<std::mutex> guard(lock_);
     if (!get_) {
         static const std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE id = ?1";
         if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &get_, nullptr) != SQLITE_OK) {
@@ -1016,11 +1070,25 @@ StoreStatus StoreReader::get(const Guid &id, Record *out)
             return status_of(db_, SQLITE_ERROR);
         }
     }
+    /* Read before the snapshot starts: a commit after this moves it, and
+     * the next get() starts afresh. */
+    std::uint64_t commits = shared_->commits.load();
+    if (in_snapshot_ && commits != snapshot_commits_) end_snapshot();
+    if (!in_snapshot_) {
+        int rc = exec(db_, "BEGIN");
+        if (rc != SQLITE_OK) return status_of(db_, rc);
+        in_snapshot_ = true;
+        snapshot_commits_ = commits;
+    }
     Step s(get_);
     s.bind(1, id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return StoreStatus::not_found;
-    if (rc != SQLITE_ROW) return status_of(db_, rc);
+    if (rc != SQLITE_ROW) {
+        StoreStatus status = status_of(db_, rc);
+        end_snapshot();
+        return status;
+    }
     return read_record(s.get(), out) ? StoreStatus::ok : StoreStatus::corrupt;
 }
 

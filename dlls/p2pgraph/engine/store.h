@@ -85,6 +85,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -139,6 +140,7 @@ struct RecordPage {
 };
 
 class StoreReader;
+struct StoreShared;
 
 class Store {
 public:
@@ -236,14 +238,22 @@ private:
     bool full_sync_;
     /* Prepared statements by SQL text, kept for the life of the store. */
     mutable std::map<std::string, sqlite3_stmt *> statements_;
-    /* Set while a transaction of several writes is open (begin_batch to
-     * end_batch, put_many): readers do not see its writes yet. */
-    std::shared_ptr<std::atomic<bool>> batch_open_;
+    /* What the store's readers watch (StoreShared). */
+    std::shared_ptr<StoreShared> shared_;
 };
 
 /* A read-only view of a graph database through a connection of its own
- * (Store::open_reader).  Used by one thread at a time: the caller
- * serializes. */
+ * (Store::open_reader), for any thread.
+ *
+ * A read transaction costs SQLite a handful of fcntl() locks on the file
+ * and its WAL index, as much as finding the record.  So the reader keeps
+ * its transaction (its snapshot) open from one get() to the next, for as
+ * long as the store committed nothing: every commit of the store counts
+ * (StoreShared::commits, from SQLite's WAL hook), and a get() that sees
+ * the count moved starts a new snapshot, which sees that commit.  So that
+ * an idle reader never holds the WAL back from a checkpoint, the store
+ * also ends the snapshot of every reader not busy at the time at each
+ * commit. */
 class StoreReader {
 public:
     ~StoreReader();
@@ -252,17 +262,25 @@ public:
 
     /* Whether the Store holds a transaction open: what it wrote in it
      * (and perhaps announced already) is not visible here yet. */
-    bool writer_in_batch() const { return batch_open_->load(); }
+    bool writer_in_batch() const;
     /* As Store::get: ok, not_found, or the failure. */
     StoreStatus get(const Guid &id, Record *out);
 
 private:
     friend class Store;
-    StoreReader(sqlite3 *db, std::shared_ptr<std::atomic<bool>> batch_open);
+    friend struct StoreShared;
+    StoreReader(sqlite3 *db, std::shared_ptr<StoreShared> shared);
+    /* With lock_ held. */
+    void end_snapshot();
+    /* The store committed: the snapshot ends unless a get() is running. */
+    void release_if_idle();
 
     sqlite3 *db_;
     sqlite3_stmt *get_ = nullptr;
-    std::shared_ptr<std::atomic<bool>> batch_open_;
+    std::shared_ptr<StoreShared> shared_;
+    std::mutex lock_;
+    bool in_snapshot_ = false;
+    std::uint64_t snapshot_commits_ = 0;
 };
 
 } // namespace p2pg

@@ -79,7 +79,6 @@
 
 #include "record.h"
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -27,6 +27,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -420,12 +421,79 @@ void test_result_blocks(void **)
     assert_false(api::result_free(block));
 }
 
+/* GetRecord off the loop sees every change that returned before it;
+ * record enumerations come a page at a time: what was added after one was
+ * made never comes, what was deleted before its page was read does not,
+ * the count is taken when first asked for, and a graph closed under one
+ * ends it. */
+void test_records_read_and_paged(void **)
+{
+    Library lib;
+    api::Handle graph = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-paged", "api-peer-p"), "db", {}, &graph),
+                     GraphError::ok);
+    p2pg::Guid id;
+    p2pg::Record got;
+    assert_int_equal(api::record_add(graph, app_record("first"), &id), GraphError::ok);
+    assert_int_equal(api::record_get(graph, id, &got), GraphError::ok);
+    assert_int_equal(api::record_delete(graph, id, false), GraphError::ok);
+    assert_int_equal(api::record_get(graph, id, &got), GraphError::record_not_found);
+
+    const int kRecords = 600; /* more than two pages */
+    std::vector<p2pg::Guid> ids(kRecords);
+    for (int i = 0; i < kRecords; ++i) {
+        p2pg::Record r = app_record(i % 2 ? "odd" : "even");
+        r.attributes = std::string("<attributes><attribute name=\"half\" type=\"int\">") + (i % 2 ? "1" : "0") +
+                       "</attribute></attributes>";
+        assert_int_equal(api::record_add(graph, r, &ids[i]), GraphError::ok);
+    }
+    assert_int_equal(api::record_get(graph, ids[kRecords - 1], &got), GraphError::ok);
+
+    api::Handle enumeration = 0;
+    assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
+    assert_int_equal(api::record_add(graph, app_record("late"), &id), GraphError::ok);
+    assert_int_equal(api::record_delete(graph, ids[kRecords - 2], false), GraphError::ok);
+    std::size_t count = 0;
+    assert_int_equal(api::enum_count(enumeration, &count), GraphError::ok);
+    assert_int_equal(count, kRecords - 1);
+    auto all = drain(enumeration);
+    assert_int_equal(all.size(), kRecords - 1);
+    std::set<std::string> seen;
+    for (const auto &item : all) {
+        const p2pg::Record &r = std::get<p2pg::Record>(*item);
+        assert_false(r.id == id || r.id == ids[kRecords - 2]);
+        seen.insert(std::string(r.id.bytes.begin(), r.id.bytes.end()));
+    }
+    assert_int_equal(seen.size(), kRecords - 1);
+
+    assert_int_equal(api::records_search(graph,
+                                         "<peersearch><clause attrib=\"half\" type=\"int\">1</clause></peersearch>",
+                                         &enumeration),
+                     GraphError::ok);
+    assert_int_equal(api::enum_count(enumeration, &count), GraphError::ok);
+    assert_int_equal(count, kRecords / 2); /* the one deleted was even */
+    all = drain(enumeration);
+    assert_int_equal(all.size(), kRecords / 2);
+    for (const auto &item : all) assert_true(std::get<p2pg::Record>(*item).data == std::vector<std::uint8_t>({'o', 'd', 'd'}));
+
+    /* Closed while one is open: it ends, without waiting forever. */
+    assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
+    std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+    std::size_t cursor = 0;
+    assert_int_equal(api::enum_peek(enumeration, 2, &items, &cursor), GraphError::ok);
+    assert_int_equal(items.size(), 2);
+    assert_int_equal(api::graph_close(graph), GraphError::ok);
+    assert_true(drain(enumeration).size() < static_cast<std::size_t>(kRecords));
+    assert_int_equal(lib.stop(), 0);
+}
+
 } // namespace
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handles_of_each_kind),
+        cmocka_unit_test(test_records_read_and_paged),
         cmocka_unit_test(test_two_graphs_over_loopback),
         cmocka_unit_test(test_secured_connections),
         cmocka_unit_test(test_restart),

@@ -145,6 +145,91 @@ void test_concurrent_next_hands_out_each_item_once(void **)
     assert_int_equal(unique.size(), 10000);
 }
 
+/* A paged source of total items in pages of page_size, an empty page
+ * before every full one (as a selective search gives); it counts its
+ * fetches and the items it handed out. */
+struct PagedSource {
+    int total, page_size, next = 0, fetches = 0, counts = 0;
+    bool empty_turn = true;
+    std::shared_ptr<Enumeration> make(int first)
+    {
+        Enumeration::Items items = make_range(first);
+        return std::make_shared<Enumeration>(
+            std::move(items), next < total,
+            [this](Enumeration::Items *page) {
+                ++fetches;
+                if (empty_turn) {
+                    empty_turn = false;
+                    return true;
+                }
+                empty_turn = true;
+                *page = make_range(page_size);
+                return next < total;
+            },
+            [this] {
+                ++counts;
+                return static_cast<std::size_t>(total);
+            });
+    }
+    Enumeration::Items make_range(int n)
+    {
+        Enumeration::Items items;
+        for (; n > 0 && next < total; --n, ++next) {
+            Record r;
+            r.creator_id = "item-" + std::to_string(next);
+            items.push_back(std::make_shared<const EnumItem>(std::move(r)));
+        }
+        return items;
+    }
+};
+
+/* Pages are fetched only as the application reads, never more than one
+ * beyond what it asked for; empty pages do not end it; every item comes
+ * once, in order. */
+void test_paged_fetches_as_read(void **)
+{
+    PagedSource source{1000, 10};
+    auto e = source.make(5);
+    assert_int_equal(source.fetches, 0);
+    auto got = e->next(3);
+    assert_int_equal(got.size(), 3);
+    assert_int_equal(source.fetches, 0);
+    got = e->next(8);
+    assert_int_equal(got.size(), 8);
+    assert_string_equal(text_of(got[0]).c_str(), "item-3");
+    assert_int_equal(source.fetches, 2); /* an empty page, then one of 10 */
+    assert_true(source.next <= 5 + 10);
+    int seen = 11;
+    for (;;) {
+        std::size_t cursor = 0;
+        auto items = e->peek(7, &cursor);
+        if (items.empty()) break;
+        assert_int_equal(cursor, static_cast<std::size_t>(seen));
+        assert_string_equal(text_of(items[0]).c_str(), ("item-" + std::to_string(seen)).c_str());
+        /* Held at most: what was asked for and one page. */
+        assert_true(source.next - seen <= 7 + 10);
+        assert_true(e->advance(cursor, items.size()));
+        seen += static_cast<int>(items.size());
+    }
+    assert_int_equal(seen, 1000);
+    assert_int_equal(e->next(5).size(), 0);
+}
+
+/* The count comes from the source once, when first asked for. */
+void test_paged_count_taken_once(void **)
+{
+    PagedSource source{40, 10};
+    auto e = source.make(10);
+    assert_int_equal(source.counts, 0);
+    assert_int_equal(e->item_count(), 40);
+    source.total = 50;
+    assert_int_equal(e->item_count(), 40);
+    assert_int_equal(source.counts, 1);
+    std::size_t total = 0;
+    for (auto items = e->next(4); !items.empty(); items = e->next(4)) total += items.size();
+    assert_int_equal(total, 50);
+}
+
 } // namespace
 
 int main(void)
@@ -156,6 +241,8 @@ int main(void)
         cmocka_unit_test(test_empty_enumeration),
         cmocka_unit_test(test_of_values),
         cmocka_unit_test(test_concurrent_next_hands_out_each_item_once),
+        cmocka_unit_test(test_paged_fetches_as_read),
+        cmocka_unit_test(test_paged_count_taken_once),
     };
     return cmocka_run_group_tests_name("enumeration", tests, nullptr, nullptr);
 }

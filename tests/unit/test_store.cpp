@@ -1049,6 +1049,124 @@ void test_remove(void **state)
     assert_int_equal(store->count(RecordFilter()), 0);
 }
 
+/* ---- pages and the reader connection ---- */
+
+/* Keyset pages come in storage order, take the filter, end with a short
+ * page, and neither repeat nor skip rows when rows come and go between
+ * pages. */
+void test_page_walks_in_storage_order(void **state)
+{
+    auto store = open_store(fx(state).db());
+    for (std::uint32_t n = 1; n <= 10; ++n)
+        assert_int_equal(store->put(make_record(n, n % 2 ? kTypeA : kTypeB, "alice", 200 - n)), StoreStatus::ok);
+    RecordFilter f;
+    p2pg::RecordPage page;
+    assert_int_equal(store->page(f, 0, 4, 1 << 20, &page), StoreStatus::ok);
+    assert_int_equal(page.records.size(), 4);
+    assert_false(page.end);
+    for (std::uint32_t i = 0; i < 4; ++i) assert_true(page.records[i].id == make_guid(i + 1, 0x1d));
+    /* An update keeps its place; a deletion ahead is skipped; an addition
+     * comes at the end. */
+    assert_int_equal(store->put(make_record(2, kTypeB, "bob", 198)), StoreStatus::ok);
+    assert_int_equal(store->erase(make_guid(5, 0x1d)), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(11)), StoreStatus::ok);
+    std::vector<std::uint32_t> seen;
+    std::int64_t after = page.last_rowid;
+    do {
+        assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
+        for (const Record &r : page.records) seen.push_back(r.id.bytes[15]);
+        after = page.last_rowid;
+    } while (!page.end);
+    assert_true(seen == (std::vector<std::uint32_t>{6, 7, 8, 9, 10, 11}));
+    /* Past the end: an empty last page. */
+    assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
+    assert_true(page.records.empty() && page.end && page.last_rowid == after);
+
+    f.type = &kTypeB;
+    assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
+    assert_int_equal(page.records.size(), 5);
+    assert_true(page.end);
+    for (const Record &r : page.records) assert_true(r.type == kTypeB);
+    /* A byte budget smaller than a record still gives one. */
+    assert_int_equal(store->page(f, 0, 100, 1, &page), StoreStatus::ok);
+    assert_int_equal(page.records.size(), 1);
+    assert_false(page.end);
+    /* Only records alive at a time. */
+    FileTime at = make_record(8, kTypeB, "alice", 192).expiration_time - 1;
+    f.type = nullptr;
+    f.live_at = &at;
+    assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
+    for (const Record &r : page.records) assert_true(r.expiration_time > at);
+    assert_int_equal(page.records.size(), 8);
+}
+
+void test_page_skips_deleted_and_internal(void **state)
+{
+    auto store = open_store(fx(state).db());
+    assert_int_equal(store->put_many(mixed_records()), StoreStatus::ok);
+    p2pg::RecordPage page;
+    std::size_t total = 0;
+    std::int64_t after = 0;
+    do {
+        assert_int_equal(store->page(RecordFilter(), after, 2, 1 << 20, &page), StoreStatus::ok);
+        for (const Record &r : page.records) assert_false(r.deleted() || p2pg::is_reserved_record_type(r.type));
+        total += page.records.size();
+        after = page.last_rowid;
+    } while (!page.end);
+    assert_int_equal(total, store->count(RecordFilter()));
+}
+
+/* The reader sees what the store committed, not what an open batch holds,
+ * and says when a batch is open. */
+void test_reader_sees_commits_not_batches(void **state)
+{
+    auto store = open_store(fx(state).db());
+    std::unique_ptr<p2pg::StoreReader> reader;
+    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+    Record back;
+    assert_int_equal(reader->get(make_guid(1, 0x1d), &back), StoreStatus::not_found);
+    assert_int_equal(store->put(make_record(1)), StoreStatus::ok);
+    assert_int_equal(reader->get(make_guid(1, 0x1d), &back), StoreStatus::ok);
+    assert_true(back.data == make_record(1).data && back.creator_id == "alice");
+    assert_false(reader->writer_in_batch());
+
+    assert_int_equal(store->begin_batch(), StoreStatus::ok);
+    assert_true(reader->writer_in_batch());
+    assert_int_equal(store->put(make_record(2)), StoreStatus::ok);
+    assert_int_equal(reader->get(make_guid(2, 0x1d), &back), StoreStatus::not_found);
+    assert_int_equal(store->end_batch(), StoreStatus::ok);
+    assert_false(reader->writer_in_batch());
+    assert_int_equal(reader->get(make_guid(2, 0x1d), &back), StoreStatus::ok);
+
+    assert_int_equal(store->put_many({make_record(3), make_record(4)}), StoreStatus::ok);
+    assert_false(reader->writer_in_batch());
+    assert_int_equal(reader->get(make_guid(4, 0x1d), &back), StoreStatus::ok);
+}
+
+/* The reader keeps its snapshot between reads, but a commit of the store
+ * ends it: the WAL is never held back from a checkpoint by a reader that
+ * went quiet. */
+void test_reader_lets_go_on_commit(void **state)
+{
+    auto store = open_store(fx(state).db());
+    std::unique_ptr<p2pg::StoreReader> reader;
+    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(1)), StoreStatus::ok);
+    Record back;
+    assert_int_equal(reader->get(make_guid(1, 0x1d), &back), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(2)), StoreStatus::ok);
+    /* Another connection can checkpoint the whole WAL and truncate it:
+     * nobody reads an older snapshot. */
+    sqlite3 *db = nullptr;
+    assert_int_equal(sqlite3_open(fx(state).db().c_str(), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM records", nullptr, nullptr, nullptr), SQLITE_OK);
+    int log = -1, done = -1;
+    assert_int_equal(sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
+    assert_int_equal(log, 0);
+    sqlite3_close(db);
+    assert_int_equal(reader->get(make_guid(2, 0x1d), &back), StoreStatus::ok);
+}
+
 } // namespace
 
 #define STORE_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1077,6 +1195,10 @@ int main(void)
         STORE_TEST(test_list_every_filter_combination),
         STORE_TEST(test_list_order_creation_time_then_id),
         STORE_TEST(test_count_empty_and_after_changes),
+        STORE_TEST(test_page_walks_in_storage_order),
+        STORE_TEST(test_page_skips_deleted_and_internal),
+        STORE_TEST(test_reader_sees_commits_not_batches),
+        STORE_TEST(test_reader_lets_go_on_commit),
         STORE_TEST(test_erase),
         STORE_TEST(test_earliest_expiration),
         STORE_TEST(test_expired),

@@ -20,6 +20,9 @@
 
 #include "api.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <new>
 
 #include "enumeration.h"
@@ -27,6 +30,7 @@
 #include "graph.h"
 #include "handle_table.h"
 #include "loop.h"
+#include "record_reader.h"
 #include "result_blocks.h"
 #include "search.h"
 #include "transport.h"
@@ -314,13 +318,173 @@ GraphError record_delete(Handle graph, const Guid &id, bool local)
 
 GraphError record_get(Handle graph, const Guid &id, Record *out)
 {
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    /* On this thread when the reader can answer as the loop would. */
+    if (RecordReader *reader = g->reader()) {
+        GraphError err = guarded([&] { return reader->get(id, out); });
+        if (err != GraphError::would_block) return err;
+    }
     return on_graph(graph, [&](Graph &g) { return g.get_record(id, out); });
 }
 
+namespace {
+
+/* A record enumeration: its pages come from the loop one at a time
+ * (RecordBook::page), each when the application has read the previous
+ * one, and its count when the application first asks for it.  What it
+ * shows of changes made while it is open (the documentation is silent):
+ * - records added after it was made never come (RecordSelection::ceiling),
+ *   nor does the count include them;
+ * - records deleted (or expired) before their page is read do not come
+ *   (pages are read one ahead of the application, see PagePipe); the
+ *   count is of the records there when GetItemCount is first called, so
+ *   it matches what comes unless records go after that;
+ * - a record updated before its page is read comes in its new version;
+ * - once the graph is closed the enumeration ends (as it does when a
+ *   page cannot be read): the records went with the graph.
+ * Making it checks that the graph can be enumerated (not ready, shutting
+ * down) and takes the ceiling, in one turn of the loop. */
+/* The next page of a record enumeration, read on the loop while the
+ * application works through the last one: the two threads work at once.
+ * One read at a time is in flight; `after` belongs to it while it is. */
+class PagePipe {
+public:
+    PagePipe(std::weak_ptr<Graph> graph, std::shared_ptr<const RecordSelection> selection,
+             std::shared_ptr<const SearchQuery> query)
+        : graph_(std::move(graph)), selection_(std::move(selection)), query_(std::move(query))
+    {
+    }
+
+    /* Under the enumeration's lock (Enumeration::Fetch). */
+    bool fetch(Enumeration::Items *page)
+    {
+        if (!pending_) start();
+        std::vector<Record> records;
+        bool end = true;
+        GraphError err;
+        {
+            std::unique_lock<std::mutex> guard(state_->lock);
+            state_->changed.wait(guard, [&] { return state_->ready; });
+            records = std::move(state_->records);
+            end = state_->end;
+            err = state_->err;
+            state_->ready = false;
+        }
+        pending_ = false;
+        if (err != GraphError::ok) return false;
+        if (!end) start();
+        /* Here, while the loop reads the next page. */
+        if (query_)
+            records.erase(std::remove_if(records.begin(), records.end(),
+                                         [this](const Record &r) { return !query_->matches(r); }),
+                          records.end());
+        *page = Enumeration::items_of(std::move(records));
+        return !end;
+    }
+
+    /* Posts the read of the next page. */
+    void start()
+    {
+        /* Its result, whether or not the loop runs it (a loop that stops
+         * drops what is queued): the reader never waits forever. */
+        struct Read {
+            std::shared_ptr<State> state;
+            std::vector<Record> records;
+            bool end = true;
+            GraphError err = GraphError::shutting_down;
+            ~Read()
+            {
+                std::lock_guard<std::mutex> guard(state->lock);
+                state->records = std::move(records);
+                state->end = end;
+                state->err = err;
+                state->ready = true;
+                state->changed.notify_all();
+            }
+        };
+        auto read = std::make_shared<Read>();
+        read->state = state_;
+        pending_ = true;
+        engine().loop->post([read, graph = graph_, selection = selection_] {
+            std::shared_ptr<Graph> g = graph.lock();
+            if (!g || g->closed()) return;
+            read->err = guarded([&] { return g->record_page(*selection, &read->state->after, &read->records, &read->end); });
+        });
+    }
+
+private:
+    struct State {
+        std::mutex lock;
+        std::condition_variable changed;
+        bool ready = false;
+        std::vector<Record> records;
+        bool end = true;
+        GraphError err = GraphError::ok;
+        std::int64_t after = 0;
+    };
+    std::weak_ptr<Graph> graph_;
+    std::shared_ptr<const RecordSelection> selection_;
+    std::shared_ptr<const SearchQuery> query_;
+    std::shared_ptr<State> state_ = std::make_shared<State>();
+    bool pending_ = false;
+};
+
+GraphError enumerate_records(Handle graph, RecordSelection selection, std::shared_ptr<const SearchQuery> query,
+                             Handle *out)
+{
+    std::shared_ptr<Graph> g = lookup_graph(graph);
+    if (!g) return GraphError::invalid_handle;
+    GraphError err = on_graph(graph, [&](Graph &g) { return g.records_ceiling(&selection.ceiling); });
+    if (err != GraphError::ok) return err;
+    return guarded([&] {
+        auto shared = std::make_shared<const RecordSelection>(std::move(selection));
+        std::weak_ptr<Graph> weak = g;
+        /* Not before the first GetNextItem: the first page is read after
+         * the count (GetItemCount comes first, if at all), so that the two
+         * agree unless records go while the application reads. */
+        auto pipe = std::make_shared<PagePipe>(weak, shared, query);
+        Enumeration::Fetch fetch = [pipe](Enumeration::Items *page) { return pipe->fetch(page); };
+        Enumeration::Count count = [weak, shared, query]() -> std::size_t {
+            std::shared_ptr<Graph> graph = weak.lock();
+            std::size_t n = 0;
+            if (!graph) return n;
+            auto on_loop = [&](auto op) {
+                return guarded([&] {
+                    GraphError result = GraphError::shutting_down;
+                    engine().loop->call([&] { result = graph->closed() ? GraphError::shutting_down : op(*graph); });
+                    return result;
+                });
+            };
+            if (!query) {
+                on_loop([&](Graph &g) { return g.count_records(*shared, &n); });
+                return n;
+            }
+            /* A search is counted by running it, a page at a time. */
+            std::int64_t at = 0;
+            bool end = false;
+            std::vector<Record> records;
+            while (!end && on_loop([&](Graph &g) { return g.record_page(*shared, &at, &records, &end); }) ==
+                               GraphError::ok)
+                n += std::count_if(records.begin(), records.end(), [&](const Record &r) { return query->matches(r); });
+            return n;
+        };
+        *out = engine().handles.insert(
+            std::make_shared<Enumeration>(Enumeration::Items(), shared->ceiling != 0, std::move(fetch), std::move(count)));
+        return GraphError::ok;
+    });
+}
+
+} // namespace
+
 GraphError records_enum(Handle graph, const Guid *type, const std::string *creator_id, Handle *enumeration)
 {
-    return enumerate<Record>(graph, enumeration,
-                             [&](Graph &g, std::vector<Record> *out) { return g.enum_records(type, creator_id, out); });
+    return guarded([&] {
+        RecordSelection selection;
+        if (type) selection.type = *type;
+        if (creator_id) selection.creator_id = *creator_id;
+        return enumerate_records(graph, std::move(selection), nullptr, enumeration);
+    });
 }
 
 GraphError records_search(Handle graph, const std::string &query, Handle *enumeration)
@@ -332,8 +496,7 @@ GraphError records_search(Handle graph, const std::string &query, Handle *enumer
         if (!parsed)
             return error == SearchQuery::Error::invalid_argument ? GraphError::invalid_argument
                                                                  : GraphError::invalid_search;
-        return enumerate<Record>(graph, enumeration,
-                                 [&](Graph &g, std::vector<Record> *out) { return g.search_records(*parsed, out); });
+        return enumerate_records(graph, RecordSelection(), std::move(parsed), enumeration);
     });
 }
 
@@ -495,8 +658,10 @@ GraphError enum_count(Handle enumeration, std::size_t *count)
 {
     std::shared_ptr<Enumeration> e = lookup_enumeration(enumeration);
     if (!e) return GraphError::invalid_handle;
-    *count = e->item_count();
-    return GraphError::ok;
+    return guarded([&] {
+        *count = e->item_count();
+        return GraphError::ok;
+    });
 }
 
 GraphError enum_peek(Handle enumeration, std::size_t max, std::vector<std::shared_ptr<const EnumItem>> *items,

@@ -21,35 +21,63 @@
 #include "enumeration.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace p2pg {
 
-Enumeration::Enumeration(std::vector<std::shared_ptr<const EnumItem>> items)
-    : items_(std::move(items))
+Enumeration::Enumeration(Items items)
+    : count_(items.size()), buffer_(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end())),
+      more_(false)
 {
 }
 
-std::vector<std::shared_ptr<const EnumItem>> Enumeration::peek(std::size_t max, std::size_t *cursor)
+Enumeration::Enumeration(Items first, bool more, Fetch fetch, Count count)
+    : fetch_(std::move(fetch)), count_source_(std::move(count)),
+      buffer_(std::make_move_iterator(first.begin()), std::make_move_iterator(first.end())), more_(more)
+{
+}
+
+std::size_t Enumeration::item_count()
 {
     std::lock_guard<std::mutex> guard(lock_);
-    std::size_t count = std::min(max, items_.size() - cursor_);
+    if (!count_) count_ = count_source_();
+    return *count_;
+}
+
+void Enumeration::fill(std::size_t max)
+{
+    while (more_ && buffer_.size() < max) {
+        Items page;
+        more_ = fetch_(&page);
+        std::move(page.begin(), page.end(), std::back_inserter(buffer_));
+    }
+}
+
+Enumeration::Items Enumeration::peek(std::size_t max, std::size_t *cursor)
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    fill(max);
+    std::size_t count = std::min(max, buffer_.size());
     *cursor = cursor_;
-    return std::vector<std::shared_ptr<const EnumItem>>(items_.begin() + cursor_, items_.begin() + cursor_ + count);
+    return Items(buffer_.begin(), buffer_.begin() + count);
 }
 
 bool Enumeration::advance(std::size_t cursor, std::size_t count)
 {
     std::lock_guard<std::mutex> guard(lock_);
-    if (cursor_ != cursor || count > items_.size() - cursor_) return false;
+    if (cursor_ != cursor || count > buffer_.size()) return false;
+    buffer_.erase(buffer_.begin(), buffer_.begin() + count);
     cursor_ += count;
     return true;
 }
 
-std::vector<std::shared_ptr<const EnumItem>> Enumeration::next(std::size_t max)
+Enumeration::Items Enumeration::next(std::size_t max)
 {
     std::lock_guard<std::mutex> guard(lock_);
-    std::size_t count = std::min(max, items_.size() - cursor_);
-    std::vector<std::shared_ptr<const EnumItem>> taken(items_.begin() + cursor_, items_.begin() + cursor_ + count);
+    fill(max);
+    std::size_t count = std::min(max, buffer_.size());
+    Items taken(buffer_.begin(), buffer_.begin() + count);
+    buffer_.erase(buffer_.begin(), buffer_.begin() + count);
     cursor_ += count;
     return taken;
 }

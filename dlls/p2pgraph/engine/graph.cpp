@@ -38,6 +38,7 @@
 #include "log.h"
 #include "record_rules.h"
 #include "search.h"
+#include "record_reader.h"
 #include "store.h"
 #include "utf.h"
 
@@ -164,6 +165,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     }
     graph->flood_.recount_storage();
     graph->records_.schedule_timers();
+    graph->open_reader();
     *out = std::move(graph);
     return GraphError::ok;
 }
@@ -237,6 +239,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
         graph->process_expirations();
     }
     graph->records_.schedule_timers();
+    graph->open_reader();
     *data_created = !graph->ready_;
     *out = std::move(graph);
     return GraphError::ok;
@@ -287,6 +290,8 @@ void Graph::close()
      * (MS-PPGRH 3.1.4.12). */
     store_->set_meta(kMetaLeftPeerTime, std::to_string(peer_time()));
     store_->set_meta(kMetaPeerTimeDelta, std::to_string(peer_time_delta_));
+    /* The main connection closes last: it checkpoints and removes the WAL. */
+    if (reader_) reader_->close();
     store_.reset();
     std::lock_guard<std::mutex> guard(registry_lock);
     open_graphs().erase(key_);
@@ -341,6 +346,7 @@ GraphError Graph::become_synchronized()
     if (err != GraphError::ok) return err;
     if ((err = write_meta(kMetaSynchronized, "1")) != GraphError::ok) return err;
     ready_ = true;
+    publish_read_state();
     records_.schedule_timers();
     /* A presence PeerGraphSetPresence forced before this goes out now. */
     presence_.maintenance();
@@ -352,7 +358,24 @@ GraphError Graph::load_properties()
     std::optional<Record> info = store_->get(kRecordIdGraphInfo);
     if (!info || info->type != kRecordTypeGraphInfo || !decode_graph_info(info->data, &properties_))
         return GraphError::invalid_database;
+    /* The flags (Deferred Expiration) may have changed. */
+    publish_read_state();
     return GraphError::ok;
+}
+
+void Graph::open_reader()
+{
+    std::unique_ptr<StoreReader> store;
+    /* Without one every read goes through the loop. */
+    if (store_->open_reader(&store) != StoreStatus::ok) return;
+    reader_ = std::make_unique<RecordReader>(std::move(store), *env_.clock);
+    publish_read_state();
+}
+
+void Graph::publish_read_state()
+{
+    if (reader_)
+        reader_->publish(store_ && ready_ && !(properties_.flags & kGraphFlagDeferExpiration), peer_time_delta_);
 }
 
 GraphError Graph::properties(GraphProperties *out) const
@@ -576,6 +599,22 @@ GraphError Graph::enum_records(const Guid *type, const std::string *creator_id, 
 GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *out) const
 {
     return records_.search(query, out);
+}
+
+GraphError Graph::record_page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+                              bool *end) const
+{
+    return records_.page(selection, after, out, end);
+}
+
+GraphError Graph::count_records(const RecordSelection &selection, std::size_t *count) const
+{
+    return records_.count(selection, count);
+}
+
+GraphError Graph::records_ceiling(std::int64_t *rowid) const
+{
+    return records_.ceiling(rowid);
 }
 
 void Graph::process_expirations()

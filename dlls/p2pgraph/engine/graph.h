@@ -54,6 +54,7 @@
 namespace p2pg {
 
 class Loop;
+class RecordReader;
 struct ContactInfo;
 class SearchQuery;
 class Store;
@@ -135,6 +136,15 @@ public:
     GraphError get_record(const Guid &id, Record *out) const;
     GraphError enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const;
     GraphError search_records(const SearchQuery &query, std::vector<Record> *out) const;
+    /* A record enumeration a page at a time (RecordBook::page, count). */
+    GraphError record_page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+                           bool *end) const;
+    GraphError count_records(const RecordSelection &selection, std::size_t *count) const;
+    GraphError records_ceiling(std::int64_t *rowid) const;
+
+    /* PeerGraphGetRecord on the caller's thread, any thread (null: none
+     * could be opened; ask the loop). */
+    RecordReader *reader() const { return reader_.get(); }
 
     GraphError export_database(const std::string &path) const;
     GraphError import_database(const std::string &path);
@@ -270,6 +280,12 @@ private:
     std::shared_ptr<Neighbor> least_useful_neighbor(const Neighbor *except) const;
     void drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason);
     GraphError load_properties();
+    /* The read connection, once the graph is made (before any other thread
+     * can see the graph), and what it needs to know of the graph's state:
+     * published whenever ready_, properties_.flags or peer_time_delta_
+     * change. */
+    void open_reader();
+    void publish_read_state();
     /* The first synchronization (or an import) brought the Graph Info
      * record: the graph becomes usable and says so in its database. */
     GraphError become_synchronized();
@@ -285,6 +301,7 @@ private:
 
     GraphEnvironment env_;
     std::unique_ptr<Store> store_;
+    std::unique_ptr<RecordReader> reader_;
     std::string key_; /* this graph's entry in the open-graph registry */
     std::string peer_id_;
     GraphProperties properties_;

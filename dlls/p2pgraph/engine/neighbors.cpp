@@ -234,6 +234,7 @@ void Graph::adjust_peer_time(const Link &link)
     if (first && std::llabs(remote_delta) > kMaxFirstPeerTimeDelta) return;
     peer_time_delta_ = first ? remote_delta : (8 * peer_time_delta_ + 2 * remote_delta) / 10;
     peer_time_adjusted_ = true;
+    publish_read_state();
 }
 
 bool Graph::spend_budget(Neighbor &neighbor, Neighbor::Budget which, double budget)

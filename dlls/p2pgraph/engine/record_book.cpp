@@ -25,6 +25,7 @@
  * flood.cpp. */
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "attributes.h"
@@ -306,19 +307,77 @@ GraphError RecordBook::get(const Guid &id, Record *out) const
     return GraphError::ok;
 }
 
-GraphError RecordBook::list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
+namespace {
+
+RecordFilter selection_filter(const RecordSelection &selection)
+{
+    RecordFilter filter;
+    filter.type = selection.type ? &*selection.type : nullptr;
+    filter.creator_id = selection.creator_id ? &*selection.creator_id : nullptr;
+    filter.max_rowid = selection.ceiling;
+    return filter;
+}
+
+} // namespace
+
+GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+                            bool *end) const
+{
+    out->clear();
+    GraphError err = graph_.usable();
+    if (err != GraphError::ok) return err;
+    if (!selection.ceiling) {
+        *end = true;
+        return GraphError::ok;
+    }
+    FileTime now = graph_.peer_time();
+    RecordFilter filter = selection_filter(selection);
+    if (!expiration_deferred()) filter.live_at = &now;
+    RecordPage page;
+    StoreStatus status = graph_.store_->page(filter, *after, kRecordPageRecords, kRecordPageBytes, &page);
+    if (status != StoreStatus::ok) return graph_error(status);
+    *after = page.last_rowid;
+    *end = page.end;
+    for (Record &r : page.records)
+        if (visible(r, now)) out->push_back(std::move(r));
+    return GraphError::ok;
+}
+
+GraphError RecordBook::count(const RecordSelection &selection, std::size_t *count) const
 {
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
-    RecordFilter filter;
-    filter.type = type;
-    filter.creator_id = creator_id;
     FileTime now = graph_.peer_time();
-    std::vector<Record> records = graph_.store_->list(filter);
-    records.erase(std::remove_if(records.begin(), records.end(),
-                                 [this, now](const Record &r) { return !visible(r, now); }),
-                  records.end());
-    *out = std::move(records);
+    RecordFilter filter = selection_filter(selection);
+    if (!expiration_deferred()) filter.live_at = &now;
+    *count = selection.ceiling ? graph_.store_->count(filter) : 0;
+    return GraphError::ok;
+}
+
+GraphError RecordBook::ceiling(std::int64_t *rowid) const
+{
+    GraphError err = graph_.usable();
+    if (err == GraphError::ok) *rowid = graph_.store_->last_rowid();
+    return err;
+}
+
+/* Whole enumerations at once, for the engine's tests. */
+GraphError RecordBook::list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const
+{
+    RecordSelection selection;
+    if (type) selection.type = *type;
+    if (creator_id) selection.creator_id = *creator_id;
+    out->clear();
+    GraphError err = ceiling(&selection.ceiling);
+    if (err != GraphError::ok) return err;
+    std::int64_t after = 0;
+    bool end = false;
+    std::vector<Record> page;
+    while (!end) {
+        err = this->page(selection, &after, &page, &end);
+        if (err != GraphError::ok) return err;
+        std::move(page.begin(), page.end(), std::back_inserter(*out));
+    }
     return GraphError::ok;
 }
 

@@ -22,6 +22,8 @@
 #define P2PG_ENGINE_RECORD_BOOK_H
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,25 @@ namespace p2pg {
 
 class Graph;
 class SearchQuery;
+
+/* What a record enumeration (PeerGraphEnumRecords, SearchRecords) selects
+ * of the records the application may see.  A search's query is applied by
+ * whoever reads the pages, off the loop thread: matching parses each
+ * record's attributes, the costliest part of a search. */
+struct RecordSelection {
+    std::optional<Guid> type;
+    std::optional<std::string> creator_id;
+    /* Only records stored before the enumeration was made (Store::last_rowid
+     * then; 0: none at all): what is added while it is open never comes. */
+    std::int64_t ceiling = 0;
+};
+
+/* A page of a record enumeration: at most this many records, and fewer
+ * once their payloads reach kRecordPageBytes, so that what an enumeration
+ * holds is bounded whatever the database holds (one GetNextItem for
+ * more than a page takes several). */
+constexpr std::size_t kRecordPageRecords = 256;
+constexpr std::size_t kRecordPageBytes = 4 << 20;
 
 /* A store status as a graph operation's result. */
 GraphError graph_error(StoreStatus status);
@@ -66,6 +87,18 @@ public:
     GraphError get(const Guid &id, Record *out) const;
     GraphError list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const;
     GraphError search(const SearchQuery &query, std::vector<Record> *out) const;
+    /* The next page of a record enumeration: the visible records selected
+     * among the next page of the store after *after (keyset pagination in
+     * storage order, Store::page), which moves past them.  A page may hold
+     * no match while more follow (a selective search); *end: nothing
+     * follows.  One store page per call keeps the loop thread's turn
+     * short whatever the database holds. */
+    GraphError page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+                    bool *end) const;
+    /* The number of visible records selected (one SQL count). */
+    GraphError count(const RecordSelection &selection, std::size_t *count) const;
+    /* A new enumeration's ceiling, once the graph can be enumerated. */
+    GraphError ceiling(std::int64_t *rowid) const;
 
     /* MS-PPGRH 3.1.6.7 and 3.1.7.22 (the timers call these; tests too). */
     void process_expirations();

@@ -20,6 +20,8 @@
 
 #include "store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -232,7 +234,10 @@ int query_text(sqlite3 *db, const std::string &sql, std::string *out)
 }
 
 /* Binds the value parameters the filter's WHERE clause (below) uses. */
-const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserved = 4;
+const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserved = 4, kParamLiveAt = 8,
+          kParamMaxRowid = 9;
+/* The first parameter free for the statement around the clause. */
+const int kParamAfterFilter = 10;
 
 std::string where_clause(const RecordFilter &f)
 {
@@ -245,6 +250,8 @@ std::string where_clause(const RecordFilter &f)
     if (f.creator_id) w += " AND creator_id = ?2";
     if (!f.include_deleted) w += " AND (flags & ?3) = 0";
     if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
+    if (f.live_at) w += " AND expiration_time > ?8";
+    if (f.max_rowid) w += " AND rowid <= ?9";
     return w;
 }
 
@@ -259,6 +266,8 @@ void bind_filter(Step &s, const RecordFilter &f)
         s.bind(kParamReserved + 2, kRecordTypeContact);
         s.bind(kParamReserved + 3, kRecordTypePresence);
     }
+    if (f.live_at) s.bind(kParamLiveAt, *f.live_at);
+    if (f.max_rowid) s.bind(kParamMaxRowid, f.max_rowid);
 }
 
 bool column_guid(sqlite3_stmt *stmt, int i, Guid *g)
@@ -531,7 +540,37 @@ StoreStatus store_status_from_sqlite(int rc, int sys_errno)
     }
 }
 
-Store::Store(sqlite3 *db, const std::string &path, bool full_sync) : db_(db), path_(path), full_sync_(full_sync) {}
+/* What a Store shares with its readers. */
+struct StoreShared {
+    /* Set while a transaction of several writes is open (begin_batch to
+     * end_batch, put_many): readers do not see its writes yet. */
+    std::atomic<bool> batch_open{false};
+    /* Transactions committed so far. */
+    std::atomic<std::uint64_t> commits{0};
+    std::mutex readers_lock;
+    std::vector<StoreReader *> readers;
+
+    /* SQLite's WAL hook, after every commit.  Setting one replaces
+     * wal_autocheckpoint's, so it checkpoints as that one does, once the
+     * readers let go. */
+    static int committed(void *context, sqlite3 *db, const char *name, int frames)
+    {
+        auto *shared = static_cast<StoreShared *>(context);
+        shared->commits.fetch_add(1);
+        {
+            std::lock_guard<std::mutex> guard(shared->readers_lock);
+            for (StoreReader *reader : shared->readers) reader->release_if_idle();
+        }
+        if (frames >= kWalAutocheckpointPages) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        return SQLITE_OK;
+    }
+};
+
+Store::Store(sqlite3 *db, const std::string &path, bool full_sync)
+    : db_(db), path_(path), full_sync_(full_sync), shared_(std::make_shared<StoreShared>())
+{
+    sqlite3_wal_hook(db_, &StoreShared::committed, shared_.get());
+}
 
 Store::~Store()
 {
@@ -679,28 +718,39 @@ StoreStatus Store::put(const Record &record)
 
 StoreStatus Store::put_many(const std::vector<Record> &records)
 {
+    shared_->batch_open.store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
-    if (!begin || begin.step() != SQLITE_DONE) return status();
-    for (const Record &r : records) {
-        StoreStatus status = upsert(r);
+    StoreStatus status = StoreStatus::ok;
+    if (!begin || begin.step() != SQLITE_DONE) status = this->status();
+    for (std::size_t i = 0; status == StoreStatus::ok && i < records.size(); ++i) {
+        status = upsert(records[i]);
         if (status != StoreStatus::ok) {
             Step rollback(prepare("ROLLBACK"));
             if (rollback) rollback.step();
-            return status;
         }
     }
-    Step commit(prepare("COMMIT"));
-    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
-    StoreStatus status = this->status();
-    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    if (status == StoreStatus::ok) {
+        Step commit(prepare("COMMIT"));
+        if (!commit || commit.step() != SQLITE_DONE) {
+            status = this->status();
+            if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+        }
+    }
+    shared_->batch_open.store(!sqlite3_get_autocommit(db_));
     return status;
 }
 
 StoreStatus Store::begin_batch()
 {
     if (!sqlite3_get_autocommit(db_)) return StoreStatus::ok;
+    /* Raised before the first write, so that a reader that learnt of a
+     * write of this batch (an event) also learns that it cannot see it. */
+    shared_->batch_open.store(true);
     Step begin(prepare("BEGIN IMMEDIATE"));
-    if (!begin || begin.step() != SQLITE_DONE) return status();
+    if (!begin || begin.step() != SQLITE_DONE) {
+        shared_->batch_open.store(false);
+        return status();
+    }
     return StoreStatus::ok;
 }
 
@@ -708,9 +758,12 @@ StoreStatus Store::end_batch()
 {
     if (sqlite3_get_autocommit(db_)) return StoreStatus::ok;
     Step commit(prepare("COMMIT"));
-    if (commit && commit.step() == SQLITE_DONE) return StoreStatus::ok;
-    StoreStatus status = this->status();
-    if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    StoreStatus status = StoreStatus::ok;
+    if (!commit || commit.step() != SQLITE_DONE) {
+        status = this->status();
+        if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+    }
+    shared_->batch_open.store(false);
     return status;
 }
 
@@ -742,12 +795,48 @@ std::vector<Record> Store::list(const RecordFilter &filter) const
     return records;
 }
 
+StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                        RecordPage *out) const
+{
+    out->records.clear();
+    out->last_rowid = after_rowid;
+    out->end = false;
+    Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records" + where_clause(filter) +
+                   " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid"));
+    if (!s) return status();
+    bind_filter(s, filter);
+    s.bind(kParamAfterFilter, after_rowid);
+    std::size_t rows = 0, bytes = 0;
+    int rc;
+    while (rows < max && bytes < max_bytes) {
+        if ((rc = s.step()) != SQLITE_ROW) {
+            if (rc != SQLITE_DONE) return status_of(db_, rc);
+            out->end = true;
+            break;
+        }
+        ++rows;
+        out->last_rowid = sqlite3_column_int64(s.get(), 12);
+        Record r;
+        if (!read_record(s.get(), &r)) continue;
+        bytes += r.data.size() + r.attributes.size() + r.security_data.size();
+        out->records.push_back(std::move(r));
+    }
+    return StoreStatus::ok;
+}
+
 std::size_t Store::count(const RecordFilter &filter) const
 {
     Step s(prepare("SELECT count(*) FROM records" + where_clause(filter)));
     if (!s) return 0;
     bind_filter(s, filter);
     return s.step() == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
+}
+
+std::int64_t Store::last_rowid() const
+{
+    Step s(prepare("SELECT max(rowid) FROM records"));
+    if (!s || s.step() != SQLITE_ROW) return 0;
+    return sqlite3_column_int64(s.get(), 0);
 }
 
 std::uint64_t Store::payload_bytes() const
@@ -941,6 +1030,94 @@ StoreStatus Store::read_export(const std::string &path, const std::string &graph
     sqlite3_close_v2(db);
     if (status != StoreStatus::ok) records->clear();
     return status;
+}
+
+StoreStatus Store::open_reader(std::unique_ptr<StoreReader> *out) const
+{
+    out->reset();
+    sqlite3 *db = nullptr;
+    StoreStatus status = open_connection(path_, SQLITE_OPEN_READWRITE, &db);
+    if (status != StoreStatus::ok) return status;
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    /* Read-write only so that it shares the WAL index like any other
+     * connection; it never writes. */
+    std::string sql = "PRAGMA query_only = 1; PRAGMA cache_size = -" + std::to_string(kCacheKiB) + ";";
+    int rc = exec(db, sql);
+    if (rc != SQLITE_OK) {
+        status = status_of(db, rc);
+        sqlite3_close_v2(db);
+        return status;
+    }
+    out->reset(new StoreReader(db, shared_));
+    std::lock_guard<std::mutex> guard(shared_->readers_lock);
+    shared_->readers.push_back(out->get());
+    return StoreStatus::ok;
+}
+
+StoreReader::StoreReader(sqlite3 *db, std::shared_ptr<StoreShared> shared) : db_(db), shared_(std::move(shared)) {}
+
+StoreReader::~StoreReader()
+{
+    {
+        std::lock_guard<std::mutex> guard(shared_->readers_lock);
+        auto &readers = shared_->readers;
+        readers.erase(std::remove(readers.begin(), readers.end(), this), readers.end());
+    }
+    std::lock_guard<std::mutex> guard(lock_);
+    end_snapshot();
+    sqlite3_finalize(get_);
+    sqlite3_close_v2(db_);
+}
+
+bool StoreReader::writer_in_batch() const
+{
+    return shared_->batch_open.load();
+}
+
+void StoreReader::end_snapshot()
+{
+    if (!in_snapshot_) return;
+    if (get_) sqlite3_reset(get_);
+    exec(db_, "COMMIT");
+    in_snapshot_ = false;
+}
+
+void StoreReader::release_if_idle()
+{
+    std::unique_lock<std::mutex> guard(lock_, std::try_to_lock);
+    if (guard.owns_lock()) end_snapshot();
+}
+
+StoreStatus StoreReader::get(const Guid &id, Record *out)
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    if (!get_) {
+        static const std::string sql = std::string("SELECT ") + kRecordColumns + " FROM records WHERE id = ?1";
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &get_, nullptr) != SQLITE_OK) {
+            get_ = nullptr;
+            return status_of(db_, SQLITE_ERROR);
+        }
+    }
+    /* Read before the snapshot starts: a commit after this moves it, and
+     * the next get() starts afresh. */
+    std::uint64_t commits = shared_->commits.load();
+    if (in_snapshot_ && commits != snapshot_commits_) end_snapshot();
+    if (!in_snapshot_) {
+        int rc = exec(db_, "BEGIN");
+        if (rc != SQLITE_OK) return status_of(db_, rc);
+        in_snapshot_ = true;
+        snapshot_commits_ = commits;
+    }
+    Step s(get_);
+    s.bind(1, id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return StoreStatus::not_found;
+    if (rc != SQLITE_ROW) {
+        StoreStatus status = status_of(db_, rc);
+        end_snapshot();
+        return status;
+    }
+    return read_record(s.get(), out) ? StoreStatus::ok : StoreStatus::corrupt;
 }
 
 } // namespace p2pg

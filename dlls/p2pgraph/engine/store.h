@@ -49,6 +49,9 @@
  *
  * Threads: the connection is opened with SQLITE_OPEN_NOMUTEX.  A Store must
  * be used from one thread at a time (the engine loop); no locking is done.
+ * A StoreReader (open_reader()) is a second connection to the same file for
+ * reads on other threads: WAL lets it read while the Store writes, and it
+ * sees every transaction the Store committed before the read began.
  * Other processes may open the same file (SQLite's file locks serialize
  * writers; a writer waits up to two seconds for a busy lock).
  *
@@ -77,9 +80,11 @@
 #include "record.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,7 +123,23 @@ struct RecordFilter {
     const std::string *creator_id = nullptr; /* only this creator (exact match) */
     bool include_deleted = false;            /* tombstones */
     bool include_internal = false;           /* the reserved types of is_reserved_record_type() */
+    const FileTime *live_at = nullptr;       /* only records that expire after this time */
+    std::int64_t max_rowid = 0;              /* only rows up to this rowid (last_rowid()); 0: all */
 };
+
+/* Keyset pagination over the records table: rows come in rowid order (the
+ * order in which records were first stored; an update keeps a record's
+ * place), a page at a time, each page starting after the last row the
+ * previous one read.  So a page costs the same however far the reader is,
+ * and rows added or deleted between pages neither repeat nor shift others. */
+struct RecordPage {
+    std::vector<Record> records;
+    std::int64_t last_rowid = 0; /* where the next page starts (unchanged when none was read) */
+    bool end = false;            /* nothing after this page */
+};
+
+class StoreReader;
+struct StoreShared;
 
 class Store {
 public:
@@ -158,7 +179,15 @@ public:
     bool in_batch() const;
     std::optional<Record> get(const Guid &id) const;          /* tombstones included */
     std::vector<Record> list(const RecordFilter &filter) const; /* order: creation_time, then id */
+    /* Up to max records the filter takes with a rowid after after_rowid
+     * (0: from the start), fewer when their payloads reach max_bytes
+     * (at least one record comes); see RecordPage. */
+    StoreStatus page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                     RecordPage *out) const;
     std::size_t count(const RecordFilter &filter) const;
+    /* The rowid of the row stored last (0: none): rows stored after now
+     * have greater ones (see RecordPage). */
+    std::int64_t last_rowid() const;
     /* Payload plus attributes of every record, as bytes (the storage quota). */
     std::uint64_t payload_bytes() const;
     /* What hash-based synchronization compares: id, version and times of
@@ -190,6 +219,11 @@ public:
     static StoreStatus read_export(const std::string &path, const std::string &graph_id,
                                    const std::string &peer_id, std::vector<Record> *records);
 
+    /* A read connection to this database for another thread.  It lives
+     * on its own and must be closed (destroyed) before the database is
+     * removed. */
+    StoreStatus open_reader(std::unique_ptr<StoreReader> *out) const;
+
 private:
     Store(sqlite3 *db, const std::string &path, bool full_sync);
     /* A cached statement for sql, or nullptr (see status()). */
@@ -203,6 +237,49 @@ private:
     bool full_sync_;
     /* Prepared statements by SQL text, kept for the life of the store. */
     mutable std::map<std::string, sqlite3_stmt *> statements_;
+    /* What the store's readers watch (StoreShared). */
+    std::shared_ptr<StoreShared> shared_;
+};
+
+/* A read-only view of a graph database through a connection of its own
+ * (Store::open_reader), for any thread.
+ *
+ * A read transaction costs SQLite a handful of fcntl() locks on the file
+ * and its WAL index, as much as finding the record.  So the reader keeps
+ * its transaction (its snapshot) open from one get() to the next, for as
+ * long as the store committed nothing: every commit of the store counts
+ * (StoreShared::commits, from SQLite's WAL hook), and a get() that sees
+ * the count moved starts a new snapshot, which sees that commit.  So that
+ * an idle reader never holds the WAL back from a checkpoint, the store
+ * also ends the snapshot of every reader not busy at the time at each
+ * commit. */
+class StoreReader {
+public:
+    ~StoreReader();
+    StoreReader(const StoreReader &) = delete;
+    StoreReader &operator=(const StoreReader &) = delete;
+
+    /* Whether the Store holds a transaction open: what it wrote in it
+     * (and perhaps announced already) is not visible here yet. */
+    bool writer_in_batch() const;
+    /* As Store::get: ok, not_found, or the failure. */
+    StoreStatus get(const Guid &id, Record *out);
+
+private:
+    friend class Store;
+    friend struct StoreShared;
+    StoreReader(sqlite3 *db, std::shared_ptr<StoreShared> shared);
+    /* With lock_ held. */
+    void end_snapshot();
+    /* The store committed: the snapshot ends unless a get() is running. */
+    void release_if_idle();
+
+    sqlite3 *db_;
+    sqlite3_stmt *get_ = nullptr;
+    std::shared_ptr<StoreShared> shared_;
+    std::mutex lock_;
+    bool in_snapshot_ = false;
+    std::uint64_t snapshot_commits_ = 0;
 };
 
 } // namespace p2pg

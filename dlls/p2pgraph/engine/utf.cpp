@@ -101,8 +101,11 @@ bool utf16_to_utf8(const std::u16string &in, std::string *out)
 
 std::size_t utf16_length(const std::string &utf8)
 {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < utf8.size();) {
+    /* An ASCII run is as long in both (ids and attributes mostly are one). */
+    std::size_t i = 0;
+    while (i < utf8.size() && static_cast<unsigned char>(utf8[i]) < 0x80) ++i;
+    std::size_t n = i;
+    while (i < utf8.size()) {
         char32_t cp;
         if (!next_code_point(utf8, &i, &cp)) return std::string::npos;
         n += cp >= 0x10000 ? 2 : 1;

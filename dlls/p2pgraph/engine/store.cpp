@@ -550,9 +550,9 @@ struct StoreShared {
     std::mutex readers_lock;
     std::vector<StoreReader *> readers;
 
-    /* SQLite's WAL hook, after every commit.  Setting one replaces
-     * wal_autocheckpoint's, so it checkpoints as that one does, once the
-     * readers let go. */
+    /* SQLite's WAL hook, after every commit.  It replaces open()'s
+     * checkpoint_hook, so it checkpoints by the same rule, once the readers
+     * let go. */
     static int committed(void *context, sqlite3 *db, const char *name, int frames)
     {
         auto *shared = static_cast<StoreShared *>(context);
@@ -561,8 +561,7 @@ struct StoreShared {
             std::lock_guard<std::mutex> guard(shared->readers_lock);
             for (StoreReader *reader : shared->readers) reader->release_if_idle();
         }
-        if (frames >= kWalAutocheckpointPages) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        return SQLITE_OK;
+        return checkpoint_hook(nullptr, db, name, frames);
     }
 };
 

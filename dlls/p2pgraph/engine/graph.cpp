@@ -46,6 +46,9 @@ namespace p2pg {
 
 namespace {
 
+/* How long a due WAL checkpoint waits (FILETIME ticks): past the read
+ * wakeup or API call whose commit made it due. */
+constexpr FileTime kCheckpointDelay = kTicksPerSecond / 500;
 
 const char kMetaDatabaseName[] = "database_name";
 const char kMetaPeerTimeDelta[] = "peer_time_delta";
@@ -76,6 +79,9 @@ std::string registry_key(const std::string &graph_id, const std::string &peer_id
 Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
     : env_(env), store_(std::move(store)), key_(std::move(key))
 {
+    /* A checkpoint (milliseconds of writing and syncing) goes after what
+     * the commit that made it due was part of, not inside it. */
+    if (store_ && env_.loop) store_->defer_checkpoints([this] { checkpoint_timer_.arm_unless_pending(kCheckpointDelay); });
     /* MS-PPGRH 3.1.4.1-2: a random 64-bit node id for every Create/Open. */
     do {
         Guid g = random_guid();
@@ -283,6 +289,7 @@ void Graph::close()
     direct_.close_all();
     send_owed_signals();
     registrations_.clear();
+    checkpoint_timer_.stop();
     records_.stop();
     presence_.stop();
     maintenance_.stop();
@@ -656,6 +663,13 @@ void Graph::raise(const GraphEvent &event)
             signal_timer_.arm_unless_pending(0);
         }
     }
+}
+
+void Graph::checkpoint()
+{
+    if (!store_) return;
+    if (store_->in_batch()) checkpoint_timer_.arm(kCheckpointDelay);
+    else store_->checkpoint();
 }
 
 void Graph::send_owed_signals()

@@ -316,6 +316,10 @@ private:
      * after the commit), the others when the loop next goes round. */
     std::vector<std::shared_ptr<EventRegistration>> owed_signals_;
     Timer signal_timer_{env_.loop, [this] { send_owed_signals(); }};
+    /* The store's WAL checkpoints wait for this timer (Store::defer_checkpoints):
+     * the record in hand is forwarded, committed and announced first. */
+    Timer checkpoint_timer_{env_.loop, [this] { checkpoint(); }};
+    void checkpoint();
     DataLinks data_links_;
     std::uint64_t node_id_ = 0;
     std::string graph_id_; /* known before the Graph Info record is */

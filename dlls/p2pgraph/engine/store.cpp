@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include <fcntl.h>
@@ -380,19 +381,22 @@ void harden(sqlite3 *db)
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
 }
 
+/* Whether a WAL of pages frames is due a checkpoint by the rule above. */
+bool checkpoint_wanted(sqlite3 *db, const char *name, int pages)
+{
+    if (pages < kWalCheckpointMinPages) return false;
+    if (pages >= kWalCheckpointMaxPages) return true;
+    struct stat st;
+    const char *file = sqlite3_db_filename(db, name);
+    return !(file && *file && ::stat(file, &st) == 0 && pages * kPageSize < 2 * static_cast<sqlite3_int64>(st.st_size));
+}
+
 /* sqlite3_wal_hook: after each commit, a passive checkpoint (as
  * wal_autocheckpoint makes) once the WAL holds pages frames, by the rule
  * above kWalCheckpointMaxPages. */
 int checkpoint_hook(void *, sqlite3 *db, const char *name, int pages)
 {
-    if (pages < kWalCheckpointMinPages) return SQLITE_OK;
-    if (pages < kWalCheckpointMaxPages) {
-        struct stat st;
-        const char *file = sqlite3_db_filename(db, name);
-        if (file && *file && ::stat(file, &st) == 0 && pages * kPageSize < 2 * static_cast<sqlite3_int64>(st.st_size))
-            return SQLITE_OK;
-    }
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (checkpoint_wanted(db, name, pages)) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
 }
 
@@ -549,10 +553,13 @@ struct StoreShared {
     std::atomic<std::uint64_t> commits{0};
     std::mutex readers_lock;
     std::vector<StoreReader *> readers;
+    /* Store::defer_checkpoints */
+    std::function<void()> checkpoint_due;
 
     /* SQLite's WAL hook, after every commit.  It replaces open()'s
      * checkpoint_hook, so it checkpoints by the same rule, once the readers
-     * let go. */
+     * let go; or leaves the checkpoint to checkpoint_due's caller until
+     * the WAL reaches its hard limit. */
     static int committed(void *context, sqlite3 *db, const char *name, int frames)
     {
         auto *shared = static_cast<StoreShared *>(context);
@@ -560,6 +567,10 @@ struct StoreShared {
         {
             std::lock_guard<std::mutex> guard(shared->readers_lock);
             for (StoreReader *reader : shared->readers) reader->release_if_idle();
+        }
+        if (shared->checkpoint_due && frames < kWalCheckpointMaxPages) {
+            if (checkpoint_wanted(db, name, frames)) shared->checkpoint_due();
+            return SQLITE_OK;
         }
         return checkpoint_hook(nullptr, db, name, frames);
     }
@@ -569,6 +580,16 @@ Store::Store(sqlite3 *db, const std::string &path, bool full_sync)
     : db_(db), path_(path), full_sync_(full_sync), shared_(std::make_shared<StoreShared>())
 {
     sqlite3_wal_hook(db_, &StoreShared::committed, shared_.get());
+}
+
+void Store::defer_checkpoints(std::function<void()> due)
+{
+    shared_->checkpoint_due = std::move(due);
+}
+
+void Store::checkpoint()
+{
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 Store::~Store()
@@ -800,8 +821,11 @@ StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, st
     out->records.clear();
     out->last_rowid = after_rowid;
     out->end = false;
-    Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records" + where_clause(filter) +
-                   " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid"));
+    /* Along the table itself, from after_rowid on: an index on the
+     * filter's columns (type and creator, expiration) would hand SQLite
+     * every matching row to sort by rowid for each page, O(N) a page. */
+    Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records NOT INDEXED" +
+                   where_clause(filter) + " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid"));
     if (!s) return status();
     bind_filter(s, filter);
     s.bind(kParamAfterFilter, after_rowid);

@@ -159,6 +159,13 @@ public:
     Store &operator=(const Store &) = delete;
 
     const std::string &path() const { return path_; }
+    /* A checkpoint writes the WAL back into the database and syncs both:
+     * milliseconds, on the thread that commits.  With due set, a commit
+     * that makes one due (by the size rule in store.cpp) calls due instead,
+     * and the owner calls checkpoint() when it is idle; only a WAL at the
+     * hard limit still checkpoints at once. */
+    void defer_checkpoints(std::function<void()> due);
+    void checkpoint();
     /* Whether P2PGRAPH_SYNCHRONOUS=FULL was in effect when the store opened. */
     bool full_sync() const { return full_sync_; }
 

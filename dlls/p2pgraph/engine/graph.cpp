@@ -27,6 +27,8 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include <gnutls/crypto.h>
@@ -375,7 +377,7 @@ void Graph::open_reader()
     std::unique_ptr<StoreReader> store;
     /* Without one every read goes through the loop. */
     if (store_->open_reader(&store) != StoreStatus::ok) return;
-    reader_ = std::make_unique<RecordReader>(std::move(store), *env_.clock);
+    reader_ = std::make_shared<RecordReader>(std::move(store), *env_.clock);
     publish_read_state();
 }
 
@@ -668,6 +670,21 @@ void Graph::raise(const GraphEvent &event)
 void Graph::checkpoint()
 {
     if (!store_) return;
+    /* On a thread of its own, through the reader's connection, while the
+     * loop goes on forwarding and committing; closing the graph waits for
+     * it (RecordReader::close takes the same lock). */
+    if (reader_) {
+        if (checkpointing_->exchange(true)) return; /* one at a time; the next commit asks again */
+        try {
+            std::thread([reader = reader_, running = checkpointing_] {
+                reader->checkpoint();
+                running->store(false);
+            }).detach();
+            return;
+        } catch (const std::system_error &) {
+            checkpointing_->store(false);
+        }
+    }
     if (store_->in_batch()) checkpoint_timer_.arm(kCheckpointDelay);
     else store_->checkpoint();
 }

@@ -22,6 +22,7 @@
 #define P2PG_ENGINE_GRAPH_H
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -301,7 +302,9 @@ private:
 
     GraphEnvironment env_;
     std::unique_ptr<Store> store_;
-    std::unique_ptr<RecordReader> reader_;
+    std::shared_ptr<RecordReader> reader_;
+    /* A checkpoint thread is running (Graph::checkpoint). */
+    std::shared_ptr<std::atomic<bool>> checkpointing_ = std::make_shared<std::atomic<bool>>(false);
     std::string key_; /* this graph's entry in the open-graph registry */
     std::string peer_id_;
     GraphProperties properties_;

@@ -37,6 +37,14 @@ void RecordReader::publish(bool usable, FileTime peer_time_delta)
     usable_.store(usable);
 }
 
+bool RecordReader::checkpoint()
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    if (!store_) return false;
+    store_->checkpoint();
+    return true;
+}
+
 void RecordReader::close()
 {
     usable_.store(false);

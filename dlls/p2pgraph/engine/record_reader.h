@@ -62,6 +62,10 @@ public:
 
     /* ok, record_not_found, or would_block (ask the loop). */
     GraphError get(const Guid &id, Record *out);
+    /* A WAL checkpoint through the reader's connection, on the calling
+     * thread (not the loop's: its writing and syncing take milliseconds);
+     * false when the reader is closed. */
+    bool checkpoint();
 
 private:
     const Clock &clock_;

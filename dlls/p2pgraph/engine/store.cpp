@@ -1105,6 +1105,13 @@ void StoreReader::end_snapshot()
     in_snapshot_ = false;
 }
 
+void StoreReader::checkpoint()
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    end_snapshot(); /* a connection in a read transaction cannot checkpoint */
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
 void StoreReader::release_if_idle()
 {
     std::unique_lock<std::mutex> guard(lock_, std::try_to_lock);

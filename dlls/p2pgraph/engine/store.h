@@ -162,8 +162,9 @@ public:
     /* A checkpoint writes the WAL back into the database and syncs both:
      * milliseconds, on the thread that commits.  With due set, a commit
      * that makes one due (by the size rule in store.cpp) calls due instead,
-     * and the owner calls checkpoint() when it is idle; only a WAL at the
-     * hard limit still checkpoints at once. */
+     * and the owner calls checkpoint() here or on a reader
+     * (StoreReader::checkpoint) on another thread; only a WAL at the hard
+     * limit still checkpoints at once. */
     void defer_checkpoints(std::function<void()> due);
     void checkpoint();
     /* Whether P2PGRAPH_SYNCHRONOUS=FULL was in effect when the store opened. */
@@ -271,6 +272,9 @@ public:
     bool writer_in_batch() const;
     /* As Store::get: ok, not_found, or the failure. */
     StoreStatus get(const Guid &id, Record *out);
+    /* A passive checkpoint through this connection (any thread; the
+     * writer goes on meanwhile). */
+    void checkpoint();
 
 private:
     friend class Store;

@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
+#include <thread>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -479,6 +480,34 @@ void test_small_database_keeps_a_small_wal(void **state)
     assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
     assert_true(st.st_size < 8 * 1024 * 1024);
     assert_int_equal(store->count(RecordFilter()), 3000);
+}
+
+/* With checkpoints deferred, a commit that makes one due tells the owner
+ * instead of checkpointing (the WAL grows until someone does), and a
+ * reader's connection can do it on another thread. */
+void test_deferred_checkpoints(void **state)
+{
+    auto store = open_store(fx(state).db());
+    std::unique_ptr<p2pg::StoreReader> reader;
+    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+    int due = 0;
+    store->defer_checkpoints([&due] { ++due; });
+    /* Past the point where one is due, short of the hard limit. */
+    for (std::uint32_t n = 0; n < 1000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+    assert_true(due > 0);
+    struct stat st;
+    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
+    off_t grown = st.st_size;
+    assert_true(grown >= 1024 * 1024); /* nobody checkpointed */
+    std::thread([&reader] { reader->checkpoint(); }).join();
+    /* All of it is in the database now: the writer starts the WAL over. */
+    for (std::uint32_t n = 1000; n < 1100; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
+    assert_true(st.st_size == grown);
+    Record got;
+    assert_int_equal(reader->get(make_guid(1099, 0x1d), &got), StoreStatus::ok);
+    reader.reset();
+    assert_int_equal(store->count(RecordFilter()), 1100);
 }
 
 /* A database made before the index on type and creator gets it when opened
@@ -1188,6 +1217,7 @@ int main(void)
         STORE_TEST(test_put_replaces_by_id),
         STORE_TEST(test_put_many),
         STORE_TEST(test_small_database_keeps_a_small_wal),
+        STORE_TEST(test_deferred_checkpoints),
         STORE_TEST(test_open_adds_type_creator_index),
         STORE_TEST(test_list_default_filter),
         STORE_TEST(test_list_by_type_and_creator),

@@ -905,17 +905,19 @@ DecodeError decode_record(const std::uint8_t *data, std::size_t size, Record *re
 
 namespace {
 
-/* Frames the concatenation head + tail without building it. */
+/* 0 means the default; no frame is over the maximum. */
 std::size_t usable_frame_size(std::size_t frame_size)
 {
     return frame_size == 0 ? kDefaultFrameSize : std::min(frame_size, kMaxFrameSize);
 }
 
+/* total bytes of message as frames: each frame adds its 2-byte length. */
 std::size_t framed_size(std::size_t total, std::size_t frame_size)
 {
     return total + 2 * ((total + frame_size - 1) / frame_size);
 }
 
+/* Frames the concatenation head + tail without building it. */
 void append_frames(const std::uint8_t *head, std::size_t head_size, const std::uint8_t *tail, std::size_t tail_size,
                    std::size_t frame_size, std::vector<std::uint8_t> *out)
 {

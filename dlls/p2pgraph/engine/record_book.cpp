@@ -338,6 +338,7 @@ GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *afte
     if (status != StoreStatus::ok) return graph_error(status);
     *after = page.last_rowid;
     *end = page.end;
+    out->reserve(page.records.size());
     for (Record &r : page.records)
         if (visible(r, now)) out->push_back(std::move(r));
     return GraphError::ok;

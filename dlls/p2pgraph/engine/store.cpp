@@ -240,6 +240,14 @@ const int kParamType = 1, kParamCreator = 2, kParamDeletedFlag = 3, kParamReserv
 /* The first parameter free for the statement around the clause. */
 const int kParamAfterFilter = 10;
 
+/* Whether the clause must leave the reserved types out: not when it asks
+ * for one type that is not reserved, as an enumeration of the
+ * application's records does (the test would cost every row a lookup). */
+bool excludes_internal(const RecordFilter &f)
+{
+    return !f.include_internal && !(f.type && !is_reserved_record_type(*f.type));
+}
+
 std::string where_clause(const RecordFilter &f)
 {
     std::string w = " WHERE 1";
@@ -250,7 +258,7 @@ std::string where_clause(const RecordFilter &f)
      * the application made). */
     if (f.creator_id) w += " AND creator_id = ?2";
     if (!f.include_deleted) w += " AND (flags & ?3) = 0";
-    if (!f.include_internal) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
+    if (excludes_internal(f)) w += " AND type NOT IN (?4, ?5, ?6, ?7)";
     if (f.live_at) w += " AND expiration_time > ?8";
     if (f.max_rowid) w += " AND rowid <= ?9";
     return w;
@@ -261,7 +269,7 @@ void bind_filter(Step &s, const RecordFilter &f)
     if (f.type) s.bind(kParamType, *f.type);
     if (f.creator_id) s.bind(kParamCreator, *f.creator_id);
     if (!f.include_deleted) s.bind(kParamDeletedFlag, static_cast<std::int64_t>(kRecordFlagDeleted));
-    if (!f.include_internal) {
+    if (excludes_internal(f)) {
         s.bind(kParamReserved, kRecordTypeGraphInfo);
         s.bind(kParamReserved + 1, kRecordTypeSignature);
         s.bind(kParamReserved + 2, kRecordTypeContact);
@@ -831,6 +839,7 @@ StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, st
     s.bind(kParamAfterFilter, after_rowid);
     std::size_t rows = 0, bytes = 0;
     int rc;
+    out->records.reserve(std::min<std::size_t>(max, 1024));
     while (rows < max && bytes < max_bytes) {
         if ((rc = s.step()) != SQLITE_ROW) {
             if (rc != SQLITE_DONE) return status_of(db_, rc);

@@ -378,6 +378,68 @@ void test_parallel_parsing(void **)
     for (int f : failures) assert_int_equal(f, 0);
 }
 
+/* Records' attributes are mostly read by a plain-form reader without
+ * libxml2 (attributes.cpp).  Whatever it accepts must read as libxml2
+ * reads it: each document, mutated at random, is parsed as is and behind a
+ * comment (a prolog the plain reader leaves to libxml2), and the two
+ * answers must agree, valid or not, attribute for attribute. */
+void test_plain_reader_agrees_with_libxml2(void **)
+{
+    const std::string seeds[] = {
+        kDocumentedExample,
+        one("a", "string", "x y"),
+        one("count", "int", "0042"),
+        one("text", "string", "a]]b> ]] >"),
+        "<attributes>\t<attribute type='date' name='when'>2020-02-29T10:00Z</attribute> </attributes>\n",
+        "<attributes><attribute name=\"a\" type=\"string\"></attribute><attribute name = \"b\" type= 'int' >7"
+        "</attribute ></attributes >",
+    };
+    const char alphabet[] = " \t\r\n<>&\"'=/]!?;#:abenmtyp1x\x01\x7f\xc3\xa9";
+    unsigned seed = 12345;
+    auto next = [&seed](unsigned n) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 8) % n;
+    };
+    unsigned valid_ones = 0, checked = 0;
+    for (const std::string &start : seeds) {
+        for (int i = 0; i < 4000; ++i) {
+            std::string doc = start;
+            for (unsigned edits = 1 + next(3); edits; --edits) {
+                std::size_t at = next(static_cast<unsigned>(doc.size() + 1));
+                switch (next(3)) {
+                case 0:
+                    doc.insert(at, 1, alphabet[next(sizeof alphabet - 1)]);
+                    break;
+                case 1:
+                    if (at < doc.size()) doc.erase(at, 1);
+                    break;
+                default:
+                    if (at < doc.size()) doc.insert(at, doc.substr(at, next(12)));
+                    break;
+                }
+            }
+            if (i < 50) doc = start; /* the seeds themselves too */
+            if (doc.compare(0, 2, "<?") == 0 || doc.empty()) continue;
+            std::vector<Attribute> plain, full;
+            const bool plain_ok = parse_attributes(doc, &plain);
+            const bool full_ok = parse_attributes("<!---->" + doc, &full);
+            if (plain_ok != full_ok) fail_msg("%s: %d as is, %d behind a comment", doc.c_str(), plain_ok, full_ok);
+            ++checked;
+            if (!plain_ok) continue;
+            ++valid_ones;
+            assert_int_equal(plain.size(), full.size());
+            for (std::size_t k = 0; k < plain.size(); ++k) {
+                assert_string_equal(plain[k].name.c_str(), full[k].name.c_str());
+                assert_int_equal(static_cast<int>(plain[k].type), static_cast<int>(full[k].type));
+                assert_true(plain[k].value == full[k].value);
+            }
+        }
+    }
+    /* Both kinds of answer were compared many times. */
+    assert_true(valid_ones > 1000);
+    assert_true(checked - valid_ones > 1000);
+}
+
 void test_date_exact_values(void **)
 {
     assert_int_equal(date("1601-01-01"), 0);
@@ -469,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_reasons),
         cmocka_unit_test(test_libxml2_prints_nothing),
         cmocka_unit_test(test_parallel_parsing),
+        cmocka_unit_test(test_plain_reader_agrees_with_libxml2),
         cmocka_unit_test(test_date_exact_values),
         cmocka_unit_test(test_date_forms_and_zones),
         cmocka_unit_test(test_date_invalid),

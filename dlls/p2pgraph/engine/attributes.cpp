@@ -88,18 +88,13 @@ bool read_char(const std::string &text, std::size_t *pos, char c)
     return true;
 }
 
-bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *why)
+/* The checks of 2.2.3.5 on one <attribute>, whichever reader found its
+ * parts; value is null when the element holds elements (which comes after
+ * the name's checks, as the reasons are ordered). */
+bool check_attribute(std::string name, const std::string &type, std::string *value, Attribute *out,
+                     std::string *why)
 {
-    std::optional<std::string> name, type;
-    if (!xml_properties(element, {{"name", &name}, {"type", &type}})) {
-        set_why(why, "unknown XML attribute on attribute");
-        return false;
-    }
-    if (!name || !type) {
-        set_why(why, "attribute without name or type");
-        return false;
-    }
-    out->name = std::move(*name);
+    out->name = std::move(name);
     if (out->name.empty() || out->name.size() > kMaxAttributeNameLength) {
         set_why(why, "attribute name length not 1..40");
         return false;
@@ -114,19 +109,20 @@ bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *wh
         set_why(why, "reserved attribute name");
         return false;
     }
-    if (!xml_simple_content(element, &out->value)) {
+    if (!value) {
         set_why(why, "attribute with element content");
         return false;
     }
-    if (*type == "string") {
+    out->value = std::move(*value);
+    if (type == "string") {
         out->type = AttributeType::string;
-    } else if (*type == "int") {
+    } else if (type == "int") {
         out->type = AttributeType::integer;
         if (!is_int_value(out->value)) {
             set_why(why, "int attribute not all digits");
             return false;
         }
-    } else if (*type == "date") {
+    } else if (type == "date") {
         out->type = AttributeType::date;
         FileTime ignored;
         if (!parse_w3c_date(out->value, &ignored)) {
@@ -138,6 +134,123 @@ bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *wh
         return false;
     }
     return true;
+}
+
+bool parse_attribute_element(xmlNodePtr element, Attribute *out, std::string *why)
+{
+    std::optional<std::string> name, type;
+    if (!xml_properties(element, {{"name", &name}, {"type", &type}})) {
+        set_why(why, "unknown XML attribute on attribute");
+        return false;
+    }
+    if (!name || !type) {
+        set_why(why, "attribute without name or type");
+        return false;
+    }
+    std::string value;
+    return check_attribute(std::move(*name), *type, xml_simple_content(element, &value) ? &value : nullptr, out,
+                           why);
+}
+
+/* The plain form of an attribute stream, the one records are written in:
+ *   <attributes><attribute name="N" type="T">text</attribute>...</attributes>
+ * read here without building a libxml2 document (a search reads the
+ * attributes of every record it passes).  Accepted only where the text is
+ * well-formed XML whose reading cannot differ from libxml2's: ASCII; XML
+ * white space between elements and in tags; name and type, each at most
+ * once, quoted with ' or "; no entity or character reference, CR (line
+ * ends are normalised), control character, comment, CDATA section,
+ * processing instruction, declaration or empty-element tag anywhere.
+ * Anything else answers false and leaves the text to libxml2, which reads
+ * every form and explains what is wrong.  On true, *parts holds each
+ * attribute's name, type and text in order. */
+struct AttributeParts {
+    std::string name, type, value;
+};
+
+bool read_plain_attributes(const std::string &text, std::vector<AttributeParts> *parts)
+{
+    const char *p = text.data(), *const end = p + text.size();
+    auto starts = [&](const char *word) {
+        std::size_t n = std::strlen(word);
+        return static_cast<std::size_t>(end - p) >= n && std::memcmp(p, word, n) == 0;
+    };
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n'; };
+    auto skip_space = [&] {
+        while (p < end && is_space(*p)) ++p;
+    };
+    /* Text the parser takes as is: printable ASCII, tab and LF, no markup. */
+    auto plain = [](char c) { return (c >= 0x20 && c < 0x7f && c != '<' && c != '&') || c == '\t' || c == '\n'; };
+
+    if (!starts("<attributes>")) return false;
+    p += std::strlen("<attributes>");
+    for (;;) {
+        skip_space();
+        if (starts("</attributes")) {
+            p += std::strlen("</attributes");
+            skip_space();
+            if (p == end || *p != '>') return false;
+            ++p;
+            skip_space();
+            return p == end;
+        }
+        if (!starts("<attribute")) return false;
+        p += std::strlen("<attribute");
+        AttributeParts part;
+        bool have_name = false, have_type = false;
+        for (;;) {
+            /* Between attributes XML wants white space; before '>' it may have some. */
+            const char *before = p;
+            skip_space();
+            if (p == end) return false;
+            if (*p == '>') break;
+            if (p == before) return false;
+            std::string *value;
+            if (starts("name")) {
+                if (have_name) return false;
+                have_name = true;
+                value = &part.name;
+                p += 4;
+            } else if (starts("type")) {
+                if (have_type) return false;
+                have_type = true;
+                value = &part.type;
+                p += 4;
+            } else {
+                return false;
+            }
+            skip_space();
+            if (p == end || *p != '=') return false;
+            ++p;
+            skip_space();
+            if (p == end || (*p != '"' && *p != '\'')) return false;
+            const char quote = *p++;
+            const char *from = p;
+            /* Tabs and line feeds in a value become spaces in XML: not plain here. */
+            while (p < end && *p != quote) {
+                if (!plain(*p) || *p == '\t' || *p == '\n') return false;
+                ++p;
+            }
+            if (p == end) return false;
+            value->assign(from, p);
+            ++p;
+        }
+        ++p; /* '>' */
+        const char *from = p;
+        while (p < end && *p != '<') {
+            if (!plain(*p)) return false;
+            ++p;
+        }
+        part.value.assign(from, p);
+        if (part.value.find("]]>") != std::string::npos) return false;
+        if (!starts("</attribute")) return false;
+        p += std::strlen("</attribute");
+        skip_space();
+        if (p == end || *p != '>') return false;
+        ++p;
+        if (!have_name || !have_type) return false;
+        parts->push_back(std::move(part));
+    }
 }
 
 } // namespace
@@ -245,6 +358,15 @@ bool parse_attributes(const std::string &xml_utf8, std::vector<Attribute> *out, 
     if (length > kMaxAttributeStreamLength) {
         set_why(why, "attributes longer than MAX_ATTRIBUTE_STREAM_LENGTH");
         return false;
+    }
+    std::vector<AttributeParts> parts;
+    if (read_plain_attributes(xml_utf8, &parts)) {
+        std::vector<Attribute> attributes(parts.size());
+        for (std::size_t i = 0; i < parts.size(); ++i)
+            if (!check_attribute(std::move(parts[i].name), parts[i].type, &parts[i].value, &attributes[i], why))
+                return false;
+        if (out) *out = std::move(attributes);
+        return true;
     }
     XmlDocument doc = read_untrusted_xml(xml_utf8, why);
     if (!doc) return false;

@@ -510,6 +510,34 @@ void test_deferred_checkpoints(void **state)
     assert_int_equal(store->count(RecordFilter()), 1100);
 }
 
+/* Under steady commits a checkpoint on another thread never sees the WAL's
+ * end: the writer's transaction began before it finished and commits after
+ * it.  The writer then writes back what is left itself, so that its next
+ * transaction starts the WAL over instead of growing it. */
+void test_writer_finishes_a_readers_checkpoint(void **state)
+{
+    auto store = open_store(fx(state).db());
+    std::unique_ptr<p2pg::StoreReader> reader;
+    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+    int due = 0;
+    store->defer_checkpoints([&due] { ++due; });
+    for (std::uint32_t n = 0; n < 1000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+    assert_true(due > 0);
+    /* A transaction under way while the reader checkpoints. */
+    assert_int_equal(store->begin_batch(), StoreStatus::ok);
+    assert_int_equal(store->put(make_record(1000)), StoreStatus::ok);
+    std::thread([&reader] { reader->checkpoint(); }).join();
+    assert_int_equal(store->end_batch(), StoreStatus::ok);
+    struct stat st;
+    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
+    const off_t after = st.st_size;
+    for (std::uint32_t n = 1001; n < 1100; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
+    assert_true(st.st_size == after);
+    reader.reset();
+    assert_int_equal(store->count(RecordFilter()), 1100);
+}
+
 /* A database made before the index on type and creator gets it when opened
  * (the lookup of one creator's records of one type goes through it). */
 void test_open_adds_type_creator_index(void **state)
@@ -1218,6 +1246,7 @@ int main(void)
         STORE_TEST(test_put_many),
         STORE_TEST(test_small_database_keeps_a_small_wal),
         STORE_TEST(test_deferred_checkpoints),
+        STORE_TEST(test_writer_finishes_a_readers_checkpoint),
         STORE_TEST(test_open_adds_type_creator_index),
         STORE_TEST(test_list_default_filter),
         STORE_TEST(test_list_by_type_and_creator),

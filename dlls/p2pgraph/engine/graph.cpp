@@ -81,9 +81,7 @@ std::string registry_key(const std::string &graph_id, const std::string &peer_id
 Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
     : env_(env), store_(std::move(store)), key_(std::move(key))
 {
-    /* A checkpoint (milliseconds of writing and syncing) goes after what
-     * the commit that made it due was part of, not inside it. */
-    if (store_ && env_.loop) store_->defer_checkpoints([this] { checkpoint_timer_.arm_unless_pending(kCheckpointDelay); });
+    if (store_) defer_checkpoints();
     /* MS-PPGRH 3.1.4.1-2: a random 64-bit node id for every Create/Open. */
     do {
         Guid g = random_guid();
@@ -372,8 +370,18 @@ GraphError Graph::load_properties()
     return GraphError::ok;
 }
 
+void Graph::defer_checkpoints()
+{
+    /* A checkpoint (milliseconds of writing and syncing) goes after what
+     * the commit that made it due was part of, not inside it. */
+    if (env_.loop) store_->defer_checkpoints([this] { checkpoint_timer_.arm_unless_pending(kCheckpointDelay); });
+}
+
 void Graph::open_reader()
 {
+    /* Create and Open make the graph without its store, which comes here
+     * with the reader: the constructor could not defer its checkpoints. */
+    defer_checkpoints();
     std::unique_ptr<StoreReader> store;
     /* Without one every read goes through the loop. */
     if (store_->open_reader(&store) != StoreStatus::ok) return;

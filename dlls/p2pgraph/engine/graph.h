@@ -286,6 +286,8 @@ private:
      * published whenever ready_, properties_.flags or peer_time_delta_
      * change. */
     void open_reader();
+    /* WAL checkpoints wait for checkpoint_timer_ (Graph::checkpoint). */
+    void defer_checkpoints();
     void publish_read_state();
     /* The first synchronization (or an import) brought the Graph Info
      * record: the graph becomes usable and says so in its database. */

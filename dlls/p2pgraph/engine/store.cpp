@@ -61,6 +61,8 @@ constexpr int kBusyTimeoutMs = 2000;
  * WAL after a transaction larger than that (a 60 MB record). */
 constexpr int kWalCheckpointMaxPages = 8192;
 constexpr int kWalCheckpointMinPages = 256;
+/* The hard limit while a checkpoint runs on another thread (128 MiB). */
+constexpr int kWalCheckpointCeilingPages = 4 * kWalCheckpointMaxPages;
 constexpr sqlite3_int64 kPageSize = 4096; /* SQLite's default; we never change it */
 constexpr int kJournalSizeLimit = 40 * 1024 * 1024;
 constexpr int kCacheKiB = 16 * 1024;
@@ -563,6 +565,10 @@ struct StoreShared {
     std::vector<StoreReader *> readers;
     /* Store::defer_checkpoints */
     std::function<void()> checkpoint_due;
+    /* A reader's checkpoint is running (StoreReader::checkpoint), and the
+     * frames the last one left written back (0: none since). */
+    std::atomic<bool> checkpointing{false};
+    std::atomic<int> backfilled{0};
 
     /* SQLite's WAL hook, after every commit.  It replaces open()'s
      * checkpoint_hook, so it checkpoints by the same rule, once the readers
@@ -576,8 +582,29 @@ struct StoreShared {
             std::lock_guard<std::mutex> guard(shared->readers_lock);
             for (StoreReader *reader : shared->readers) reader->release_if_idle();
         }
-        if (shared->checkpoint_due && frames < kWalCheckpointMaxPages) {
-            if (checkpoint_wanted(db, name, frames)) shared->checkpoint_due();
+        /* While a reader checkpoints on its thread, the writer lets the
+         * WAL grow past the hard limit, up to four times it, rather than
+         * compete for the same work on its own thread. */
+        const bool helped = shared->checkpointing.load();
+        const int limit = helped ? kWalCheckpointCeilingPages : kWalCheckpointMaxPages;
+        /* A WAL starts over only at a transaction that begins once it is
+         * written back to its end: under steady commits a checkpoint on
+         * another thread never sees that end.  Once one has written back
+         * most of it, the writer finishes the rest here, between its
+         * transactions: a few frames and the syncs. */
+        int done = helped ? 0 : shared->backfilled.load();
+        if (done > frames) done = 0; /* the WAL started over since */
+        if (done >= kWalCheckpointMinPages && frames - done <= frames / 4) {
+            shared->backfilled.store(0);
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            return SQLITE_OK;
+        }
+        if (shared->checkpoint_due && frames < limit) {
+            /* Due by the rule, or half way to the hard limit: past 16 MiB
+             * of database the rule's twice its size lies beyond the limit,
+             * and the writer would checkpoint every 32 MiB itself. */
+            if (checkpoint_wanted(db, name, frames) || frames >= kWalCheckpointMaxPages / 2)
+                shared->checkpoint_due();
             return SQLITE_OK;
         }
         return checkpoint_hook(nullptr, db, name, frames);
@@ -1118,7 +1145,18 @@ void StoreReader::checkpoint()
 {
     std::lock_guard<std::mutex> guard(lock_);
     end_snapshot(); /* a connection in a read transaction cannot checkpoint */
-    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    /* The writer goes on meanwhile: passes follow while they catch up,
+     * since only a WAL checkpointed to its end starts over (at the next
+     * commit) instead of growing. */
+    shared_->checkpointing.store(true);
+    int logged = 0, done = 0, before = -1;
+    for (int pass = 0; pass < 8 && done != before; ++pass) {
+        before = done;
+        if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged, &done) != SQLITE_OK) break;
+        if (done >= logged) break;
+    }
+    shared_->backfilled.store(done);
+    shared_->checkpointing.store(false);
 }
 
 void StoreReader::release_if_idle()

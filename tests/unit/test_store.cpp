@@ -482,32 +482,46 @@ void test_small_database_keeps_a_small_wal(void **state)
     assert_int_equal(store->count(RecordFilter()), 3000);
 }
 
+/* A store whose checkpoints are deferred (due counts the calls), a reader
+ * of it, and records past the point where a checkpoint is due, short of
+ * the hard limit. */
+struct DeferredStore {
+    std::string db;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<p2pg::StoreReader> reader;
+    int due = 0;
+
+    explicit DeferredStore(const std::string &path) : db(path), store(open_store(path))
+    {
+        assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
+        store->defer_checkpoints([this] { ++due; });
+        for (std::uint32_t n = 0; n < 1000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
+        assert_true(due > 0);
+    }
+    off_t wal_size() const
+    {
+        struct stat st;
+        assert_int_equal(stat((db + "-wal").c_str(), &st), 0);
+        return st.st_size;
+    }
+};
+
 /* With checkpoints deferred, a commit that makes one due tells the owner
  * instead of checkpointing (the WAL grows until someone does), and a
  * reader's connection can do it on another thread. */
 void test_deferred_checkpoints(void **state)
 {
-    auto store = open_store(fx(state).db());
-    std::unique_ptr<p2pg::StoreReader> reader;
-    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
-    int due = 0;
-    store->defer_checkpoints([&due] { ++due; });
-    /* Past the point where one is due, short of the hard limit. */
-    for (std::uint32_t n = 0; n < 1000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
-    assert_true(due > 0);
-    struct stat st;
-    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
-    off_t grown = st.st_size;
+    DeferredStore d(fx(state).db());
+    const off_t grown = d.wal_size();
     assert_true(grown >= 1024 * 1024); /* nobody checkpointed */
-    std::thread([&reader] { reader->checkpoint(); }).join();
+    std::thread([&d] { d.reader->checkpoint(); }).join();
     /* All of it is in the database now: the writer starts the WAL over. */
-    for (std::uint32_t n = 1000; n < 1100; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
-    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
-    assert_true(st.st_size == grown);
+    for (std::uint32_t n = 1000; n < 1100; ++n) assert_int_equal(d.store->put(make_record(n)), StoreStatus::ok);
+    assert_true(d.wal_size() == grown);
     Record got;
-    assert_int_equal(reader->get(make_guid(1099, 0x1d), &got), StoreStatus::ok);
-    reader.reset();
-    assert_int_equal(store->count(RecordFilter()), 1100);
+    assert_int_equal(d.reader->get(make_guid(1099, 0x1d), &got), StoreStatus::ok);
+    d.reader.reset();
+    assert_int_equal(d.store->count(RecordFilter()), 1100);
 }
 
 /* Under steady commits a checkpoint on another thread never sees the WAL's
@@ -516,26 +530,17 @@ void test_deferred_checkpoints(void **state)
  * transaction starts the WAL over instead of growing it. */
 void test_writer_finishes_a_readers_checkpoint(void **state)
 {
-    auto store = open_store(fx(state).db());
-    std::unique_ptr<p2pg::StoreReader> reader;
-    assert_int_equal(store->open_reader(&reader), StoreStatus::ok);
-    int due = 0;
-    store->defer_checkpoints([&due] { ++due; });
-    for (std::uint32_t n = 0; n < 1000; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
-    assert_true(due > 0);
+    DeferredStore d(fx(state).db());
     /* A transaction under way while the reader checkpoints. */
-    assert_int_equal(store->begin_batch(), StoreStatus::ok);
-    assert_int_equal(store->put(make_record(1000)), StoreStatus::ok);
-    std::thread([&reader] { reader->checkpoint(); }).join();
-    assert_int_equal(store->end_batch(), StoreStatus::ok);
-    struct stat st;
-    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
-    const off_t after = st.st_size;
-    for (std::uint32_t n = 1001; n < 1100; ++n) assert_int_equal(store->put(make_record(n)), StoreStatus::ok);
-    assert_int_equal(stat((fx(state).db() + "-wal").c_str(), &st), 0);
-    assert_true(st.st_size == after);
-    reader.reset();
-    assert_int_equal(store->count(RecordFilter()), 1100);
+    assert_int_equal(d.store->begin_batch(), StoreStatus::ok);
+    assert_int_equal(d.store->put(make_record(1000)), StoreStatus::ok);
+    std::thread([&d] { d.reader->checkpoint(); }).join();
+    assert_int_equal(d.store->end_batch(), StoreStatus::ok);
+    const off_t after = d.wal_size();
+    for (std::uint32_t n = 1001; n < 1100; ++n) assert_int_equal(d.store->put(make_record(n)), StoreStatus::ok);
+    assert_true(d.wal_size() == after);
+    d.reader.reset();
+    assert_int_equal(d.store->count(RecordFilter()), 1100);
 }
 
 /* A database made before the index on type and creator gets it when opened

@@ -593,7 +593,10 @@ struct StoreShared {
          * most of it, the writer finishes the rest here, between its
          * transactions: a few frames and the syncs. */
         int done = helped ? 0 : shared->backfilled.load();
-        if (done > frames) done = 0; /* the WAL started over since */
+        if (done > frames) { /* the WAL started over since */
+            shared->backfilled.store(0);
+            done = 0;
+        }
         if (done >= kWalCheckpointMinPages && frames - done <= frames / 4) {
             shared->backfilled.store(0);
             sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);

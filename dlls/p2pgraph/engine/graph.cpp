@@ -81,7 +81,6 @@ std::string registry_key(const std::string &graph_id, const std::string &peer_id
 Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
     : env_(env), store_(std::move(store)), key_(std::move(key))
 {
-    if (store_) defer_checkpoints();
     /* MS-PPGRH 3.1.4.1-2: a random 64-bit node id for every Create/Open. */
     do {
         Guid g = random_guid();
@@ -379,8 +378,8 @@ void Graph::defer_checkpoints()
 
 void Graph::open_reader()
 {
-    /* Create and Open make the graph without its store, which comes here
-     * with the reader: the constructor could not defer its checkpoints. */
+    /* Create and Open make the graph before its store: its checkpoints
+     * are deferred here, with the reader, once the store is there. */
     defer_checkpoints();
     std::unique_ptr<StoreReader> store;
     /* Without one every read goes through the loop. */

@@ -330,21 +330,6 @@ GraphError record_get(Handle graph, const Guid &id, Record *out)
 
 namespace {
 
-/* A record enumeration: its pages come from the loop one at a time
- * (RecordBook::page), each when the application has read the previous
- * one, and its count when the application first asks for it.  What it
- * shows of changes made while it is open (the documentation is silent):
- * - records added after it was made never come (RecordSelection::ceiling),
- *   nor does the count include them;
- * - records deleted (or expired) before their page is read do not come
- *   (pages are read one ahead of the application, see PagePipe); the
- *   count is of the records there when GetItemCount is first called, so
- *   it matches what comes unless records go after that;
- * - a record updated before its page is read comes in its new version;
- * - once the graph is closed the enumeration ends (as it does when a
- *   page cannot be read): the records went with the graph.
- * Making it checks that the graph can be enumerated (not ready, shutting
- * down) and takes the ceiling, in one turn of the loop. */
 /* The next page of a record enumeration, read on the loop while the
  * application works through the last one: the two threads work at once.
  * One read at a time is in flight; `after` belongs to it while it is. */
@@ -430,6 +415,21 @@ private:
     bool pending_ = false;
 };
 
+/* A record enumeration: its pages come from the loop one at a time
+ * (RecordBook::page), each when the application has read the previous
+ * one, and its count when the application first asks for it.  What it
+ * shows of changes made while it is open (the documentation is silent):
+ * - records added after it was made never come (RecordSelection::ceiling),
+ *   nor does the count include them;
+ * - records deleted (or expired) before their page is read do not come
+ *   (pages are read one ahead of the application, see PagePipe); the
+ *   count is of the records there when GetItemCount is first called, so
+ *   it matches what comes unless records go after that;
+ * - a record updated before its page is read comes in its new version;
+ * - once the graph is closed the enumeration ends (as it does when a
+ *   page cannot be read): the records went with the graph.
+ * Making it checks that the graph can be enumerated (not ready, shutting
+ * down) and takes the ceiling, in one turn of the loop. */
 GraphError enumerate_records(Handle graph, RecordSelection selection, std::shared_ptr<const SearchQuery> query,
                              Handle *out)
 {

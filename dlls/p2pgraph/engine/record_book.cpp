@@ -309,12 +309,14 @@ GraphError RecordBook::get(const Guid &id, Record *out) const
 
 namespace {
 
-RecordFilter selection_filter(const RecordSelection &selection)
+/* live_at: only records that expire after it (null: expired ones too). */
+RecordFilter selection_filter(const RecordSelection &selection, const FileTime *live_at)
 {
     RecordFilter filter;
     filter.type = selection.type ? &*selection.type : nullptr;
     filter.creator_id = selection.creator_id ? &*selection.creator_id : nullptr;
     filter.max_rowid = selection.ceiling;
+    filter.live_at = live_at;
     return filter;
 }
 
@@ -331,8 +333,7 @@ GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *afte
         return GraphError::ok;
     }
     FileTime now = graph_.peer_time();
-    RecordFilter filter = selection_filter(selection);
-    if (!expiration_deferred()) filter.live_at = &now;
+    RecordFilter filter = selection_filter(selection, expiration_deferred() ? nullptr : &now);
     RecordPage page;
     StoreStatus status = graph_.store_->page(filter, *after, kRecordPageRecords, kRecordPageBytes, &page);
     if (status != StoreStatus::ok) return graph_error(status);
@@ -349,8 +350,7 @@ GraphError RecordBook::count(const RecordSelection &selection, std::size_t *coun
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     FileTime now = graph_.peer_time();
-    RecordFilter filter = selection_filter(selection);
-    if (!expiration_deferred()) filter.live_at = &now;
+    RecordFilter filter = selection_filter(selection, expiration_deferred() ? nullptr : &now);
     *count = selection.ceiling ? graph_.store_->count(filter) : 0;
     return GraphError::ok;
 }

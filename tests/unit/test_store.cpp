@@ -1124,9 +1124,9 @@ void test_page_walks_in_storage_order(void **state)
     RecordFilter f;
     p2pg::RecordPage page;
     assert_int_equal(store->page(f, 0, 4, 1 << 20, &page), StoreStatus::ok);
-    assert_int_equal(page.records.size(), 4);
+    assert_int_equal(page.rows.size(), 4);
     assert_false(page.end);
-    for (std::uint32_t i = 0; i < 4; ++i) assert_true(page.records[i].id == make_guid(i + 1, 0x1d));
+    for (std::uint32_t i = 0; i < 4; ++i) assert_true(page.rows.records()[i].id == make_guid(i + 1, 0x1d));
     /* An update keeps its place; a deletion ahead is skipped; an addition
      * comes at the end. */
     assert_int_equal(store->put(make_record(2, kTypeB, "bob", 198)), StoreStatus::ok);
@@ -1136,30 +1136,72 @@ void test_page_walks_in_storage_order(void **state)
     std::int64_t after = page.last_rowid;
     do {
         assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
-        for (const Record &r : page.records) seen.push_back(r.id.bytes[15]);
+        for (const Record &r : page.rows.records()) seen.push_back(r.id.bytes[15]);
         after = page.last_rowid;
     } while (!page.end);
     assert_true(seen == (std::vector<std::uint32_t>{6, 7, 8, 9, 10, 11}));
     /* Past the end: an empty last page. */
     assert_int_equal(store->page(f, after, 4, 1 << 20, &page), StoreStatus::ok);
-    assert_true(page.records.empty() && page.end && page.last_rowid == after);
+    assert_true(page.rows.empty() && page.end && page.last_rowid == after);
 
     f.type = &kTypeB;
     assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
-    assert_int_equal(page.records.size(), 5);
+    assert_int_equal(page.rows.size(), 5);
     assert_true(page.end);
-    for (const Record &r : page.records) assert_true(r.type == kTypeB);
+    for (const Record &r : page.rows.records()) assert_true(r.type == kTypeB);
     /* A byte budget smaller than a record still gives one. */
     assert_int_equal(store->page(f, 0, 100, 1, &page), StoreStatus::ok);
-    assert_int_equal(page.records.size(), 1);
+    assert_int_equal(page.rows.size(), 1);
     assert_false(page.end);
     /* Only records alive at a time. */
     FileTime at = make_record(8, kTypeB, "alice", 192).expiration_time - 1;
     f.type = nullptr;
     f.live_at = &at;
     assert_int_equal(store->page(f, 0, 100, 1 << 20, &page), StoreStatus::ok);
-    for (const Record &r : page.records) assert_true(r.expiration_time > at);
-    assert_int_equal(page.records.size(), 8);
+    for (const Record &r : page.rows.records()) assert_true(r.expiration_time > at);
+    assert_int_equal(page.rows.size(), 8);
+}
+
+/* A page's rows decode to the records stored, every field (empty ones
+ * too), and a row a foreign hand left with a column of the wrong kind
+ * decodes to nothing, as a get of it does. */
+void test_page_rows_decode_every_field(void **state)
+{
+    {
+        auto store = open_store(fx(state).db());
+        Record full = make_record(1);
+        full.version = 0xffffffffu;
+        full.expiration_time = INT64_MAX;
+        full.modification_time = -5;
+        Record empty = make_record(2);
+        empty.modified_by_id.clear();
+        empty.attributes.clear();
+        empty.security_data.clear();
+        empty.data.clear();
+        std::vector<Record> stored{full, empty, make_record(3), make_record(4), make_record(5), make_record(6)};
+        assert_int_equal(store->put_many(stored), StoreStatus::ok);
+        p2pg::RecordPage page;
+        assert_int_equal(store->page(RecordFilter(), 0, 100, 1 << 20, &page), StoreStatus::ok);
+        assert_int_equal(page.rows.size(), stored.size());
+        std::vector<Record> records = page.rows.records();
+        assert_int_equal(records.size(), stored.size());
+        for (std::size_t i = 0; i < stored.size(); ++i) assert_same_record(records[i], stored[i]);
+    }
+    run_sql(fx(state).db(), "UPDATE records SET version = 'seven' WHERE rowid = 3;"
+                            "UPDATE records SET data = 'text' WHERE rowid = 4;"
+                            "UPDATE records SET creation_time = 1.5 WHERE rowid = 5;"
+                            "UPDATE records SET flags = 4294967296 WHERE rowid = 6;");
+    auto store = open_store(fx(state).db());
+    p2pg::RecordPage page;
+    assert_int_equal(store->page(RecordFilter(), 0, 100, 1 << 20, &page), StoreStatus::ok);
+    assert_int_equal(page.rows.size(), 6);
+    Record r;
+    assert_true(page.rows.decode(0, &r) && page.rows.decode(1, &r));
+    for (std::size_t i = 2; i < 6; ++i) {
+        assert_false(page.rows.decode(i, &r));
+        assert_false(store->get(make_guid(static_cast<std::uint32_t>(i + 1), 0x1d)).has_value());
+    }
+    assert_int_equal(page.rows.records().size(), 2);
 }
 
 void test_page_skips_deleted_and_internal(void **state)
@@ -1171,8 +1213,8 @@ void test_page_skips_deleted_and_internal(void **state)
     std::int64_t after = 0;
     do {
         assert_int_equal(store->page(RecordFilter(), after, 2, 1 << 20, &page), StoreStatus::ok);
-        for (const Record &r : page.records) assert_false(r.deleted() || p2pg::is_reserved_record_type(r.type));
-        total += page.records.size();
+        for (const Record &r : page.rows.records()) assert_false(r.deleted() || p2pg::is_reserved_record_type(r.type));
+        total += page.rows.size();
         after = page.last_rowid;
     } while (!page.end);
     assert_int_equal(total, store->count(RecordFilter()));
@@ -1260,6 +1302,7 @@ int main(void)
         STORE_TEST(test_list_order_creation_time_then_id),
         STORE_TEST(test_count_empty_and_after_changes),
         STORE_TEST(test_page_walks_in_storage_order),
+        STORE_TEST(test_page_rows_decode_every_field),
         STORE_TEST(test_page_skips_deleted_and_internal),
         STORE_TEST(test_reader_sees_commits_not_batches),
         STORE_TEST(test_reader_lets_go_on_commit),

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <new>
 
@@ -330,9 +331,13 @@ GraphError record_get(Handle graph, const Guid &id, Record *out)
 
 namespace {
 
-/* The next page of a record enumeration, read on the loop while the
+/* The next pages of a record enumeration, read on the loop while the
  * application works through the last one: the two threads work at once.
- * One read at a time is in flight; `after` belongs to it while it is. */
+ * Up to kPagesAhead reads are queued or waiting to be taken, so that the
+ * loop starts the next page as soon as it is done with one instead of
+ * waiting for the application to take it (the hand-over costs two thread
+ * wake-ups).  The loop runs the reads in the order they were posted, one
+ * at a time; `after` and `finished` belong to it. */
 class PagePipe {
 public:
     PagePipe(std::weak_ptr<Graph> graph, std::shared_ptr<const RecordSelection> selection,
@@ -344,29 +349,45 @@ public:
     /* Under the enumeration's lock (Enumeration::Fetch). */
     bool fetch(Enumeration::Items *page)
     {
-        if (!pending_) start();
-        std::vector<Record> records;
-        bool end = true;
-        GraphError err;
+        while (posted_ < kPagesAhead) start();
+        Result result;
         {
             std::unique_lock<std::mutex> guard(state_->lock);
-            state_->changed.wait(guard, [&] { return state_->ready; });
-            records = std::move(state_->records);
-            end = state_->end;
-            err = state_->err;
-            state_->ready = false;
+            state_->changed.wait(guard, [&] { return state_->results.count(taken_); });
+            auto it = state_->results.find(taken_);
+            result = std::move(it->second);
+            state_->results.erase(it);
         }
-        pending_ = false;
-        if (err != GraphError::ok) return false;
-        if (!end) start();
-        /* Here, while the loop reads the next page. */
+        ++taken_;
+        --posted_;
+        if (result.err != GraphError::ok) return false;
+        if (!result.end) start();
+        /* Here, while the loop reads the next pages: the loop only copied
+         * the rows. */
+        std::vector<Record> records = result.page.records();
         if (query_)
             records.erase(std::remove_if(records.begin(), records.end(),
                                          [this](const Record &r) { return !query_->matches(r); }),
                           records.end());
         *page = Enumeration::items_of(std::move(records));
-        return !end;
+        return !result.end;
     }
+
+private:
+    static constexpr int kPagesAhead = 2;
+
+    struct Result {
+        RecordBookPage page;
+        bool end = true;
+        GraphError err = GraphError::shutting_down;
+    };
+    struct State {
+        std::mutex lock;
+        std::condition_variable changed;
+        std::map<std::uint64_t, Result> results; /* by the order the reads were posted */
+        std::int64_t after = 0;                  /* loop thread only */
+        bool finished = false;                   /* loop thread only: a read ended the pages */
+    };
 
     /* Posts the read of the next page. */
     void start()
@@ -375,54 +396,48 @@ public:
          * drops what is queued): the reader never waits forever. */
         struct Read {
             std::shared_ptr<State> state;
-            std::vector<Record> records;
-            bool end = true;
-            GraphError err = GraphError::shutting_down;
+            std::uint64_t number;
+            Result result;
             ~Read()
             {
                 std::lock_guard<std::mutex> guard(state->lock);
-                state->records = std::move(records);
-                state->end = end;
-                state->err = err;
-                state->ready = true;
+                state->results.emplace(number, std::move(result));
                 state->changed.notify_all();
             }
         };
         auto read = std::make_shared<Read>();
         read->state = state_;
-        pending_ = true;
+        read->number = taken_ + posted_++;
         engine().loop->post([read, graph = graph_, selection = selection_] {
+            State &state = *read->state;
+            Result &result = read->result;
             std::shared_ptr<Graph> g = graph.lock();
             if (!g || g->closed()) return;
-            read->err = guarded([&] { return g->record_page(*selection, &read->state->after, &read->records, &read->end); });
+            if (!state.finished)
+                result.err = guarded(
+                    [&] { return g->record_page(*selection, &state.after, &result.page, &result.end); });
+            else
+                result.err = GraphError::ok;
+            if (result.err != GraphError::ok || result.end) state.finished = true;
         });
     }
 
-private:
-    struct State {
-        std::mutex lock;
-        std::condition_variable changed;
-        bool ready = false;
-        std::vector<Record> records;
-        bool end = true;
-        GraphError err = GraphError::ok;
-        std::int64_t after = 0;
-    };
     std::weak_ptr<Graph> graph_;
     std::shared_ptr<const RecordSelection> selection_;
     std::shared_ptr<const SearchQuery> query_;
     std::shared_ptr<State> state_ = std::make_shared<State>();
-    bool pending_ = false;
+    int posted_ = 0;          /* reads posted and not yet taken */
+    std::uint64_t taken_ = 0; /* results taken */
 };
 
 /* A record enumeration: its pages come from the loop one at a time
- * (RecordBook::page), each when the application has read the previous
- * one, and its count when the application first asks for it.  What it
+ * (RecordBook::page), read a little ahead of the application (PagePipe),
+ * and its count when the application first asks for it.  What it
  * shows of changes made while it is open (the documentation is silent):
  * - records added after it was made never come (RecordSelection::ceiling),
  *   nor does the count include them;
  * - records deleted (or expired) before their page is read do not come
- *   (pages are read one ahead of the application, see PagePipe); the
+ *   (pages are read up to two ahead of the application, see PagePipe); the
  *   count is of the records there when GetItemCount is first called, so
  *   it matches what comes unless records go after that;
  * - a record updated before its page is read comes in its new version;
@@ -463,10 +478,12 @@ GraphError enumerate_records(Handle graph, RecordSelection selection, std::share
             /* A search is counted by running it, a page at a time. */
             std::int64_t at = 0;
             bool end = false;
-            std::vector<Record> records;
-            while (!end && on_loop([&](Graph &g) { return g.record_page(*shared, &at, &records, &end); }) ==
-                               GraphError::ok)
+            RecordBookPage page;
+            while (!end && on_loop([&](Graph &g) { return g.record_page(*shared, &at, &page, &end); }) ==
+                               GraphError::ok) {
+                std::vector<Record> records = page.records();
                 n += std::count_if(records.begin(), records.end(), [&](const Record &r) { return query->matches(r); });
+            }
             return n;
         };
         *out = engine().handles.insert(

@@ -617,7 +617,7 @@ GraphError Graph::search_records(const SearchQuery &query, std::vector<Record> *
     return records_.search(query, out);
 }
 
-GraphError Graph::record_page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+GraphError Graph::record_page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out,
                               bool *end) const
 {
     return records_.page(selection, after, out, end);

@@ -138,7 +138,7 @@ public:
     GraphError enum_records(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const;
     GraphError search_records(const SearchQuery &query, std::vector<Record> *out) const;
     /* A record enumeration a page at a time (RecordBook::page, count). */
-    GraphError record_page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+    GraphError record_page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out,
                            bool *end) const;
     GraphError count_records(const RecordSelection &selection, std::size_t *count) const;
     GraphError records_ceiling(std::int64_t *rowid) const;

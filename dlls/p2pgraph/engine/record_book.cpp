@@ -99,11 +99,25 @@ void RecordBook::stored(const Record &record)
     }
 }
 
-bool RecordBook::visible(const Record &r, FileTime now) const
+bool record_visible(const Record &r, FileTime now, bool keep_expired)
 {
     if (r.deleted() || is_reserved_record_type(r.type)) return false;
+    return r.expiration_time > now || keep_expired;
+}
+
+std::vector<Record> RecordBookPage::records() const
+{
+    std::vector<Record> records = rows.records();
+    records.erase(std::remove_if(records.begin(), records.end(),
+                                 [this](const Record &r) { return !record_visible(r, now, keep_expired); }),
+                  records.end());
+    return records;
+}
+
+bool RecordBook::visible(const Record &r, FileTime now) const
+{
     /* Deferred Expiration: a node alone keeps its records past their time. */
-    return r.expiration_time > now || expiration_deferred();
+    return record_visible(r, now, expiration_deferred());
 }
 
 bool RecordBook::expiration_deferred() const
@@ -322,26 +336,25 @@ RecordFilter selection_filter(const RecordSelection &selection, const FileTime *
 
 } // namespace
 
-GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
+GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out,
                             bool *end) const
 {
-    out->clear();
+    out->rows.clear();
     GraphError err = graph_.usable();
     if (err != GraphError::ok) return err;
     if (!selection.ceiling) {
         *end = true;
         return GraphError::ok;
     }
-    FileTime now = graph_.peer_time();
-    RecordFilter filter = selection_filter(selection, expiration_deferred() ? nullptr : &now);
+    out->now = graph_.peer_time();
+    out->keep_expired = expiration_deferred();
+    RecordFilter filter = selection_filter(selection, out->keep_expired ? nullptr : &out->now);
     RecordPage page;
     StoreStatus status = graph_.store_->page(filter, *after, kRecordPageRecords, kRecordPageBytes, &page);
     if (status != StoreStatus::ok) return graph_error(status);
     *after = page.last_rowid;
     *end = page.end;
-    out->reserve(page.records.size());
-    for (Record &r : page.records)
-        if (visible(r, now)) out->push_back(std::move(r));
+    out->rows = std::move(page.rows);
     return GraphError::ok;
 }
 
@@ -373,11 +386,12 @@ GraphError RecordBook::list(const Guid *type, const std::string *creator_id, std
     if (err != GraphError::ok) return err;
     std::int64_t after = 0;
     bool end = false;
-    std::vector<Record> page;
+    RecordBookPage page;
     while (!end) {
         err = this->page(selection, &after, &page, &end);
         if (err != GraphError::ok) return err;
-        std::move(page.begin(), page.end(), std::back_inserter(*out));
+        std::vector<Record> records = page.records();
+        std::move(records.begin(), records.end(), std::back_inserter(*out));
     }
     return GraphError::ok;
 }

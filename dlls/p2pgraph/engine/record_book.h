@@ -58,6 +58,22 @@ struct RecordSelection {
 constexpr std::size_t kRecordPageRecords = 256;
 constexpr std::size_t kRecordPageBytes = 4 << 20;
 
+/* A page of a record enumeration as the loop read it (RecordBook::page):
+ * the store's rows, still to be decoded, and what decides which of them
+ * the application may see.  records() does the decoding on whichever
+ * thread takes the page, so that the loop only copies. */
+struct RecordBookPage {
+    RecordRows rows;
+    FileTime now = 0;          /* peer time when the page was read */
+    bool keep_expired = false; /* Deferred Expiration held then */
+    /* The visible records among the rows, in order. */
+    std::vector<Record> records() const;
+};
+
+/* Whether the application may see r at peer time now: not deleted, not of
+ * a reserved type, not expired unless keep_expired (Deferred Expiration). */
+bool record_visible(const Record &r, FileTime now, bool keep_expired);
+
 /* A store status as a graph operation's result. */
 GraphError graph_error(StoreStatus status);
 
@@ -87,14 +103,13 @@ public:
     GraphError get(const Guid &id, Record *out) const;
     GraphError list(const Guid *type, const std::string *creator_id, std::vector<Record> *out) const;
     GraphError search(const SearchQuery &query, std::vector<Record> *out) const;
-    /* The next page of a record enumeration: the visible records selected
-     * among the next page of the store after *after (keyset pagination in
-     * storage order, Store::page), which moves past them.  A page may hold
-     * no match while more follow (a selective search); *end: nothing
-     * follows.  One store page per call keeps the loop thread's turn
-     * short whatever the database holds. */
-    GraphError page(const RecordSelection &selection, std::int64_t *after, std::vector<Record> *out,
-                    bool *end) const;
+    /* The next page of a record enumeration: the records selected among
+     * the next page of the store after *after (keyset pagination in
+     * storage order, Store::page), which moves past them; out->records()
+     * keeps those visible.  A page may hold no match while more follow (a
+     * selective search); *end: nothing follows.  One store page per call
+     * keeps the loop thread's turn short whatever the database holds. */
+    GraphError page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out, bool *end) const;
     /* The number of visible records selected (one SQL count). */
     GraphError count(const RecordSelection &selection, std::size_t *count) const;
     /* A new enumeration's ceiling, once the graph can be enumerated. */

@@ -69,6 +69,8 @@ constexpr int kCacheKiB = 16 * 1024;
 
 constexpr char kRecordColumns[] = "id, type, version, flags, creator_id, modified_by_id, attributes, "
                                   "creation_time, expiration_time, modification_time, security_data, data";
+static_assert(RecordRows::kColumns == 12, "kRecordColumns");
+constexpr std::size_t kRecordColumnCount = RecordRows::kColumns;
 
 std::string records_table_sql(const std::string &schema)
 {
@@ -281,55 +283,92 @@ void bind_filter(Step &s, const RecordFilter &f)
     if (f.max_rowid) s.bind(kParamMaxRowid, f.max_rowid);
 }
 
-bool column_guid(sqlite3_stmt *stmt, int i, Guid *g)
+/* One column of a row of kRecordColumns, whether read from a statement or
+ * from a page's copy of it (RecordRows): its SQLite type and value. */
+struct ColumnView {
+    int type = SQLITE_NULL;
+    std::int64_t integer = 0;
+    const std::uint8_t *data = nullptr; /* text or blob (null when empty) */
+    std::size_t size = 0;
+};
+
+ColumnView column_view(sqlite3_stmt *stmt, int i)
 {
-    if (sqlite3_column_type(stmt, i) != SQLITE_BLOB || sqlite3_column_bytes(stmt, i) != 16) return false;
-    std::memcpy(g->bytes.data(), sqlite3_column_blob(stmt, i), 16);
+    ColumnView c;
+    c.type = sqlite3_column_type(stmt, i);
+    if (c.type == SQLITE_INTEGER) {
+        c.integer = sqlite3_column_int64(stmt, i);
+    } else if (c.type == SQLITE_TEXT) {
+        c.data = sqlite3_column_text(stmt, i);
+        c.size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+    } else if (c.type == SQLITE_BLOB) {
+        c.data = static_cast<const std::uint8_t *>(sqlite3_column_blob(stmt, i));
+        c.size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+    }
+    return c;
+}
+
+bool column_guid(const ColumnView &c, Guid *g)
+{
+    if (c.type != SQLITE_BLOB || c.size != 16) return false;
+    std::memcpy(g->bytes.data(), c.data, 16);
     return true;
 }
 
-bool column_u32(sqlite3_stmt *stmt, int i, std::uint32_t *v)
+bool column_u32(const ColumnView &c, std::uint32_t *v)
 {
-    if (sqlite3_column_type(stmt, i) != SQLITE_INTEGER) return false;
-    sqlite3_int64 x = sqlite3_column_int64(stmt, i);
-    if (x < 0 || x > 0xffffffffll) return false;
-    *v = static_cast<std::uint32_t>(x);
+    if (c.type != SQLITE_INTEGER || c.integer < 0 || c.integer > 0xffffffffll) return false;
+    *v = static_cast<std::uint32_t>(c.integer);
     return true;
 }
 
-bool column_time(sqlite3_stmt *stmt, int i, FileTime *t)
+bool column_time(const ColumnView &c, FileTime *t)
 {
-    if (sqlite3_column_type(stmt, i) != SQLITE_INTEGER) return false;
-    *t = sqlite3_column_int64(stmt, i);
+    if (c.type != SQLITE_INTEGER) return false;
+    *t = c.integer;
     return true;
 }
 
-bool column_text(sqlite3_stmt *stmt, int i, std::string *s)
+bool column_text(const ColumnView &c, std::string *s)
 {
-    if (sqlite3_column_type(stmt, i) != SQLITE_TEXT) return false;
-    const char *p = reinterpret_cast<const char *>(sqlite3_column_text(stmt, i));
-    s->assign(p ? p : "", sqlite3_column_bytes(stmt, i));
+    if (c.type != SQLITE_TEXT) return false;
+    s->assign(reinterpret_cast<const char *>(c.data), c.size);
     return true;
 }
 
-bool column_bytes(sqlite3_stmt *stmt, int i, std::vector<std::uint8_t> *b)
+bool column_bytes(const ColumnView &c, std::vector<std::uint8_t> *b)
 {
-    if (sqlite3_column_type(stmt, i) != SQLITE_BLOB) return false;
-    const auto *p = static_cast<const std::uint8_t *>(sqlite3_column_blob(stmt, i));
-    b->assign(p, p + sqlite3_column_bytes(stmt, i));
+    if (c.type != SQLITE_BLOB) return false;
+    b->assign(c.data, c.data + c.size);
     return true;
 }
+
+/* The same, straight from a statement's column i. */
+template <class T>
+bool column_of(bool (*read)(const ColumnView &, T *), sqlite3_stmt *stmt, int i, T *out)
+{
+    return read(column_view(stmt, i), out);
+}
+bool column_guid(sqlite3_stmt *stmt, int i, Guid *g) { return column_of(column_guid, stmt, i, g); }
+bool column_u32(sqlite3_stmt *stmt, int i, std::uint32_t *v) { return column_of(column_u32, stmt, i, v); }
+bool column_text(sqlite3_stmt *stmt, int i, std::string *s) { return column_of(column_text, stmt, i, s); }
 
 /* Decodes a row of kRecordColumns; false if a column has the wrong kind
  * (only a file made by someone else can hold such a row). */
+bool record_from(const ColumnView *c, Record *r)
+{
+    return column_guid(c[0], &r->id) && column_guid(c[1], &r->type) && column_u32(c[2], &r->version) &&
+           column_u32(c[3], &r->flags) && column_text(c[4], &r->creator_id) && column_text(c[5], &r->modified_by_id) &&
+           column_text(c[6], &r->attributes) && column_time(c[7], &r->creation_time) &&
+           column_time(c[8], &r->expiration_time) && column_time(c[9], &r->modification_time) &&
+           column_bytes(c[10], &r->security_data) && column_bytes(c[11], &r->data);
+}
+
 bool read_record(sqlite3_stmt *stmt, Record *r)
 {
-    return column_guid(stmt, 0, &r->id) && column_guid(stmt, 1, &r->type) && column_u32(stmt, 2, &r->version) &&
-           column_u32(stmt, 3, &r->flags) && column_text(stmt, 4, &r->creator_id) &&
-           column_text(stmt, 5, &r->modified_by_id) && column_text(stmt, 6, &r->attributes) &&
-           column_time(stmt, 7, &r->creation_time) && column_time(stmt, 8, &r->expiration_time) &&
-           column_time(stmt, 9, &r->modification_time) && column_bytes(stmt, 10, &r->security_data) &&
-           column_bytes(stmt, 11, &r->data);
+    ColumnView c[kRecordColumnCount];
+    for (std::size_t i = 0; i < kRecordColumnCount; ++i) c[i] = column_view(stmt, static_cast<int>(i));
+    return record_from(c, r);
 }
 
 /* Steps through a SELECT of kRecordColumns; rows that do not decode are
@@ -856,7 +895,8 @@ std::vector<Record> Store::list(const RecordFilter &filter) const
 StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
                         RecordPage *out) const
 {
-    out->records.clear();
+    RecordRows &rows = out->rows;
+    rows.clear();
     out->last_rowid = after_rowid;
     out->end = false;
     /* Along the table itself, from after_rowid on: an index on the
@@ -867,23 +907,64 @@ StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, st
     if (!s) return status();
     bind_filter(s, filter);
     s.bind(kParamAfterFilter, after_rowid);
-    std::size_t rows = 0, bytes = 0;
+    std::size_t count = 0, bytes = 0;
     int rc;
-    out->records.reserve(std::min<std::size_t>(max, 1024));
-    while (rows < max && bytes < max_bytes) {
+    rows.columns_.reserve(std::min<std::size_t>(max, 1024) * kRecordColumnCount);
+    rows.bytes_.reserve(std::min<std::size_t>(max_bytes, std::size_t(1) << 20));
+    while (count < max && bytes < max_bytes) {
         if ((rc = s.step()) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE) return status_of(db_, rc);
+            if (rc != SQLITE_DONE) {
+                rows.clear();
+                return status_of(db_, rc);
+            }
             out->end = true;
             break;
         }
-        ++rows;
-        out->last_rowid = sqlite3_column_int64(s.get(), 12);
-        Record r;
-        if (!read_record(s.get(), &r)) continue;
-        bytes += r.data.size() + r.attributes.size() + r.security_data.size();
-        out->records.push_back(std::move(r));
+        ++count;
+        out->last_rowid = sqlite3_column_int64(s.get(), kRecordColumnCount);
+        for (std::size_t i = 0; i < kRecordColumnCount; ++i) {
+            ColumnView c = column_view(s.get(), static_cast<int>(i));
+            rows.columns_.push_back({c.type, c.integer, rows.bytes_.size(), c.size});
+            rows.bytes_.insert(rows.bytes_.end(), c.data, c.data + c.size);
+        }
+        bytes += rows.payload_bytes(rows.size() - 1);
     }
     return StoreStatus::ok;
+}
+
+bool RecordRows::decode(std::size_t i, Record *out) const
+{
+    ColumnView c[kColumns];
+    for (std::size_t k = 0; k < kColumns; ++k) {
+        const Column &column = columns_[i * kColumns + k];
+        c[k].type = column.type;
+        c[k].integer = column.integer;
+        c[k].data = bytes_.data() + column.offset;
+        c[k].size = column.size;
+    }
+    return record_from(c, out);
+}
+
+std::vector<Record> RecordRows::records() const
+{
+    std::vector<Record> records(size());
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < size(); ++i)
+        if (decode(i, &records[n])) ++n;
+    records.resize(n);
+    return records;
+}
+
+/* Columns 6, 10 and 11: attributes, security_data, data. */
+std::size_t RecordRows::payload_bytes(std::size_t i) const
+{
+    return columns_[i * kColumns + 6].size + columns_[i * kColumns + 10].size + columns_[i * kColumns + 11].size;
+}
+
+void RecordRows::clear()
+{
+    columns_.clear();
+    bytes_.clear();
 }
 
 std::size_t Store::count(const RecordFilter &filter) const

@@ -127,13 +127,43 @@ struct RecordFilter {
     std::int64_t max_rowid = 0;              /* only rows up to this rowid (last_rowid()); 0: all */
 };
 
+/* Rows of the records table as SQLite gave them, each column copied into
+ * one buffer of the page: the thread that reads the store only copies, and
+ * whoever takes the rows builds Records of them on its own thread. */
+class RecordRows {
+public:
+    static constexpr std::size_t kColumns = 12; /* the records table's */
+
+    std::size_t size() const { return columns_.size() / kColumns; }
+    bool empty() const { return columns_.empty(); }
+    /* Row i as a Record; false when a column has the wrong kind (only a
+     * file made by someone else can hold such a row). */
+    bool decode(std::size_t i, Record *out) const;
+    /* The rows that decode, in order. */
+    std::vector<Record> records() const;
+    /* The payload bytes (data, attributes, security data) of row i. */
+    std::size_t payload_bytes(std::size_t i) const;
+    void clear();
+
+private:
+    friend class Store;
+    struct Column {
+        int type;             /* SQLite's */
+        std::int64_t integer; /* an INTEGER's value */
+        std::size_t offset;   /* a TEXT's or BLOB's place in bytes_ */
+        std::size_t size;
+    };
+    std::vector<Column> columns_; /* kColumns a row */
+    std::vector<std::uint8_t> bytes_;
+};
+
 /* Keyset pagination over the records table: rows come in rowid order (the
  * order in which records were first stored; an update keeps a record's
  * place), a page at a time, each page starting after the last row the
  * previous one read.  So a page costs the same however far the reader is,
  * and rows added or deleted between pages neither repeat nor shift others. */
 struct RecordPage {
-    std::vector<Record> records;
+    RecordRows rows;
     std::int64_t last_rowid = 0; /* where the next page starts (unchanged when none was read) */
     bool end = false;            /* nothing after this page */
 };

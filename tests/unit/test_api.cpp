@@ -489,6 +489,103 @@ void test_records_read_and_paged(void **)
     assert_int_equal(lib.stop(), 0);
 }
 
+/* The items of an enumeration through peek and advance, without ending it
+ * (ending one waits for the loop). */
+std::vector<p2pg::Guid> ids_of(api::Handle enumeration)
+{
+    std::vector<p2pg::Guid> ids;
+    for (;;) {
+        std::vector<std::shared_ptr<const p2pg::EnumItem>> items;
+        std::size_t cursor = 0;
+        if (api::enum_peek(enumeration, 100, &items, &cursor) != GraphError::ok || items.empty()) break;
+        if (!api::enum_advance(enumeration, cursor, items.size())) break;
+        for (const auto &item : items) ids.push_back(std::get<p2pg::Record>(*item).id);
+    }
+    return ids;
+}
+
+/* A loop thread held inside an event signal until released. */
+struct LoopHold {
+    std::atomic<bool> held{false}, released{false};
+    static void signal(void *context)
+    {
+        auto *hold = static_cast<LoopHold *>(context);
+        if (hold->released.load()) return;
+        hold->held.store(true);
+        while (!hold->released.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+};
+
+/* Record enumerations read their spans of the table on the loop and on the
+ * application's thread: records come in storage order and once each where
+ * the table is sparse (spans grow) and where records are large (a page
+ * stops at its byte limit and its span is read on from there), with the
+ * loop free, and with the loop held so that the application's thread reads
+ * every span itself (RecordReader). */
+void test_records_paged_by_both_threads(void **)
+{
+    Library lib;
+    api::Handle graph = 0;
+    assert_int_equal(api::graph_create(lib.settings, properties("api-spans", "api-peer-s"), "db", {}, &graph),
+                     GraphError::ok);
+    std::vector<p2pg::Guid> expected;
+    for (int i = 0; i < 3000; ++i) {
+        p2pg::Guid id;
+        assert_int_equal(api::record_add(graph, app_record("small"), &id), GraphError::ok);
+        if (i < 2000 && i % 40) {
+            assert_int_equal(api::record_delete(graph, id, false), GraphError::ok);
+            continue;
+        }
+        expected.push_back(id);
+    }
+    p2pg::Record large = app_record("large");
+    large.data.resize(300 * 1024); /* 20 of them are past a page's byte limit */
+    for (int i = 0; i < 20; ++i) {
+        large.data[0] = static_cast<std::uint8_t>(i);
+        p2pg::Guid id;
+        assert_int_equal(api::record_add(graph, large, &id), GraphError::ok);
+        expected.push_back(id);
+    }
+    for (int i = 0; i < 300; ++i) {
+        p2pg::Guid id;
+        assert_int_equal(api::record_add(graph, app_record("after"), &id), GraphError::ok);
+        expected.push_back(id);
+    }
+
+    api::Handle enumeration = 0;
+    assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
+    assert_true(ids_of(enumeration) == expected);
+    assert_int_equal(api::enum_end(enumeration), GraphError::ok);
+
+    /* The loop held: made before (making one takes a turn of the loop),
+     * read while it is held.  A reader that could not read would leave
+     * the application waiting for the loop: after 20 s the loop is let go
+     * and the test fails. */
+    assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
+    LoopHold hold;
+    api::Handle events = 0;
+    std::vector<p2pg::EventFilter> filters = {{p2pg::EventType::record_changed, std::nullopt}};
+    assert_int_equal(api::events_register(graph, filters, LoopHold::signal, &hold, &events), GraphError::ok);
+    p2pg::Guid late;
+    assert_int_equal(api::record_add(graph, app_record("late"), &late), GraphError::ok);
+    assert_true(wait_until([&] { return hold.held.load(); }));
+    std::atomic<bool> read{false};
+    std::vector<p2pg::Guid> got;
+    std::thread reader([&] {
+        got = ids_of(enumeration);
+        read.store(true);
+    });
+    bool off_the_loop = wait_until([&] { return read.load(); });
+    hold.released.store(true);
+    reader.join();
+    assert_true(off_the_loop);
+    assert_true(got == expected);
+    assert_int_equal(api::enum_end(enumeration), GraphError::ok);
+    assert_int_equal(api::events_unregister(events), GraphError::ok);
+    assert_int_equal(api::graph_close(graph), GraphError::ok);
+    assert_int_equal(lib.stop(), 0);
+}
+
 } // namespace
 
 int main(void)
@@ -496,6 +593,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handles_of_each_kind),
         cmocka_unit_test(test_records_read_and_paged),
+        cmocka_unit_test(test_records_paged_by_both_threads),
         cmocka_unit_test(test_two_graphs_over_loopback),
         cmocka_unit_test(test_secured_connections),
         cmocka_unit_test(test_restart),

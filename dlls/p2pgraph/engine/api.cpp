@@ -22,7 +22,7 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <map>
+#include <deque>
 #include <mutex>
 #include <new>
 
@@ -331,13 +331,21 @@ GraphError record_get(Handle graph, const Guid &id, Record *out)
 
 namespace {
 
-/* The next pages of a record enumeration, read on the loop while the
- * application works through the last one: the two threads work at once.
- * Up to kPagesAhead reads are queued or waiting to be taken, so that the
- * loop starts the next page as soon as it is done with one instead of
- * waiting for the application to take it (the hand-over costs two thread
- * wake-ups).  The loop runs the reads in the order they were posted, one
- * at a time; `after` and `finished` belong to it. */
+/* The pages of a record enumeration, read ahead of the application by the
+ * loop and, while the application would otherwise wait, by the
+ * application's own thread through the graph's reader (RecordReader): the
+ * two threads read at once.
+ *
+ * The rowids up to the ceiling are cut into spans, read one page each
+ * (RecordBook::page bounded by the span's last rowid) and handed out in
+ * order.  Up to kWindow spans are planned ahead; the loop gets one task per
+ * span planned and each task reads the first span nobody reads yet (or
+ * nothing, when the application took them all).  A span whose page stopped
+ * short (the page's record or byte limit) stays first, from where it
+ * stopped.  Spans start at a page's worth of rowids and grow where the
+ * selection finds few rows, so that a sparse table takes few reads.
+ * When the reader cannot answer as the loop would (an open batch, Deferred
+ * Expiration, a closing graph) the loop reads the rest. */
 class PagePipe {
 public:
     PagePipe(std::weak_ptr<Graph> graph, std::shared_ptr<const RecordSelection> selection,
@@ -345,99 +353,238 @@ public:
         : graph_(std::move(graph)), selection_(std::move(selection)), query_(std::move(query))
     {
     }
+    ~PagePipe()
+    {
+        std::lock_guard<std::mutex> guard(state_->lock);
+        state_->abandoned = true;
+    }
 
-    /* Under the enumeration's lock (Enumeration::Fetch). */
+    /* Under the enumeration's lock (Enumeration::Fetch): one at a time. */
     bool fetch(Enumeration::Items *page)
     {
-        while (posted_ < kPagesAhead) start();
-        Result result;
-        {
-            std::unique_lock<std::mutex> guard(state_->lock);
-            state_->changed.wait(guard, [&] { return state_->results.count(taken_); });
-            auto it = state_->results.find(taken_);
-            result = std::move(it->second);
-            state_->results.erase(it);
+        std::shared_ptr<Graph> g = graph_.lock();
+        RecordReader *reader = g && use_reader_ ? g->reader() : nullptr;
+        std::unique_lock<std::mutex> guard(state_->lock);
+        std::deque<Span> &spans = state_->spans;
+        post_unlocked(guard, plan());
+        if (spans.empty()) return false;
+        while (spans.front().phase != Phase::done) {
+            Span *open = nullptr;
+            if (reader)
+                for (Span &span : spans)
+                    if (span.phase == Phase::queued) {
+                        open = &span;
+                        break;
+                    }
+            if (!open) {
+                state_->changed.wait(guard);
+                continue;
+            }
+            /* The application's thread would wait: it reads a span itself. */
+            open->phase = Phase::reading;
+            Span read = *open;
+            read.page = state_->take_spare();
+            guard.unlock();
+            bool end = false;
+            RecordSelection part = *selection_;
+            part.ceiling = read.last;
+            GraphError err = guarded([&] { return reader->page(part, &read.after, &read.page, &end); });
+            guard.lock();
+            Span &span = spans[read.number - spans.front().number];
+            if (err != GraphError::ok) {
+                /* The loop reads it, and the rest. */
+                span.phase = Phase::queued;
+                reader = nullptr;
+                use_reader_ = false;
+                post_unlocked(guard, 1);
+                continue;
+            }
+            span.page = std::move(read.page);
+            span.resume = read.after;
+            span.complete = end;
+            span.err = GraphError::ok;
+            span.phase = Phase::done;
         }
-        ++taken_;
-        --posted_;
-        if (result.err != GraphError::ok) return false;
-        if (!result.end) start();
-        /* Here, while the loop reads the next pages: the loop only copied
-         * the rows. */
-        std::vector<Record> records = result.page.records();
+        Span &first = spans.front();
+        Span taken = std::move(first);
+        if (taken.err != GraphError::ok) return false;
+        std::size_t rows = taken.page.rows.size();
+        if (!taken.complete) {
+            /* The rest of the span comes next. */
+            first.after = taken.resume;
+            first.phase = Phase::queued;
+            first.page = RecordBookPage();
+            if (rows >= kRecordPageRecords) span_ = std::max(span_ / 4, kMinSpan);
+            post_unlocked(guard, 1);
+        } else {
+            spans.pop_front();
+            if (rows < kRecordPageRecords / 4) span_ = std::min(span_ * 4, kMaxSpan);
+        }
+        bool end = spans.empty() && planned_ >= selection_->ceiling;
+        guard.unlock();
+        /* Here, while the loop reads the next spans: the readers only
+         * copied the rows. */
+        std::vector<Record> records = taken.page.records();
         if (query_)
             records.erase(std::remove_if(records.begin(), records.end(),
                                          [this](const Record &r) { return !query_->matches(r); }),
                           records.end());
         *page = Enumeration::items_of(std::move(records));
-        return !result.end;
+        state_->give_spare(std::move(taken.page));
+        return !end;
     }
 
 private:
-    static constexpr int kPagesAhead = 2;
+    static constexpr std::size_t kWindow = 4;
+    static constexpr std::size_t kSpares = 2;
+    static constexpr std::size_t kSpareBytes = 2 * kRecordPageBytes;
+    static constexpr std::int64_t kMinSpan = static_cast<std::int64_t>(kRecordPageRecords);
+    static constexpr std::int64_t kMaxSpan = kMinSpan << 16;
 
-    struct Result {
+    enum class Phase { queued, reading, done };
+    struct Span {
+        std::uint64_t number = 0;
+        std::int64_t after = 0, last = 0; /* the rowids (after, last] */
+        Phase phase = Phase::queued;
+        /* Once done: */
         RecordBookPage page;
-        bool end = true;
+        std::int64_t resume = 0; /* where a page that stopped short stopped */
+        bool complete = false;   /* nothing of the span is left */
         GraphError err = GraphError::shutting_down;
     };
     struct State {
         std::mutex lock;
         std::condition_variable changed;
-        std::map<std::uint64_t, Result> results; /* by the order the reads were posted */
-        std::int64_t after = 0;                  /* loop thread only */
-        bool finished = false;                   /* loop thread only: a read ended the pages */
+        std::deque<Span> spans; /* planned and not yet handed out, in order */
+        bool abandoned = false; /* the enumeration is gone */
+        /* Pages decoded, kept for their buffers: fresh memory for every
+         * page cost the readers a page fault every 4 KiB. */
+        std::vector<RecordBookPage> spare;
+
+        RecordBookPage take_spare() /* under lock */
+        {
+            if (spare.empty()) return RecordBookPage();
+            RecordBookPage page = std::move(spare.back());
+            spare.pop_back();
+            return page;
+        }
+        void give_spare(RecordBookPage &&page)
+        {
+            if (page.rows.capacity() > kSpareBytes) return;
+            page.rows.clear();
+            std::lock_guard<std::mutex> guard(lock);
+            if (spare.size() < kSpares) spare.push_back(std::move(page));
+        }
     };
 
-    /* Posts the read of the next page. */
-    void start()
+    /* Spans up to the window; returns how many it added. */
+    int plan()
     {
-        /* Its result, whether or not the loop runs it (a loop that stops
-         * drops what is queued): the reader never waits forever. */
-        struct Read {
+        int added = 0;
+        while (state_->spans.size() < kWindow && planned_ < selection_->ceiling) {
+            Span span;
+            span.number = next_number_++;
+            span.after = planned_;
+            span.last = selection_->ceiling - planned_ > span_ ? planned_ + span_ : selection_->ceiling;
+            planned_ = span.last;
+            state_->spans.push_back(std::move(span));
+            ++added;
+        }
+        return added;
+    }
+
+    /* Gives the loop count tasks; the lock is let go meanwhile (a loop
+     * that refuses a task destroys it at once, and that takes the lock). */
+    void post_unlocked(std::unique_lock<std::mutex> &guard, int count)
+    {
+        if (!count) return;
+        guard.unlock();
+        for (int i = 0; i < count; ++i) post_task();
+        guard.lock();
+    }
+
+    /* One read on the loop of the first span nobody reads.  A task the loop
+     * drops (it stops) fails that span instead: the application never
+     * waits forever. */
+    void post_task()
+    {
+        struct Task {
             std::shared_ptr<State> state;
-            std::uint64_t number;
-            Result result;
-            ~Read()
+            std::weak_ptr<Graph> graph;
+            std::shared_ptr<const RecordSelection> selection;
+            bool ran = false;
+            void run()
             {
+                ran = true;
+                Span read;
+                {
+                    std::lock_guard<std::mutex> guard(state->lock);
+                    Span *open = first_queued();
+                    if (!open || state->abandoned) return;
+                    open->phase = Phase::reading;
+                    read = *open;
+                    read.page = state->take_spare();
+                }
+                bool end = false;
+                GraphError err = GraphError::shutting_down;
+                std::shared_ptr<Graph> g = graph.lock();
+                if (g && !g->closed()) {
+                    RecordSelection part = *selection;
+                    part.ceiling = read.last;
+                    err = guarded([&] { return g->record_page(part, &read.after, &read.page, &end); });
+                }
                 std::lock_guard<std::mutex> guard(state->lock);
-                state->results.emplace(number, std::move(result));
+                Span &span = state->spans[read.number - state->spans.front().number];
+                span.page = std::move(read.page);
+                span.resume = read.after;
+                span.complete = end;
+                span.err = err;
+                span.phase = Phase::done;
                 state->changed.notify_all();
             }
+            Span *first_queued()
+            {
+                for (Span &span : state->spans)
+                    if (span.phase == Phase::queued) return &span;
+                return nullptr;
+            }
+            ~Task()
+            {
+                if (ran) return;
+                std::lock_guard<std::mutex> guard(state->lock);
+                if (Span *open = first_queued()) {
+                    open->err = GraphError::shutting_down;
+                    open->phase = Phase::done;
+                    state->changed.notify_all();
+                }
+            }
         };
-        auto read = std::make_shared<Read>();
-        read->state = state_;
-        read->number = taken_ + posted_++;
-        engine().loop->post([read, graph = graph_, selection = selection_] {
-            State &state = *read->state;
-            Result &result = read->result;
-            std::shared_ptr<Graph> g = graph.lock();
-            if (!g || g->closed()) return;
-            if (!state.finished)
-                result.err = guarded(
-                    [&] { return g->record_page(*selection, &state.after, &result.page, &result.end); });
-            else
-                result.err = GraphError::ok;
-            if (result.err != GraphError::ok || result.end) state.finished = true;
-        });
+        auto task = std::make_shared<Task>();
+        task->state = state_;
+        task->graph = graph_;
+        task->selection = selection_;
+        engine().loop->post([task] { task->run(); });
     }
 
     std::weak_ptr<Graph> graph_;
     std::shared_ptr<const RecordSelection> selection_;
     std::shared_ptr<const SearchQuery> query_;
     std::shared_ptr<State> state_ = std::make_shared<State>();
-    int posted_ = 0;          /* reads posted and not yet taken */
-    std::uint64_t taken_ = 0; /* results taken */
+    /* The application's side, under the enumeration's lock: */
+    bool use_reader_ = true;
+    std::int64_t planned_ = 0; /* the spans planned reach this rowid */
+    std::int64_t span_ = kMinSpan;
+    std::uint64_t next_number_ = 0;
 };
 
-/* A record enumeration: its pages come from the loop one at a time
- * (RecordBook::page), read a little ahead of the application (PagePipe),
+/* A record enumeration: its pages are read a little ahead of the
+ * application, by the loop and by the application's thread (PagePipe),
  * and its count when the application first asks for it.  What it
  * shows of changes made while it is open (the documentation is silent):
  * - records added after it was made never come (RecordSelection::ceiling),
  *   nor does the count include them;
  * - records deleted (or expired) before their page is read do not come
- *   (pages are read up to two ahead of the application, see PagePipe); the
+ *   (pages are read up to four ahead of the application, see PagePipe); the
  *   count is of the records there when GetItemCount is first called, so
  *   it matches what comes unless records go after that;
  * - a record updated before its page is read comes in its new version;

@@ -321,9 +321,6 @@ GraphError RecordBook::get(const Guid &id, Record *out) const
     return GraphError::ok;
 }
 
-namespace {
-
-/* live_at: only records that expire after it (null: expired ones too). */
 RecordFilter selection_filter(const RecordSelection &selection, const FileTime *live_at)
 {
     RecordFilter filter;
@@ -333,8 +330,6 @@ RecordFilter selection_filter(const RecordSelection &selection, const FileTime *
     filter.live_at = live_at;
     return filter;
 }
-
-} // namespace
 
 GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out,
                             bool *end) const
@@ -349,13 +344,8 @@ GraphError RecordBook::page(const RecordSelection &selection, std::int64_t *afte
     out->now = graph_.peer_time();
     out->keep_expired = expiration_deferred();
     RecordFilter filter = selection_filter(selection, out->keep_expired ? nullptr : &out->now);
-    RecordPage page;
-    StoreStatus status = graph_.store_->page(filter, *after, kRecordPageRecords, kRecordPageBytes, &page);
-    if (status != StoreStatus::ok) return graph_error(status);
-    *after = page.last_rowid;
-    *end = page.end;
-    out->rows = std::move(page.rows);
-    return GraphError::ok;
+    StoreStatus status = read_book_page(*graph_.store_, filter, after, out, end);
+    return status == StoreStatus::ok ? GraphError::ok : graph_error(status);
 }
 
 GraphError RecordBook::count(const RecordSelection &selection, std::size_t *count) const

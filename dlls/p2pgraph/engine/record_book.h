@@ -70,6 +70,27 @@ struct RecordBookPage {
     std::vector<Record> records() const;
 };
 
+/* The store's filter of a selection; live_at: only records that expire
+ * after it (null: expired ones too). */
+RecordFilter selection_filter(const RecordSelection &selection, const FileTime *live_at);
+
+/* Reads the store page of filter after *after into out->rows (whose
+ * buffers it reuses) through store (a Store or a StoreReader); moves
+ * *after past it and sets *end when nothing follows. */
+template <class Source>
+StoreStatus read_book_page(Source &store, const RecordFilter &filter, std::int64_t *after, RecordBookPage *out,
+                           bool *end)
+{
+    RecordPage page;
+    page.rows = std::move(out->rows);
+    StoreStatus status = store.page(filter, *after, kRecordPageRecords, kRecordPageBytes, &page);
+    out->rows = std::move(page.rows);
+    if (status != StoreStatus::ok) return status;
+    *after = page.last_rowid;
+    *end = page.end;
+    return status;
+}
+
 /* Whether the application may see r at peer time now: not deleted, not of
  * a reserved type, not expired unless keep_expired (Deferred Expiration). */
 bool record_visible(const Record &r, FileTime now, bool keep_expired);

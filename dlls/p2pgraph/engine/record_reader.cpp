@@ -52,6 +52,27 @@ void RecordReader::close()
     store_.reset();
 }
 
+GraphError RecordReader::page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out, bool *end)
+{
+    out->rows.clear();
+    if (!usable_.load()) return GraphError::would_block;
+    if (!selection.ceiling) {
+        *end = true;
+        return GraphError::ok;
+    }
+    std::lock_guard<std::mutex> guard(lock_);
+    if (!store_ || store_->writer_in_batch()) return GraphError::would_block;
+    /* RecordBook::page without Deferred Expiration. */
+    out->now = clock_.now_utc() - peer_time_delta_.load();
+    out->keep_expired = false;
+    RecordFilter filter = selection_filter(selection, &out->now);
+    if (read_book_page(*store_, filter, after, out, end) != StoreStatus::ok) {
+        out->rows.clear();
+        return GraphError::would_block;
+    }
+    return GraphError::ok;
+}
+
 GraphError RecordReader::get(const Guid &id, Record *out)
 {
     if (!usable_.load()) return GraphError::would_block;

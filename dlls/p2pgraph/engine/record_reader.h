@@ -27,25 +27,28 @@
 
 #include "clock.h"
 #include "record.h"
+#include "record_book.h"
 #include "types.h"
 
 namespace p2pg {
 
 class StoreReader;
 
-/* PeerGraphGetRecord without the loop thread.  A call that waits for the
- * loop costs two thread switches, several times what SQLite takes to find
- * a record; this reads through a connection of its own (StoreReader) on
- * the caller's thread instead, whenever it can answer exactly as the loop
- * would (RecordBook::get):
+/* PeerGraphGetRecord, and pages of record enumerations (PagePipe), without
+ * the loop thread.  A call that waits for the loop costs two thread
+ * switches, several times what SQLite takes to find a record; this reads
+ * through a connection of its own (StoreReader) on the caller's thread
+ * instead, whenever it can answer exactly as the loop would
+ * (RecordBook::get, ::page):
  * - the graph is open and ready, and its records expire by the clock alone
  *   (with Deferred Expiration, visibility depends on the neighbors: the
  *   loop answers);
  * - the store holds no transaction open: the records of an open batch may
  *   have been announced already (RECORD_CHANGED) but are not visible to
  *   another connection until it commits.
- * Otherwise get() answers would_block and the caller asks the loop.
- * publish() and close() run on the loop; get() on any thread. */
+ * Otherwise get() and page() answer would_block and the caller asks the
+ * loop.  publish() and close() run on the loop; get() and page() on any
+ * thread, one read at a time. */
 class RecordReader {
 public:
     RecordReader(std::unique_ptr<StoreReader> store, const Clock &clock);
@@ -62,6 +65,9 @@ public:
 
     /* ok, record_not_found, or would_block (ask the loop). */
     GraphError get(const Guid &id, Record *out);
+    /* RecordBook::page on the caller's thread: ok or would_block (ask
+     * the loop; a failure of the store is the loop's to report too). */
+    GraphError page(const RecordSelection &selection, std::int64_t *after, RecordBookPage *out, bool *end);
     /* A WAL checkpoint through the reader's connection, on the calling
      * thread (not the loop's: its writing and syncing take milliseconds);
      * false when the reader is closed. */

@@ -892,30 +892,39 @@ std::vector<Record> Store::list(const RecordFilter &filter) const
     return records;
 }
 
-StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
-                        RecordPage *out) const
+namespace {
+
+/* The query of a page (Store::page, StoreReader::page).  Along the table
+ * itself, from after_rowid on: an index on the filter's columns (type and
+ * creator, expiration) would hand SQLite every matching row to sort by
+ * rowid for each page, O(N) a page. */
+std::string page_sql(const RecordFilter &filter)
+{
+    return std::string("SELECT ") + kRecordColumns + ", rowid FROM records NOT INDEXED" + where_clause(filter) +
+           " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid";
+}
+
+/* Runs a page's query (stmt: page_sql's, null when it could not be
+ * prepared) into *out. */
+StoreStatus read_page(sqlite3 *db, sqlite3_stmt *stmt, const RecordFilter &filter, std::int64_t after_rowid,
+                      std::size_t max, std::size_t max_bytes, RecordPage *out)
 {
     RecordRows &rows = out->rows;
     rows.clear();
     out->last_rowid = after_rowid;
     out->end = false;
-    /* Along the table itself, from after_rowid on: an index on the
-     * filter's columns (type and creator, expiration) would hand SQLite
-     * every matching row to sort by rowid for each page, O(N) a page. */
-    Step s(prepare(std::string("SELECT ") + kRecordColumns + ", rowid FROM records NOT INDEXED" +
-                   where_clause(filter) + " AND rowid > ?" + std::to_string(kParamAfterFilter) + " ORDER BY rowid"));
-    if (!s) return status();
+    Step s(stmt);
+    if (!s) return status_of(db, SQLITE_ERROR);
     bind_filter(s, filter);
     s.bind(kParamAfterFilter, after_rowid);
+    rows.reserve(std::min<std::size_t>(max, 1024), std::min<std::size_t>(max_bytes, std::size_t(1) << 20));
     std::size_t count = 0, bytes = 0;
     int rc;
-    rows.columns_.reserve(std::min<std::size_t>(max, 1024) * kRecordColumnCount);
-    rows.bytes_.reserve(std::min<std::size_t>(max_bytes, std::size_t(1) << 20));
     while (count < max && bytes < max_bytes) {
         if ((rc = s.step()) != SQLITE_ROW) {
             if (rc != SQLITE_DONE) {
                 rows.clear();
-                return status_of(db_, rc);
+                return status_of(db, rc);
             }
             out->end = true;
             break;
@@ -924,12 +933,46 @@ StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, st
         out->last_rowid = sqlite3_column_int64(s.get(), kRecordColumnCount);
         for (std::size_t i = 0; i < kRecordColumnCount; ++i) {
             ColumnView c = column_view(s.get(), static_cast<int>(i));
-            rows.columns_.push_back({c.type, c.integer, rows.bytes_.size(), c.size});
-            rows.bytes_.insert(rows.bytes_.end(), c.data, c.data + c.size);
+            rows.append(c.type, c.integer, c.data, c.size);
         }
         bytes += rows.payload_bytes(rows.size() - 1);
     }
+    /* A full page may be the last: one more step tells (and reads no
+     * column). */
+    if (!out->end) {
+        rc = s.step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            rows.clear();
+            return status_of(db, rc);
+        }
+        out->end = rc == SQLITE_DONE;
+    }
     return StoreStatus::ok;
+}
+
+} // namespace
+
+StoreStatus Store::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                        RecordPage *out) const
+{
+    return read_page(db_, prepare(page_sql(filter)), filter, after_rowid, max, max_bytes, out);
+}
+
+std::size_t RecordRows::capacity() const
+{
+    return columns_.capacity() * sizeof(Column) + bytes_.capacity();
+}
+
+void RecordRows::reserve(std::size_t rows, std::size_t bytes)
+{
+    columns_.reserve(rows * kColumns);
+    bytes_.reserve(bytes);
+}
+
+void RecordRows::append(int type, std::int64_t integer, const std::uint8_t *data, std::size_t size)
+{
+    columns_.push_back({type, integer, bytes_.size(), size});
+    bytes_.insert(bytes_.end(), data, data + size);
 }
 
 bool RecordRows::decode(std::size_t i, Record *out) const
@@ -1209,6 +1252,7 @@ StoreReader::~StoreReader()
     std::lock_guard<std::mutex> guard(lock_);
     end_snapshot();
     sqlite3_finalize(get_);
+    for (auto &entry : statements_) sqlite3_finalize(entry.second);
     sqlite3_close_v2(db_);
 }
 
@@ -1221,6 +1265,7 @@ void StoreReader::end_snapshot()
 {
     if (!in_snapshot_) return;
     if (get_) sqlite3_reset(get_);
+    for (auto &entry : statements_) sqlite3_reset(entry.second);
     exec(db_, "COMMIT");
     in_snapshot_ = false;
 }
@@ -1249,6 +1294,39 @@ void StoreReader::release_if_idle()
     if (guard.owns_lock()) end_snapshot();
 }
 
+StoreStatus StoreReader::begin_read()
+{
+    /* Read before the snapshot starts: a commit after this moves it, and
+     * the next read starts afresh. */
+    std::uint64_t commits = shared_->commits.load();
+    if (in_snapshot_ && commits != snapshot_commits_) end_snapshot();
+    if (!in_snapshot_) {
+        int rc = exec(db_, "BEGIN");
+        if (rc != SQLITE_OK) return status_of(db_, rc);
+        in_snapshot_ = true;
+        snapshot_commits_ = commits;
+    }
+    return StoreStatus::ok;
+}
+
+StoreStatus StoreReader::page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max,
+                              std::size_t max_bytes, RecordPage *out)
+{
+    std::lock_guard<std::mutex> guard(lock_);
+    const std::string sql = page_sql(filter);
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+            return status_of(db_, SQLITE_ERROR);
+        it = statements_.emplace(sql, stmt).first;
+    }
+    StoreStatus status = begin_read();
+    if (status == StoreStatus::ok) status = read_page(db_, it->second, filter, after_rowid, max, max_bytes, out);
+    if (status != StoreStatus::ok) end_snapshot();
+    return status;
+}
+
 StoreStatus StoreReader::get(const Guid &id, Record *out)
 {
     std::lock_guard<std::mutex> guard(lock_);
@@ -1259,16 +1337,8 @@ StoreStatus StoreReader::get(const Guid &id, Record *out)
             return status_of(db_, SQLITE_ERROR);
         }
     }
-    /* Read before the snapshot starts: a commit after this moves it, and
-     * the next get() starts afresh. */
-    std::uint64_t commits = shared_->commits.load();
-    if (in_snapshot_ && commits != snapshot_commits_) end_snapshot();
-    if (!in_snapshot_) {
-        int rc = exec(db_, "BEGIN");
-        if (rc != SQLITE_OK) return status_of(db_, rc);
-        in_snapshot_ = true;
-        snapshot_commits_ = commits;
-    }
+    StoreStatus status = begin_read();
+    if (status != StoreStatus::ok) return status;
     Step s(get_);
     s.bind(1, id);
     int rc = s.step();

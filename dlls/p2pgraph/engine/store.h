@@ -144,9 +144,13 @@ public:
     /* The payload bytes (data, attributes, security data) of row i. */
     std::size_t payload_bytes(std::size_t i) const;
     void clear();
+    /* Bytes the buffers hold allocated (reused after clear()). */
+    std::size_t capacity() const;
+    /* For the store: room for rows, bytes; one column of a row. */
+    void reserve(std::size_t rows, std::size_t bytes);
+    void append(int type, std::int64_t integer, const std::uint8_t *data, std::size_t size);
 
 private:
-    friend class Store;
     struct Column {
         int type;             /* SQLite's */
         std::int64_t integer; /* an INTEGER's value */
@@ -302,6 +306,9 @@ public:
     bool writer_in_batch() const;
     /* As Store::get: ok, not_found, or the failure. */
     StoreStatus get(const Guid &id, Record *out);
+    /* As Store::page. */
+    StoreStatus page(const RecordFilter &filter, std::int64_t after_rowid, std::size_t max, std::size_t max_bytes,
+                     RecordPage *out);
     /* A passive checkpoint through this connection (any thread; the
      * writer goes on meanwhile). */
     void checkpoint();
@@ -311,12 +318,14 @@ private:
     friend struct StoreShared;
     StoreReader(sqlite3 *db, std::shared_ptr<StoreShared> shared);
     /* With lock_ held. */
+    StoreStatus begin_read();
     void end_snapshot();
     /* The store committed: the snapshot ends unless a get() is running. */
     void release_if_idle();
 
     sqlite3 *db_;
     sqlite3_stmt *get_ = nullptr;
+    std::map<std::string, sqlite3_stmt *> statements_; /* of pages, by their SQL */
     std::shared_ptr<StoreShared> shared_;
     std::mutex lock_;
     bool in_snapshot_ = false;

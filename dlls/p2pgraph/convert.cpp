@@ -84,10 +84,10 @@ std::size_t wide_length(const std::string &utf8)
 void wide_from_utf8(const std::string &utf8, WCHAR *dst)
 {
     /* ASCII (most ids and attributes) widens in place. */
-    std::size_t i = 0;
-    for (; i < utf8.size() && static_cast<unsigned char>(utf8[i]) < 0x80; ++i) dst[i] = static_cast<WCHAR>(utf8[i]);
-    if (i == utf8.size()) {
-        dst[i] = 0;
+    std::size_t ascii = p2pg::ascii_prefix(utf8);
+    for (std::size_t i = 0; i < ascii; ++i) dst[i] = static_cast<WCHAR>(utf8[i]);
+    if (ascii == utf8.size()) {
+        dst[ascii] = 0;
         return;
     }
     std::u16string s;

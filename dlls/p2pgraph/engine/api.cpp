@@ -338,7 +338,7 @@ namespace {
  *
  * The rowids up to the ceiling are cut into spans, read one page each
  * (RecordBook::page bounded by the span's last rowid) and handed out in
- * order.  Up to kWindow spans are planned ahead; the loop gets one task per
+ * order.  A few spans are planned ahead (plan()); the loop gets one task per
  * span planned and each task reads the first span nobody reads yet (or
  * nothing, when the application took them all).  A span whose page stopped
  * short (the page's record or byte limit) stays first, from where it
@@ -409,6 +409,7 @@ public:
         Span taken = std::move(first);
         if (taken.err != GraphError::ok) return false;
         std::size_t rows = taken.page.rows.size();
+        largest_page_ = std::max(largest_page_, taken.page.rows.bytes());
         if (!taken.complete) {
             /* The rest of the span comes next. */
             first.after = taken.resume;
@@ -435,7 +436,10 @@ public:
     }
 
 private:
-    static constexpr std::size_t kWindow = 4;
+    /* Spans planned ahead: up to kWindow, fewer when pages are large
+     * (about kAheadBytes of the largest page seen; at least two). */
+    static constexpr std::size_t kWindow = 8;
+    static constexpr std::size_t kAheadBytes = 16 << 20;
     static constexpr std::size_t kSpares = 2;
     static constexpr std::size_t kSpareBytes = 2 * kRecordPageBytes;
     static constexpr std::int64_t kMinSpan = static_cast<std::int64_t>(kRecordPageRecords);
@@ -481,7 +485,10 @@ private:
     int plan()
     {
         int added = 0;
-        while (state_->spans.size() < kWindow && planned_ < selection_->ceiling) {
+        /* Until a page was seen: two. */
+        std::size_t window =
+            largest_page_ ? std::clamp<std::size_t>(kAheadBytes / largest_page_, 2, kWindow) : std::size_t(2);
+        while (state_->spans.size() < window && planned_ < selection_->ceiling) {
             Span span;
             span.number = next_number_++;
             span.after = planned_;
@@ -574,6 +581,7 @@ private:
     bool use_reader_ = true;
     std::int64_t planned_ = 0; /* the spans planned reach this rowid */
     std::int64_t span_ = kMinSpan;
+    std::size_t largest_page_ = 0; /* bytes of the largest page taken */
     std::uint64_t next_number_ = 0;
 };
 
@@ -584,7 +592,7 @@ private:
  * - records added after it was made never come (RecordSelection::ceiling),
  *   nor does the count include them;
  * - records deleted (or expired) before their page is read do not come
- *   (pages are read up to four ahead of the application, see PagePipe); the
+ *   (pages are read up to eight ahead of the application, see PagePipe); the
  *   count is of the records there when GetItemCount is first called, so
  *   it matches what comes unless records go after that;
  * - a record updated before its page is read comes in its new version;

@@ -144,6 +144,8 @@ public:
     /* The payload bytes (data, attributes, security data) of row i. */
     std::size_t payload_bytes(std::size_t i) const;
     void clear();
+    /* Bytes of the columns copied. */
+    std::size_t bytes() const { return bytes_.size(); }
     /* Bytes the buffers hold allocated (reused after clear()). */
     std::size_t capacity() const;
     /* For the store: room for rows, bytes; one column of a row. */

@@ -20,6 +20,9 @@
 
 #include "utf.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace p2pg {
 
 namespace {
@@ -99,11 +102,25 @@ bool utf16_to_utf8(const std::u16string &in, std::string *out)
     return true;
 }
 
+std::size_t ascii_prefix(const std::string &s)
+{
+    /* Eight bytes at a time: every record an enumeration hands out has its
+     * ids and attributes measured and widened. */
+    const char *p = s.data();
+    std::size_t i = 0, size = s.size();
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        if (word & 0x8080808080808080ull) break;
+    }
+    while (i < size && static_cast<unsigned char>(p[i]) < 0x80) ++i;
+    return i;
+}
+
 std::size_t utf16_length(const std::string &utf8)
 {
     /* An ASCII run is as long in both (ids and attributes mostly are one). */
-    std::size_t i = 0;
-    while (i < utf8.size() && static_cast<unsigned char>(utf8[i]) < 0x80) ++i;
+    std::size_t i = ascii_prefix(utf8);
     std::size_t n = i;
     while (i < utf8.size()) {
         char32_t cp;

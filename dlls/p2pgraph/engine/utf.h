@@ -33,6 +33,8 @@ bool utf16_to_utf8(const std::u16string &in, std::string *out);
 /* Length in UTF-16 units of a valid UTF-8 string (what Windows counts as
  * characters), or std::string::npos when it is not valid UTF-8. */
 std::size_t utf16_length(const std::string &utf8);
+/* The length of the ASCII run that s starts with (as long in UTF-16). */
+std::size_t ascii_prefix(const std::string &s);
 
 } // namespace p2pg
 

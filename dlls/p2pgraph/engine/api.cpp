@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <new>
 
@@ -342,8 +343,10 @@ namespace {
  * span planned and each task reads the first span nobody reads yet (or
  * nothing, when the application took them all).  A span whose page stopped
  * short (the page's record or byte limit) stays first, from where it
- * stopped.  Spans start at a page's worth of rowids and grow where the
- * selection finds few rows, so that a sparse table takes few reads.
+ * stopped.  Spans start at a page's worth of rowids and grow fourfold
+ * where the selection finds few rows, so that a sparse table (or a gap in
+ * the rowids of any size) takes few reads; a page that fills shrinks them
+ * again.
  * When the reader cannot answer as the loop would (an open batch, Deferred
  * Expiration, a closing graph) the loop reads the rest. */
 class PagePipe {
@@ -419,7 +422,8 @@ public:
             post_unlocked(guard, 1);
         } else {
             spans.pop_front();
-            if (rows < kRecordPageRecords / 4) span_ = std::min(span_ * 4, kMaxSpan);
+            /* Without a bound (but overflow): rowids may lie 2^62 apart. */
+            if (rows < kRecordPageRecords / 4 && span_ <= std::numeric_limits<std::int64_t>::max() / 4) span_ *= 4;
         }
         bool end = spans.empty() && planned_ >= selection_->ceiling;
         guard.unlock();
@@ -443,7 +447,6 @@ private:
     static constexpr std::size_t kSpares = 2;
     static constexpr std::size_t kSpareBytes = 2 * kRecordPageBytes;
     static constexpr std::int64_t kMinSpan = static_cast<std::int64_t>(kRecordPageRecords);
-    static constexpr std::int64_t kMaxSpan = kMinSpan << 16;
 
     enum class Phase { queued, reading, done };
     struct Span {

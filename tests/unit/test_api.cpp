@@ -506,6 +506,21 @@ std::vector<p2pg::Guid> ids_of(api::Handle enumeration)
     return ids;
 }
 
+/* ids_of on a thread of its own; false when it has not ended within 20 s,
+ * after unblock() (which must let it end) and the thread are done. */
+bool ids_on_a_thread(api::Handle enumeration, std::vector<p2pg::Guid> *ids, const std::function<void()> &unblock)
+{
+    std::atomic<bool> read{false};
+    std::thread reader([&] {
+        *ids = ids_of(enumeration);
+        read.store(true);
+    });
+    bool ended = wait_until([&] { return read.load(); });
+    if (!ended) unblock();
+    reader.join();
+    return ended;
+}
+
 /* A loop thread held inside an event signal until released. */
 struct LoopHold {
     std::atomic<bool> held{false}, released{false};
@@ -571,15 +586,9 @@ void test_records_paged_by_both_threads(void **)
     p2pg::Guid late;
     assert_int_equal(api::record_add(graph, app_record("late"), &late), GraphError::ok);
     assert_true(wait_until([&] { return hold.held.load(); }));
-    std::atomic<bool> read{false};
     std::vector<p2pg::Guid> got;
-    std::thread reader([&] {
-        got = ids_of(enumeration);
-        read.store(true);
-    });
-    bool off_the_loop = wait_until([&] { return read.load(); });
+    bool off_the_loop = ids_on_a_thread(enumeration, &got, [&] { hold.released.store(true); });
     hold.released.store(true);
-    reader.join();
     assert_true(off_the_loop);
     assert_true(got == expected);
     assert_int_equal(api::enum_end(enumeration), GraphError::ok);
@@ -622,15 +631,8 @@ void test_records_paged_across_a_rowid_gap(void **)
 
     api::Handle enumeration = 0;
     assert_int_equal(api::records_enum(graph, nullptr, nullptr, &enumeration), GraphError::ok);
-    std::atomic<bool> read{false};
     std::vector<p2pg::Guid> got;
-    std::thread reader([&] {
-        got = ids_of(enumeration);
-        read.store(true);
-    });
-    bool ended = wait_until([&] { return read.load(); });
-    if (!ended) assert_int_equal(api::graph_close(graph), GraphError::ok); /* ends it */
-    reader.join();
+    bool ended = ids_on_a_thread(enumeration, &got, [&] { api::graph_close(graph); });
     assert_true(ended);
     assert_true(got == ids);
     assert_int_equal(api::enum_end(enumeration), GraphError::ok);

@@ -78,8 +78,7 @@ std::string registry_key(const std::string &graph_id, const std::string &peer_id
 
 } // namespace
 
-Graph::Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key)
-    : env_(env), store_(std::move(store)), key_(std::move(key))
+Graph::Graph(const GraphEnvironment &env, std::string key) : env_(env), key_(std::move(key))
 {
     /* MS-PPGRH 3.1.4.1-2: a random 64-bit node id for every Create/Open. */
     do {
@@ -124,7 +123,7 @@ GraphError Graph::create(const GraphEnvironment &env, const GraphProperties &in,
     const std::string &peer_id = properties.creator_id;
     std::string key = registry_key(properties.graph_id, peer_id, database_name);
     if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
-    std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
+    std::shared_ptr<Graph> graph(new Graph(env, key));
     if (env.record_security) graph->security_.enable();
 
     std::string path = database_path(env, properties.graph_id, peer_id, database_name);
@@ -183,7 +182,7 @@ GraphError Graph::open(const GraphEnvironment &env, const std::string &graph_id,
         return GraphError::invalid_argument;
     std::string key = registry_key(graph_id, peer_id, database_name);
     if (claim(key) != GraphError::ok) return GraphError::duplicate_graph;
-    std::shared_ptr<Graph> graph(new Graph(env, nullptr, key));
+    std::shared_ptr<Graph> graph(new Graph(env, key));
     graph->peer_id_ = peer_id;
     graph->graph_id_ = graph_id;
     graph->opened_ = true;
@@ -369,18 +368,13 @@ GraphError Graph::load_properties()
     return GraphError::ok;
 }
 
-void Graph::defer_checkpoints()
-{
-    /* A checkpoint (milliseconds of writing and syncing) goes after what
-     * the commit that made it due was part of, not inside it. */
-    if (env_.loop) store_->defer_checkpoints([this] { checkpoint_timer_.arm_unless_pending(kCheckpointDelay); });
-}
-
 void Graph::open_reader()
 {
-    /* Create and Open make the graph before its store: its checkpoints
-     * are deferred here, with the reader, once the store is there. */
-    defer_checkpoints();
+    /* With the reader, once the store is there (Create and Open make the
+     * graph first): a checkpoint (milliseconds of writing and syncing)
+     * goes after what the commit that made it due was part of, not
+     * inside it (Graph::checkpoint, on the reader's connection). */
+    if (env_.loop) store_->defer_checkpoints([this] { checkpoint_timer_.arm_unless_pending(kCheckpointDelay); });
     std::unique_ptr<StoreReader> store;
     /* Without one every read goes through the loop. */
     if (store_->open_reader(&store) != StoreStatus::ok) return;

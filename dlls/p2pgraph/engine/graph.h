@@ -238,7 +238,7 @@ public:
     std::vector<ConnectionInfo> connections(std::uint32_t flags) const;
 
 private:
-    Graph(const GraphEnvironment &env, std::unique_ptr<Store> store, std::string key);
+    Graph(const GraphEnvironment &env, std::string key);
 
     static GraphError claim(const std::string &key);
     GraphError usable() const;
@@ -282,12 +282,11 @@ private:
     void drop_neighbor(std::shared_ptr<Neighbor> neighbor, wire::DisconnectReason reason);
     GraphError load_properties();
     /* The read connection, once the graph is made (before any other thread
-     * can see the graph), and what it needs to know of the graph's state:
+     * can see the graph), the store's WAL checkpoints deferred to it
+     * (Graph::checkpoint), and what it needs to know of the graph's state:
      * published whenever ready_, properties_.flags or peer_time_delta_
      * change. */
     void open_reader();
-    /* WAL checkpoints wait for checkpoint_timer_ (Graph::checkpoint). */
-    void defer_checkpoints();
     void publish_read_state();
     /* The first synchronization (or an import) brought the Graph Info
      * record: the graph becomes usable and says so in its database. */

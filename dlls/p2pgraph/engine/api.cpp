@@ -372,13 +372,7 @@ public:
         post_unlocked(guard, plan());
         if (spans.empty()) return false;
         while (spans.front().phase != Phase::done) {
-            Span *open = nullptr;
-            if (reader)
-                for (Span &span : spans)
-                    if (span.phase == Phase::queued) {
-                        open = &span;
-                        break;
-                    }
+            Span *open = reader ? state_->first_queued() : nullptr;
             if (!open) {
                 state_->changed.wait(guard);
                 continue;
@@ -393,20 +387,15 @@ public:
             part.ceiling = read.last;
             GraphError err = guarded([&] { return reader->page(part, &read.after, &read.page, &end); });
             guard.lock();
-            Span &span = spans[read.number - spans.front().number];
             if (err != GraphError::ok) {
                 /* The loop reads it, and the rest. */
-                span.phase = Phase::queued;
+                state_->span(read.number).phase = Phase::queued;
                 reader = nullptr;
                 use_reader_ = false;
                 post_unlocked(guard, 1);
                 continue;
             }
-            span.page = std::move(read.page);
-            span.resume = read.after;
-            span.complete = end;
-            span.err = GraphError::ok;
-            span.phase = Phase::done;
+            state_->finish(std::move(read), end, err);
         }
         Span &first = spans.front();
         Span taken = std::move(first);
@@ -468,13 +457,34 @@ private:
          * page cost the readers a page fault every 4 KiB. */
         std::vector<RecordBookPage> spare;
 
-        RecordBookPage take_spare() /* under lock */
+        /* Under lock: */
+        Span *first_queued()
+        {
+            for (Span &span : spans)
+                if (span.phase == Phase::queued) return &span;
+            return nullptr;
+        }
+        Span &span(std::uint64_t number) { return spans[number - spans.front().number]; }
+        /* A read of the span that read.number names is over: read.after is
+         * where it stopped. */
+        void finish(Span &&read, bool end, GraphError err)
+        {
+            Span &done = span(read.number);
+            done.page = std::move(read.page);
+            done.resume = read.after;
+            done.complete = end;
+            done.err = err;
+            done.phase = Phase::done;
+            changed.notify_all();
+        }
+        RecordBookPage take_spare()
         {
             if (spare.empty()) return RecordBookPage();
             RecordBookPage page = std::move(spare.back());
             spare.pop_back();
             return page;
         }
+        /* Takes the lock itself: */
         void give_spare(RecordBookPage &&page)
         {
             if (page.rows.capacity() > kSpareBytes) return;
@@ -529,7 +539,7 @@ private:
                 Span read;
                 {
                     std::lock_guard<std::mutex> guard(state->lock);
-                    Span *open = first_queued();
+                    Span *open = state->first_queued();
                     if (!open || state->abandoned) return;
                     open->phase = Phase::reading;
                     read = *open;
@@ -544,25 +554,13 @@ private:
                     err = guarded([&] { return g->record_page(part, &read.after, &read.page, &end); });
                 }
                 std::lock_guard<std::mutex> guard(state->lock);
-                Span &span = state->spans[read.number - state->spans.front().number];
-                span.page = std::move(read.page);
-                span.resume = read.after;
-                span.complete = end;
-                span.err = err;
-                span.phase = Phase::done;
-                state->changed.notify_all();
-            }
-            Span *first_queued()
-            {
-                for (Span &span : state->spans)
-                    if (span.phase == Phase::queued) return &span;
-                return nullptr;
+                state->finish(std::move(read), end, err);
             }
             ~Task()
             {
                 if (ran) return;
                 std::lock_guard<std::mutex> guard(state->lock);
-                if (Span *open = first_queued()) {
+                if (Span *open = state->first_queued()) {
                     open->err = GraphError::shutting_down;
                     open->phase = Phase::done;
                     state->changed.notify_all();

@@ -39,7 +39,8 @@ namespace p2pg {
  * A snapshot (connections, nodes: a handful of items) holds its items from
  * the start.  A paged enumeration (records: as many as the database holds)
  * holds at most what the application asked for in one GetNextItem plus a
- * page: it asks its source for the next page when it runs short.  Its item
+ * page: it asks its source for the next page when it runs short (the
+ * source of records reads a few pages ahead of that, see PagePipe).  Its item
  * count is taken when the application first asks for it (GetItemCount),
  * and is what the source counted then: records deleted afterwards are not
  * delivered, records added afterwards may be (see RecordBook::page), so
